@@ -1,0 +1,14 @@
+# One settings target carries the language standard, warnings and sanitizer
+# options to every target of the project.
+add_library(mlops_settings INTERFACE)
+target_compile_features(mlops_settings INTERFACE cxx_std_20 c_std_11)
+target_compile_options(mlops_settings INTERFACE
+  -Wall -Wextra -Wno-unused-parameter
+  $<$<COMPILE_LANGUAGE:CXX>:-Wnon-virtual-dtor>)
+if(MLOPS_SANITIZE)
+  target_compile_options(mlops_settings INTERFACE
+    -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  target_link_options(mlops_settings INTERFACE -fsanitize=address,undefined)
+endif()
+set(CMAKE_CXX_EXTENSIONS OFF)
+set(CMAKE_POSITION_INDEPENDENT_CODE ON)

@@ -1,0 +1,41 @@
+// SHA-256 through OpenSSL's EVP interface, with large reads.
+// Thread-safety: Sha256 objects are single-threaded; the free functions are
+// safe to call from any thread.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "mlops/common/status.h"
+
+namespace mlops {
+
+class Sha256 {
+ public:
+  Sha256();
+  ~Sha256();
+  Sha256(const Sha256&) = delete;
+  Sha256& operator=(const Sha256&) = delete;
+
+  void Update(const void* data, size_t size);
+  void Update(std::string_view s) { Update(s.data(), s.size()); }
+  // Lower-case hex of the digest. REQUIRES: called once.
+  std::string HexDigest();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+std::string Sha256Hex(std::string_view data);
+
+// Hashes a regular file. On success *hex holds the digest and *size the byte
+// count read.
+Status Sha256File(const std::string& path, std::string* hex, uint64_t* size);
+
+// True when s is 64 lower-case hex characters.
+bool IsSha256Hex(std::string_view s);
+
+}  // namespace mlops

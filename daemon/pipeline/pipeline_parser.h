@@ -1,0 +1,44 @@
+// Parses and validates a pipeline YAML file.
+//
+// Every problem is reported as "FILE:LINE:COLUMN: message" with 1-based
+// positions and what was expected: YAML syntax errors, duplicate keys, unknown
+// keys, wrong types, bad durations ("30m", "1h30m", "45s", "500ms"), unknown
+// plugins, unknown `needs`, and dependency cycles (with their path,
+// "a -> b -> c -> a").
+// Thread-safety: pure functions.
+#pragma once
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "mlops/common/status.h"
+#include "pipeline/pipeline.h"
+
+namespace mlops::pipeline {
+
+struct PipelineError {
+  std::string file;
+  SourcePos pos;
+  std::string message;
+  std::string ToString() const;  // "file:line:column: message"
+};
+
+struct ParseOptions {
+  std::string file_name = "<pipeline>";  // used in messages
+  std::set<std::string> known_plugins;   // empty = do not check `uses`
+};
+
+// Parses `yaml_text`. Returns true and fills *out when valid; otherwise fills
+// *errors (every problem found, in file order) and returns false.
+bool ParsePipeline(const std::string& yaml_text, const ParseOptions& options, Pipeline* out,
+                   std::vector<PipelineError>* errors);
+
+// Reads the file and parses it; file_name in options defaults to `path`.
+bool ParsePipelineFile(const std::string& path, ParseOptions options, Pipeline* out,
+                       std::vector<PipelineError>* errors);
+
+// "30m" -> 30 minutes. Accepts sequences of <int><unit>, units ms, s, m, h, d.
+bool ParseDuration(const std::string& text, std::chrono::milliseconds* out);
+
+}  // namespace mlops::pipeline
