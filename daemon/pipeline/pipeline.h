@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -10,30 +11,35 @@
 
 namespace mlops::pipeline {
 
-// Where a node came from in the YAML file, 1-based.
+// Where a node came from in the YAML file, 1-based; columns count bytes.
+// line == 0 means "no position" (e.g. the file could not be read).
 struct SourcePos {
   int line = 0;
   int column = 0;
 };
 
 struct Resources {
-  double cpus = 1;       // cpu slots held while the stage runs
-  int gpus = 0;          // exclusive GPU slots
-  int64_t memory_mb = 0; // 0 = not limited
+  double cpus = 1;        // cpu slots held while the stage runs
+  int gpus = 0;           // exclusive GPU slots
+  int64_t memory_mb = 0;  // 0 = not limited
 };
 
 struct Stage {
   std::string name;
-  std::string uses;                    // plugin name ("exec", "trainer", ...)
-  std::vector<std::string> needs;      // names of stages that must succeed first
-  std::string run;                     // exec: the command line
-  bool shell = false;                  // exec: run `run` through /bin/sh -c
+  std::string uses;                // plugin name ("exec", "trainer", ...)
+  std::vector<std::string> needs;  // names of stages that must succeed first
+  std::string run;                 // exec: the command line
+  bool shell = false;              // exec: run `run` through /bin/sh -c
+  // exec: the vector to spawn, always filled for exec stages: the `argv` key
+  // as written, `run` split into words (quotes honoured, no expansion) when
+  // `shell` is false, or {"/bin/sh", "-c", run} when it is true.
+  std::vector<std::string> argv;
   std::map<std::string, std::string> env;
-  std::string with_json = "{}";        // the `with` mapping as JSON object text
-  std::vector<std::string> inputs;     // paths relative to the workspace (or absolute)
-  std::vector<std::string> outputs;    // paths relative to the workspace
+  std::string with_json = "{}";      // the `with` mapping as JSON object text
+  std::vector<std::string> inputs;   // paths relative to the workspace (or absolute)
+  std::vector<std::string> outputs;  // paths relative to the workspace
   Resources resources;
-  int retries = 0;                     // extra attempts after the first
+  int retries = 0;                                // extra attempts after the first
   std::chrono::milliseconds retry_backoff{1000};  // doubled after each retry
   std::chrono::milliseconds timeout{std::chrono::hours(1)};
   SourcePos pos;
@@ -47,9 +53,9 @@ struct Triggers {
 
 struct ModelSpec {
   std::string name;
-  std::string artifact;  // "<stage>.<output name>"
-  std::string promote_staging;     // e.g. "on_gates", "manual"
-  std::string promote_production;  // e.g. "manual", "on_gates"
+  std::string artifact;                       // "<stage>.<output name>"
+  std::string promote_staging = "on_gates";   // "on_gates", "manual" or "never"
+  std::string promote_production = "manual";  // "on_gates", "manual" or "never"
 };
 
 struct Pipeline {
@@ -59,6 +65,8 @@ struct Pipeline {
   std::vector<Stage> stages;  // in file order
   std::optional<ModelSpec> model;
 
+  // The stage called `name`, or nullptr. Linear in the number of stages; use
+  // StageGraph (stage_graph.h) for repeated lookups.
   const Stage* FindStage(const std::string& name) const;
 };
 

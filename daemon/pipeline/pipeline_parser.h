@@ -21,7 +21,8 @@ struct PipelineError {
   std::string file;
   SourcePos pos;
   std::string message;
-  std::string ToString() const;  // "file:line:column: message"
+  // "file:line:column: message", or "file: message" when pos.line == 0.
+  std::string ToString() const;
 };
 
 struct ParseOptions {
@@ -29,8 +30,9 @@ struct ParseOptions {
   std::set<std::string> known_plugins;   // empty = do not check `uses`
 };
 
-// Parses `yaml_text`. Returns true and fills *out when valid; otherwise fills
-// *errors (every problem found, in file order) and returns false.
+// Parses `yaml_text`. Returns true and fills *out when valid; otherwise
+// appends every problem found to *errors, in file order, and returns false
+// leaving *out untouched. Never throws.
 bool ParsePipeline(const std::string& yaml_text, const ParseOptions& options, Pipeline* out,
                    std::vector<PipelineError>* errors);
 
@@ -38,7 +40,12 @@ bool ParsePipeline(const std::string& yaml_text, const ParseOptions& options, Pi
 bool ParsePipelineFile(const std::string& path, ParseOptions options, Pipeline* out,
                        std::vector<PipelineError>* errors);
 
-// "30m" -> 30 minutes. Accepts sequences of <int><unit>, units ms, s, m, h, d.
+// "30m" -> 30 minutes. Accepts sequences of <int><unit>, units ms, s, m, h, d
+// ("1h30m", "500ms"). A bare number, a sign, a fraction, an unknown unit or a
+// total beyond the range of milliseconds is refused. On failure *out is
+// unchanged.
 bool ParseDuration(const std::string& text, std::chrono::milliseconds* out);
+// As above; on failure *error says what was wrong ("unknown unit 'x' ...").
+bool ParseDuration(const std::string& text, std::chrono::milliseconds* out, std::string* error);
 
 }  // namespace mlops::pipeline

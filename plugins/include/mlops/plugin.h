@@ -104,6 +104,17 @@ typedef struct mlops_plugin_info {
  * what it filled. Returns 0 on success. */
 typedef int (*mlops_plugin_entry_fn)(mlops_plugin_info* info);
 
+/* Keeps the entry symbol visible when a plugin is built with
+ * -fvisibility=hidden (recommended: nothing else needs exporting). */
+#if defined(__GNUC__)
+#define MLOPS_PLUGIN_EXPORT __attribute__((visibility("default")))
+#else
+#define MLOPS_PLUGIN_EXPORT
+#endif
+
+/* What a plugin defines, so the compiler checks its signature. */
+MLOPS_PLUGIN_EXPORT int mlops_plugin_entry(mlops_plugin_info* info);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,5 +1,8 @@
 // Plain records stored by the registry. They carry no behaviour; every
 // timestamp is wall-clock milliseconds since the Unix epoch (0 = not yet).
+// The enums have lower-case names ("queued", "timed_out", "produced"): the
+// ones stored in the database and shown by the API. Parse* returns false and
+// leaves *out alone on an unknown name.
 #pragma once
 
 #include <cstdint>
@@ -44,7 +47,7 @@ struct RunFilter {
   std::string pipeline;          // empty = any
   std::vector<RunStatus> status; // empty = any
   int64_t before_id = 0;         // paging: only ids < before_id (0 = newest)
-  int limit = 50;
+  int limit = 50;                // <= 0: no limit
 };
 
 enum class AttemptStatus { kRunning, kSucceeded, kFailed, kTimedOut, kCancelled, kCached, kInterrupted };
@@ -94,6 +97,7 @@ struct ParamRecord {
 
 enum class EdgeKind { kConsumed, kProduced };
 const char* ToString(EdgeKind k);
+bool ParseEdgeKind(const std::string& s, EdgeKind* out);
 
 // One lineage edge: a stage attempt consumed or produced an artifact under a
 // logical name (metadata only, never a path on disk).

@@ -1,0 +1,51 @@
+#include "api_client.h"
+
+#include <iostream>
+
+#include "exit_codes.h"
+
+namespace mlops::ctl {
+
+int ApiClient::Call(const std::string& method, const std::string& path, const std::string& body,
+                    HttpResult* out) const {
+  Status s = HttpCall(server_, method, path, body, out);
+  if (!s.ok()) {
+    std::cerr << "mlctl: " << s.message();
+    if (s.IsUnavailable()) std::cerr << " (is mlopsd running? set --server or MLCTL_SERVER)";
+    std::cerr << "\n";
+    return s.IsInvalidArgument() ? kExitUsage : kExitUnreachable;
+  }
+  if (out->status >= 400) {
+    auto j = nlohmann::json::parse(out->body, nullptr, false);
+    std::string detail = out->body;
+    if (j.is_object() && j.contains("detail") && j["detail"].is_string()) detail = j["detail"];
+    std::cerr << "mlctl: " << method << " " << path << " failed with HTTP " << out->status << ": "
+              << detail << "\n";
+    return kExitApiError;
+  }
+  return kExitOk;
+}
+
+int ApiClient::Get(const std::string& path, nlohmann::json* out) const {
+  HttpResult r;
+  int rc = Call("GET", path, "", &r);
+  if (rc != kExitOk) return rc;
+  *out = nlohmann::json::parse(r.body, nullptr, false);
+  if (out->is_discarded()) {
+    std::cerr << "mlctl: the daemon answered " << path << " with invalid JSON\n";
+    return kExitApiError;
+  }
+  return kExitOk;
+}
+
+int ApiClient::Post(const std::string& path, const nlohmann::json& body,
+                    nlohmann::json* out) const {
+  HttpResult r;
+  int rc = Call("POST", path, body.dump(), &r);
+  if (rc != kExitOk) return rc;
+  *out = nlohmann::json::parse(r.body, nullptr, false);
+  if (out->is_discarded()) *out = nlohmann::json::object();
+  return kExitOk;
+}
+
+}  // namespace mlops::ctl

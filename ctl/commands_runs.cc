@@ -1,0 +1,213 @@
+#include <chrono>
+#include <iostream>
+#include <thread>
+
+#include "commands.h"
+#include "exit_codes.h"
+#include "table.h"
+
+namespace mlops::ctl {
+
+using nlohmann::json;
+
+namespace {
+
+std::string Str(const json& j, const char* key) {
+  if (!j.contains(key) || j[key].is_null()) return "";
+  return j[key].is_string() ? j[key].get<std::string>() : j[key].dump();
+}
+
+int64_t Int(const json& j, const char* key) {
+  return j.contains(key) && j[key].is_number_integer() ? j[key].get<int64_t>() : 0;
+}
+
+int ExitForStatus(const std::string& status) {
+  if (status == "succeeded") return kExitOk;
+  if (status == "cancelled" || status == "interrupted") return kExitCancelled;
+  return kExitRunFailed;
+}
+
+bool Terminal(const std::string& status) {
+  return status == "succeeded" || status == "failed" || status == "cancelled" ||
+         status == "interrupted";
+}
+
+}  // namespace
+
+int Trigger(const ApiClient& api, const TriggerOptions& opts, const Output& out) {
+  json body = json::object();
+  if (opts.force) body["force"] = true;
+  if (!opts.reason.empty()) body["reason"] = opts.reason;
+  if (!opts.commit.empty()) body["commit"] = opts.commit;
+  json resp;
+  int rc = api.Post("/api/v1/pipelines/" + UrlEncode(opts.pipeline) + "/runs", body, &resp);
+  if (rc != kExitOk) return rc;
+  const int64_t id = Int(resp, "id");
+  if (!opts.wait) {
+    if (out.json) std::cout << resp.dump() << "\n";
+    else std::cout << id << "\n";
+    return kExitOk;
+  }
+  if (!out.json) std::cerr << "run " << id << " queued\n";
+  return WaitForRun(api, id, opts.timeout_s, out);
+}
+
+int WaitForRun(const ApiClient& api, int64_t run_id, double timeout_s, const Output& out) {
+  const auto start = std::chrono::steady_clock::now();
+  auto delay = std::chrono::milliseconds(5);
+  std::map<std::string, std::string> seen;  // stage -> last printed status
+  for (;;) {
+    json run;
+    int rc = api.Get("/api/v1/runs/" + std::to_string(run_id), &run);
+    if (rc != kExitOk) return rc;
+    if (!out.json && run.contains("stages")) {
+      for (const auto& s : run["stages"]) {
+        std::string key = Str(s, "stage") + "#" + Str(s, "attempt");
+        std::string st = Str(s, "status");
+        if (seen[key] != st) {
+          seen[key] = st;
+          std::cerr << "  " << Str(s, "stage") << " (attempt " << Str(s, "attempt") << "): " << st;
+          if (!Str(s, "error").empty()) std::cerr << ": " << Str(s, "error");
+          std::cerr << "\n";
+        }
+      }
+    }
+    const std::string status = Str(run, "status");
+    if (Terminal(status)) {
+      if (out.json) {
+        std::cout << run.dump() << "\n";
+      } else {
+        std::cout << "run " << run_id << " " << status;
+        if (!Str(run, "error").empty()) std::cout << ": " << Str(run, "error");
+        std::cout << "\n";
+      }
+      return ExitForStatus(status);
+    }
+    if (timeout_s > 0 && std::chrono::steady_clock::now() - start >
+                             std::chrono::duration<double>(timeout_s)) {
+      std::cerr << "mlctl: run " << run_id << " still " << status << " after " << timeout_s
+                << " s\n";
+      return kExitRunFailed;
+    }
+    std::this_thread::sleep_for(delay);
+    delay = std::min(delay * 3 / 2 + std::chrono::milliseconds(1), std::chrono::milliseconds(250));
+  }
+}
+
+int RunsList(const ApiClient& api, const RunListOptions& opts, const Output& out) {
+  std::string path = "/api/v1/runs?limit=" + std::to_string(opts.limit);
+  if (!opts.pipeline.empty()) path += "&pipeline=" + UrlEncode(opts.pipeline);
+  if (!opts.status.empty()) path += "&status=" + UrlEncode(opts.status);
+  if (opts.before > 0) path += "&before=" + std::to_string(opts.before);
+  json resp;
+  int rc = api.Get(path, &resp);
+  if (rc != kExitOk) return rc;
+  if (out.json) {
+    std::cout << resp.dump(2) << "\n";
+    return kExitOk;
+  }
+  Table t({"ID", "PIPELINE", "STATUS", "TRIGGER", "QUEUED", "DURATION", "REASON"});
+  for (const auto& r : resp["runs"]) {
+    t.Add({Str(r, "id"), Str(r, "pipeline"), Str(r, "status"), Str(r, "trigger"),
+           FormatTime(Int(r, "queued_ms")), FormatDuration(Int(r, "started_ms"), Int(r, "finished_ms")),
+           Str(r, "reason")});
+  }
+  t.Print(std::cout);
+  if (resp.contains("next_before")) {
+    std::cout << "(more: --before " << resp["next_before"].get<int64_t>() << ")\n";
+  }
+  return kExitOk;
+}
+
+int RunsShow(const ApiClient& api, int64_t id, const Output& out) {
+  json run;
+  int rc = api.Get("/api/v1/runs/" + std::to_string(id), &run);
+  if (rc != kExitOk) return rc;
+  if (out.json) {
+    std::cout << run.dump(2) << "\n";
+    return kExitOk;
+  }
+  std::cout << "run " << id << "  pipeline " << Str(run, "pipeline") << "  status "
+            << Str(run, "status") << "\n"
+            << "trigger: " << Str(run, "trigger") << "  reason: " << Str(run, "reason") << "\n";
+  if (!Str(run, "commit").empty()) std::cout << "commit: " << Str(run, "commit") << "\n";
+  std::cout << "queued: " << FormatTime(Int(run, "queued_ms"))
+            << "  duration: " << FormatDuration(Int(run, "started_ms"), Int(run, "finished_ms")) << "\n";
+  if (!Str(run, "error").empty()) std::cout << "error: " << Str(run, "error") << "\n";
+  std::cout << "\n";
+  Table t({"STAGE", "ATTEMPT", "STATUS", "PLUGIN", "EXIT", "DURATION", "CACHE", "OUTPUTS", "REASON"});
+  for (const auto& s : run["stages"]) {
+    std::string exit = Str(s, "exit_code");
+    if (Int(s, "signal") != 0) exit = "signal " + Str(s, "signal");
+    else if (exit == "-1") exit = "-";
+    std::string outputs;
+    for (const auto& e : s["artifacts"]) {
+      if (Str(e, "kind") != "produced") continue;
+      if (!outputs.empty()) outputs += ", ";
+      outputs += Str(e, "name") + "@" + Str(e, "artifact").substr(0, 12);
+    }
+    t.Add({Str(s, "stage"), Str(s, "attempt"), Str(s, "status"),
+           Str(s["plugin"], "name") + " " + Str(s["plugin"], "version"), exit,
+           FormatDuration(Int(s, "started_ms"), Int(s, "finished_ms")),
+           s.value("cache_hit", false) ? "hit" : "-", outputs.empty() ? "-" : outputs,
+           Str(s, "error").empty() ? Str(s, "reason") : Str(s, "error")});
+  }
+  t.Print(std::cout);
+  bool header = false;
+  for (const auto& s : run["stages"]) {
+    for (const auto& m : s["metrics"]) {
+      if (!header) {
+        std::cout << "\nmetrics:\n";
+        header = true;
+      }
+      std::cout << "  " << Str(s, "stage") << "." << Str(m, "key") << " = " << Str(m, "value")
+                << " (step " << Str(m, "step") << ")\n";
+    }
+  }
+  return kExitOk;
+}
+
+int RunsCancel(const ApiClient& api, int64_t id, const Output& out) {
+  json resp;
+  int rc = api.Post("/api/v1/runs/" + std::to_string(id) + "/cancel", json::object(), &resp);
+  if (rc != kExitOk) return rc;
+  if (out.json) std::cout << resp.dump() << "\n";
+  else std::cout << "run " << id << ": cancel requested\n";
+  return kExitOk;
+}
+
+int Logs(const ApiClient& api, int64_t run_id, const std::string& stage, int attempt, bool follow) {
+  std::vector<std::string> stages;
+  if (!stage.empty()) {
+    stages.push_back(stage);
+  } else {
+    json run;
+    int rc = api.Get("/api/v1/runs/" + std::to_string(run_id), &run);
+    if (rc != kExitOk) return rc;
+    for (const auto& s : run["stages"]) {
+      std::string name = Str(s, "stage");
+      if (std::find(stages.begin(), stages.end(), name) == stages.end()) stages.push_back(name);
+    }
+  }
+  for (const auto& name : stages) {
+    if (stage.empty()) std::cout << "==> " << name << " <==\n";
+    int64_t offset = 0;
+    auto delay = std::chrono::milliseconds(50);
+    for (;;) {
+      std::string path = "/api/v1/runs/" + std::to_string(run_id) + "/logs/" + UrlEncode(name) +
+                         "?offset=" + std::to_string(offset);
+      if (attempt > 0) path += "&attempt=" + std::to_string(attempt);
+      HttpResult r;
+      int rc = api.Call("GET", path, "", &r);
+      if (rc != kExitOk) return rc;
+      std::cout << r.body << std::flush;
+      offset = std::stoll(r.headers.count("x-log-offset") ? r.headers["x-log-offset"] : "0");
+      const std::string st = r.headers["x-attempt-status"];
+      if (!follow || (st != "running" && r.body.empty())) break;
+      if (r.body.empty()) std::this_thread::sleep_for(delay);
+    }
+  }
+  return kExitOk;
+}
+
+}  // namespace mlops::ctl

@@ -1,0 +1,115 @@
+// mlctl: the command-line client of mlopsd. Only wiring lives here.
+#include <CLI/CLI.hpp>
+
+#include <cstdlib>
+#include <iostream>
+
+#include "commands.h"
+#include "exit_codes.h"
+
+using namespace mlops::ctl;
+
+int main(int argc, char** argv) {
+  CLI::App app{"mlctl: control mlopsd, the MLOps daemon"};
+  app.require_subcommand(1);
+  const char* env_server = std::getenv("MLCTL_SERVER");
+  std::string server = env_server && *env_server ? env_server : "http://127.0.0.1:8765";
+  Output out;
+  app.add_option("--server", server, "daemon URL, http://HOST:PORT (env MLCTL_SERVER)");
+  app.add_flag("--json", out.json, "print JSON for scripts instead of tables");
+  int rc = kExitOk;
+  auto api = [&] { return ApiClient(server); };
+
+  auto* pipeline = app.add_subcommand("pipeline", "validate, list and show pipelines");
+  pipeline->require_subcommand(1);
+  std::vector<std::string> files, extra_plugins;
+  auto* validate = pipeline->add_subcommand("validate", "check pipeline files offline");
+  validate->add_option("files", files, "pipeline YAML files")->required();
+  validate->add_option("--plugin", extra_plugins, "also accept this third-party plugin name");
+  validate->callback([&] { rc = PipelineValidate(files, extra_plugins, out); });
+  pipeline->add_subcommand("list", "pipelines the daemon knows")->callback([&] {
+    rc = PipelineList(api(), out);
+  });
+  std::string pipeline_name;
+  auto* pshow = pipeline->add_subcommand("show", "a pipeline's definition");
+  pshow->add_option("name", pipeline_name)->required();
+  pshow->callback([&] { rc = PipelineShow(api(), pipeline_name, out); });
+
+  TriggerOptions trig;
+  auto* trigger = app.add_subcommand("trigger", "start a run of a pipeline; prints the run id");
+  trigger->add_option("pipeline", trig.pipeline)->required();
+  trigger->add_flag("--wait", trig.wait, "follow the run; exit 0 only if it succeeded");
+  trigger->add_flag("--force", trig.force, "ignore the stage cache");
+  trigger->add_option("--reason", trig.reason, "why this run is started");
+  trigger->add_option("--commit", trig.commit, "git commit the run is for");
+  trigger->add_option("--timeout", trig.timeout_s, "with --wait: give up after this many seconds");
+  trigger->callback([&] { rc = Trigger(api(), trig, out); });
+
+  auto* runs = app.add_subcommand("runs", "list, show and cancel runs");
+  runs->require_subcommand(1);
+  RunListOptions list_opts;
+  auto* rlist = runs->add_subcommand("list", "runs, newest first");
+  rlist->add_option("--pipeline", list_opts.pipeline);
+  rlist->add_option("--status", list_opts.status);
+  rlist->add_option("--limit", list_opts.limit)->check(CLI::Range(1, 1000));
+  rlist->add_option("--before", list_opts.before, "page: runs older than this id");
+  rlist->callback([&] { rc = RunsList(api(), list_opts, out); });
+  int64_t run_id = 0;
+  double wait_timeout = 0;
+  auto* rshow = runs->add_subcommand("show", "a run and its stage attempts");
+  rshow->add_option("id", run_id)->required()->check(CLI::PositiveNumber);
+  rshow->callback([&] { rc = RunsShow(api(), run_id, out); });
+  auto* rcancel = runs->add_subcommand("cancel", "cancel a run");
+  rcancel->add_option("id", run_id)->required()->check(CLI::PositiveNumber);
+  rcancel->callback([&] { rc = RunsCancel(api(), run_id, out); });
+  auto* rwait = runs->add_subcommand("wait", "follow a run to its end");
+  rwait->add_option("id", run_id)->required()->check(CLI::PositiveNumber);
+  rwait->add_option("--timeout", wait_timeout);
+  rwait->callback([&] { rc = WaitForRun(api(), run_id, wait_timeout, out); });
+
+  std::string stage;
+  int attempt = 0;
+  bool follow = false;
+  auto* logs = app.add_subcommand("logs", "a run's stage logs");
+  logs->add_option("run", run_id)->required()->check(CLI::PositiveNumber);
+  logs->add_option("stage", stage, "one stage (default: all)");
+  logs->add_option("--attempt", attempt, "attempt number (default: the latest)");
+  logs->add_flag("-f,--follow", follow, "keep printing until the stage ends");
+  logs->callback([&] { rc = Logs(api(), run_id, stage, attempt, follow); });
+
+  std::string sha;
+  bool downstream = false;
+  auto* lineage = app.add_subcommand("lineage", "what an artifact came from, or what it fed");
+  lineage->add_option("artifact", sha, "artifact sha256")->required();
+  lineage->add_flag("--downstream", downstream, "walk forward instead of back");
+  lineage->callback([&] { rc = Lineage(api(), sha, downstream, out); });
+
+  auto* artifacts = app.add_subcommand("artifacts", "content-addressed artifacts");
+  artifacts->require_subcommand(1);
+  int limit = 50;
+  auto* alist = artifacts->add_subcommand("list", "newest first");
+  alist->add_option("--limit", limit)->check(CLI::Range(1, 10000));
+  alist->callback([&] { rc = ArtifactsList(api(), limit, out); });
+  auto* ashow = artifacts->add_subcommand("show", "one artifact's record");
+  ashow->add_option("sha256", sha)->required();
+  ashow->callback([&] { rc = ArtifactsShow(api(), sha, out); });
+  std::string dest = "-";
+  auto* aget = artifacts->add_subcommand("get", "download an artifact (verified)");
+  aget->add_option("sha256", sha)->required();
+  aget->add_option("-o,--output", dest, "file to write (default: stdout)");
+  aget->callback([&] { rc = ArtifactsGet(api(), sha, dest); });
+
+  auto* plugins = app.add_subcommand("plugins", "stage plugins");
+  plugins->require_subcommand(1);
+  plugins->add_subcommand("list", "plugins the daemon found")->callback([&] {
+    rc = PluginsList(api(), out);
+  });
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? kExitOk : kExitUsage;
+  }
+  return rc;
+}

@@ -1,0 +1,58 @@
+// PluginCatalog: the plugins the daemon may run, found in configured
+// directories. Each `*.so` is described by the stage host
+// (`mlops-stage --describe`), never loaded into the daemon, and pinned by
+// the SHA-256 of its file.
+//
+// Refused, with the reason, and never run: a directory or file that is
+// writable by group or others or owned by another user than root or the
+// daemon's; a file the stage host cannot load (bad ABI major, no entry
+// symbol, not a shared object); every file of a name that two files share.
+// A bad plugin never hides the good ones.
+// Thread-safety: immutable once built; safe to share.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "mlops/common/status.h"
+
+namespace mlops {
+
+struct PluginInfo {
+  std::string name;     // what pipelines write after `uses:`
+  std::string version;  // as the plugin reports it
+  std::string path;     // absolute, symlinks resolved
+  std::string sha256;   // lower-case hex digest of the file
+  int abi_major = 0;
+  int abi_minor = 0;
+};
+
+struct RejectedPlugin {
+  std::string path;   // the file or directory
+  std::string error;  // why, naming the path (and its mode, where that is why)
+};
+
+class PluginCatalog {
+ public:
+  // Scans `dirs` in order (files sorted by name in each) and describes each
+  // plugin with `stage_host_path --describe`, waiting at most
+  // `describe_timeout` for each.
+  static PluginCatalog Scan(const std::vector<std::string>& dirs,
+                            const std::string& stage_host_path,
+                            std::chrono::milliseconds describe_timeout = std::chrono::seconds(10));
+
+  // On success fills *out. NotFound naming the known plugins otherwise (and
+  // the rejection, when a file of that name was refused).
+  Status Find(const std::string& name, PluginInfo* out) const;
+
+  const std::map<std::string, PluginInfo>& plugins() const { return plugins_; }
+  const std::vector<RejectedPlugin>& rejected() const { return rejected_; }
+
+ private:
+  std::map<std::string, PluginInfo> plugins_;
+  std::vector<RejectedPlugin> rejected_;
+};
+
+}  // namespace mlops

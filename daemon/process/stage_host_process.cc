@@ -1,0 +1,173 @@
+#include "process/stage_host_process.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <nlohmann/json.hpp>
+
+#include "mlops/common/files.h"
+#include "process/stage_orphans.h"
+#include "stage_protocol.h"
+
+extern char** environ;
+
+namespace mlops {
+namespace {
+
+namespace proto = stage_protocol;
+
+// Moves `fd` to a number >= 10 (close-on-exec), so that the dup2 actions
+// onto 0..3 in the child can never overwrite one another's sources.
+int MoveHigh(int fd) {
+  if (fd < 0 || fd >= 10) return fd;
+  int high = ::fcntl(fd, F_DUPFD_CLOEXEC, 10);
+  ::close(fd);
+  return high;
+}
+
+// The spec travels in a sealed memfd rather than a file: an inode per
+// attempt costs more than the rest of an exec stage on ext4.
+Status MakeSpecFd(const std::string& text, int* out) {
+  int fd = ::memfd_create("mlops-stage-spec", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  if (fd < 0) return Status::FromErrno("memfd_create for the stage spec", errno);
+  const char* p = text.data();
+  size_t left = text.size();
+  while (left > 0) {
+    ssize_t n = ::write(fd, p, left);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      int err = errno;
+      ::close(fd);
+      return Status::FromErrno("cannot write the stage spec", err);
+    }
+    p += n;
+    left -= static_cast<size_t>(n);
+  }
+  ::fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL);
+  *out = fd;
+  return Status::OK();
+}
+
+int Spawn(const std::string& host_path, const AttemptSpec& spec, int log_fd, int event_write_fd,
+          int spec_fd, pid_t* pid) {
+  posix_spawn_file_actions_t actions;
+  posix_spawnattr_t attr;
+  ::posix_spawn_file_actions_init(&actions);
+  ::posix_spawnattr_init(&attr);
+  ::posix_spawn_file_actions_adddup2(&actions, log_fd, STDOUT_FILENO);
+  ::posix_spawn_file_actions_adddup2(&actions, log_fd, STDERR_FILENO);
+  ::posix_spawn_file_actions_adddup2(&actions, event_write_fd, proto::kEventFd);
+  ::posix_spawn_file_actions_adddup2(&actions, spec_fd, proto::kSpecFd);
+  ::posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  // Descriptors the daemon holds without O_CLOEXEC (inherited from its own
+  // parent, or opened so by a library) must not reach plugin code.
+  ::posix_spawn_file_actions_addclosefrom_np(&actions, proto::kSpecFd + 1);
+  sigset_t empty, defaults;
+  sigemptyset(&empty);
+  sigemptyset(&defaults);
+  for (int sig : {SIGPIPE, SIGINT, SIGTERM, SIGQUIT, SIGHUP, SIGCHLD, SIGUSR1, SIGUSR2}) {
+    sigaddset(&defaults, sig);
+  }
+  ::posix_spawnattr_setsigmask(&attr, &empty);
+  ::posix_spawnattr_setsigdefault(&attr, &defaults);
+  ::posix_spawnattr_setflags(
+      &attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  std::string plugin = spec.plugin_path;
+  std::string spec_fd_arg = std::to_string(proto::kSpecFd);
+  char* argv[] = {const_cast<char*>(host_path.c_str()), const_cast<char*>(proto::kPluginFlag),
+                  plugin.data(), const_cast<char*>(proto::kSpecFdFlag), spec_fd_arg.data(),
+                  nullptr};
+  int rc = ::posix_spawn(pid, host_path.c_str(), &actions, &attr, argv, environ);
+  ::posix_spawnattr_destroy(&attr);
+  ::posix_spawn_file_actions_destroy(&actions);
+  return rc;
+}
+
+}  // namespace
+
+std::string StageSpecJson(const AttemptSpec& spec) {
+  nlohmann::json inputs = nlohmann::json::array();
+  for (const InputArtifact& in : spec.inputs) inputs.push_back({{"name", in.name}, {"path", in.path}});
+  nlohmann::json doc = {{"attempt_id", spec.attempt_id},
+                        {"params_json", spec.params_json.empty() ? "{}" : spec.params_json},
+                        {"inputs", std::move(inputs)},
+                        {"work_dir", spec.work_dir},
+                        {"scratch_dir", spec.scratch_dir},
+                        {"env", spec.env}};
+  return doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+Status StartStageHost(const std::string& host_path, const AttemptSpec& spec, HostProcess* out) {
+  if (spec.log_path.empty()) return Status::InvalidArgument("attempt has no log path");
+  MLOPS_RETURN_IF_ERROR(MakeDirs(DirName(spec.log_path)));
+  if (!spec.scratch_dir.empty()) MLOPS_RETURN_IF_ERROR(MakeDirs(spec.scratch_dir));
+  int spec_fd = -1;
+  MLOPS_RETURN_IF_ERROR(MakeSpecFd(StageSpecJson(spec), &spec_fd));
+  spec_fd = MoveHigh(spec_fd);
+
+  HostProcess host;
+  host.log_fd = MoveHigh(
+      ::open(spec.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640));
+  if (host.log_fd < 0 || spec_fd < 0) {
+    int err = errno;
+    if (spec_fd >= 0) ::close(spec_fd);
+    CloseHostFds(&host);
+    return Status::FromErrno("cannot open stage log " + spec.log_path, err);
+  }
+  int pipe_fds[2];
+  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) {
+    int err = errno;
+    ::close(spec_fd);
+    CloseHostFds(&host);
+    return Status::FromErrno("cannot create the event pipe", err);
+  }
+  host.events_fd = MoveHigh(pipe_fds[0]);
+  int event_write_fd = MoveHigh(pipe_fds[1]);
+  if (host.events_fd < 0 || event_write_fd < 0) {
+    int err = errno;
+    if (event_write_fd >= 0) ::close(event_write_fd);
+    ::close(spec_fd);
+    CloseHostFds(&host);
+    return Status::FromErrno("cannot create the event pipe", err);
+  }
+  ::fcntl(host.events_fd, F_SETFL, O_NONBLOCK);
+
+  int rc = 0;
+  SpawnStageHost([&]() -> pid_t {
+    rc = Spawn(host_path, spec, host.log_fd, event_write_fd, spec_fd, &host.pid);
+    return rc == 0 ? host.pid : -1;
+  });
+  ::close(event_write_fd);
+  ::close(spec_fd);
+  if (rc != 0) {
+    CloseHostFds(&host);
+    return Status::IOError("cannot start stage host " + host_path + ": " + std::strerror(rc));
+  }
+  host.pidfd = static_cast<int>(::syscall(SYS_pidfd_open, host.pid, 0));
+  if (host.pidfd < 0) {
+    int err = errno;
+    ::kill(-host.pid, SIGKILL);
+    ::waitpid(host.pid, nullptr, 0);
+    ForgetStageHost(host.pid);
+    CloseHostFds(&host);
+    return Status::FromErrno("pidfd_open of the stage host", err);
+  }
+  *out = host;
+  return Status::OK();
+}
+
+void CloseHostFds(HostProcess* host) {
+  for (int* fd : {&host->pidfd, &host->events_fd, &host->log_fd}) {
+    if (*fd >= 0) ::close(*fd);
+    *fd = -1;
+  }
+}
+
+}  // namespace mlops

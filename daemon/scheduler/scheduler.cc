@@ -1,0 +1,596 @@
+#include "scheduler/scheduler.h"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "mlops/common/files.h"
+#include "pipeline/pipeline_parser.h"
+#include "scheduler/cache_key.h"
+#include "scheduler/run_plan.h"
+
+namespace mlops::scheduler {
+
+using registry::AttemptStatus;
+using registry::RunStatus;
+
+struct Scheduler::ActiveRun {
+  registry::RunRecord record;
+  registry::PipelineRecord pipeline_record;
+  pipeline::Pipeline pipeline;
+  std::unique_ptr<RunPlan> plan;
+  std::string workspace;
+  std::string failure;  // the first stage failure, for the run's error
+  bool cancel_requested = false;
+  bool started = false;
+};
+
+struct Scheduler::RunningAttempt {
+  int64_t run_id = 0;
+  int stage = 0;
+  Grant grant;
+  registry::StageAttemptRecord record;
+  std::vector<registry::ArtifactRecord> inputs;
+  std::vector<std::string> input_names;
+};
+
+namespace {
+
+std::string StageParams(const pipeline::Stage& s) {
+  nlohmann::json p = nlohmann::json::parse(s.with_json, nullptr, /*allow_exceptions=*/false);
+  if (!p.is_object()) p = nlohmann::json::object();
+  if (!s.run.empty()) p["run"] = s.run;
+  if (s.shell) p["shell"] = true;
+  if (!s.env.empty()) p["env"] = s.env;
+  if (!s.outputs.empty()) p["outputs"] = s.outputs;
+  return p.dump();
+}
+
+bool IsSafeRelative(const std::string& name) {
+  if (name.empty() || name.front() == '/') return false;
+  size_t pos = 0;
+  while (pos <= name.size()) {
+    size_t next = name.find('/', pos);
+    if (next == std::string::npos) next = name.size();
+    if (name.compare(pos, next - pos, "..") == 0 && next - pos == 2) return false;
+    pos = next + 1;
+  }
+  return true;
+}
+
+AttemptStatus ToAttemptStatus(AttemptOutcome::Kind k) {
+  switch (k) {
+    case AttemptOutcome::Kind::kSucceeded: return AttemptStatus::kSucceeded;
+    case AttemptOutcome::Kind::kTimedOut: return AttemptStatus::kTimedOut;
+    case AttemptOutcome::Kind::kCancelled: return AttemptStatus::kCancelled;
+    default: return AttemptStatus::kFailed;
+  }
+}
+
+}  // namespace
+
+Scheduler::Scheduler(registry::Store* store, StageRunner* runner, Workspace* workspace,
+                     PluginResolver* plugins, Clock* clock, SchedulerOptions options)
+    : store_(store),
+      runner_(runner),
+      workspace_(workspace),
+      plugins_(plugins),
+      clock_(clock),
+      options_(std::move(options)),
+      pool_(options_.capacity) {}
+
+Scheduler::~Scheduler() = default;
+
+Status Scheduler::Submit(const RunRequest& request, int64_t* run_id) {
+  registry::PipelineRecord p;
+  Status s = request.pipeline_id != 0 ? store_->GetPipeline(request.pipeline_id, &p)
+                                      : store_->GetPipelineByName(request.pipeline, &p);
+  if (!s.ok()) {
+    if (s.IsNotFound()) return Status::NotFound("no pipeline named '" + request.pipeline + "'");
+    return s;
+  }
+  registry::RunRecord run;
+  run.pipeline_id = p.id;
+  run.trigger = request.trigger;
+  run.reason = request.reason;
+  run.commit = request.commit;
+  run.force = request.force;
+  run.status = RunStatus::kQueued;
+  run.queued_ms = clock_->WallMillis();
+  run.recovery_count = request.recovery_count;
+  MLOPS_RETURN_IF_ERROR(store_->CreateRun(&run));
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    requests_[run.id] = request;
+  }
+  *run_id = run.id;
+  queue_.Push(RunSubmitted{run.id});
+  return Status::OK();
+}
+
+Status Scheduler::Cancel(int64_t run_id) {
+  registry::RunRecord run;
+  MLOPS_RETURN_IF_ERROR(store_->GetRun(run_id, &run));
+  if (registry::IsTerminal(run.status) || run.status == RunStatus::kInterrupted) {
+    return Status::Conflict("run " + std::to_string(run_id) + " already ended (" +
+                            registry::ToString(run.status) + ")");
+  }
+  queue_.Push(CancelRequested{run_id});
+  return Status::OK();
+}
+
+void Scheduler::OnAttemptFinished(AttemptOutcome outcome) {
+  queue_.Push(AttemptFinished{std::move(outcome)});
+}
+
+void Scheduler::Step(std::chrono::milliseconds max_wait) {
+  // Handling an event can cause another (a cancel reported at once), so
+  // drain until the queue is quiet before deciding what to start.
+  auto events = queue_.Drain(max_wait);
+  while (!events.empty()) {
+    for (auto& e : events) {
+      if (auto* s = std::get_if<RunSubmitted>(&e)) HandleSubmitted(s->run_id);
+      else if (auto* c = std::get_if<CancelRequested>(&e)) HandleCancel(c->run_id);
+      else if (auto* f = std::get_if<AttemptFinished>(&e)) HandleFinished(std::move(f->outcome));
+    }
+    events = queue_.Drain(std::chrono::milliseconds(0));
+  }
+  if (!shutting_down_) LaunchReady();
+  for (auto it = runs_.begin(); it != runs_.end();) {
+    FinishRunIfDone(*it->second);
+    if (registry::IsTerminal(it->second->record.status)) it = runs_.erase(it);
+    else ++it;
+  }
+  PublishStats();
+}
+
+std::optional<TimePoint> Scheduler::NextWake() const {
+  std::optional<TimePoint> next;
+  for (const auto& [id, run] : runs_) {
+    auto t = run->plan ? run->plan->NextRetry() : std::nullopt;
+    if (t && (!next || *t < *next)) next = t;
+  }
+  return next;
+}
+
+void Scheduler::Run(const std::atomic<bool>* stop, const std::function<void()>& on_tick) {
+  while (!stop->load()) {
+    std::chrono::milliseconds wait(500);
+    if (auto next = NextWake()) {
+      auto until = std::chrono::duration_cast<std::chrono::milliseconds>(*next - clock_->Now());
+      wait = std::clamp(until, std::chrono::milliseconds(0), wait);
+    }
+    Step(wait);
+    if (on_tick) on_tick();
+  }
+}
+
+void Scheduler::HandleSubmitted(int64_t run_id) {
+  RunRequest request;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = requests_.find(run_id);
+    if (it == requests_.end()) return;
+    request = it->second;
+    requests_.erase(it);
+  }
+  auto run = std::make_unique<ActiveRun>();
+  if (!store_->GetRun(run_id, &run->record).ok()) return;
+  Status s = store_->GetPipeline(run->record.pipeline_id, &run->pipeline_record);
+  std::string error;
+  if (!s.ok()) {
+    error = s.ToString();
+  } else {
+    pipeline::ParseOptions opts;
+    opts.file_name = run->pipeline_record.name + ".yaml";
+    std::vector<pipeline::PipelineError> errors;
+    if (!pipeline::ParsePipeline(run->pipeline_record.definition, opts, &run->pipeline, &errors)) {
+      error = "invalid pipeline: " + (errors.empty() ? std::string("?") : errors[0].ToString());
+    }
+  }
+  if (error.empty()) {
+    std::string source = request.source_dir.empty() ? run->pipeline_record.source_dir
+                                                    : request.source_dir;
+    Status ws = workspace_->Prepare(run_id, source, &run->workspace);
+    if (!ws.ok()) error = ws.message();
+  }
+  if (!error.empty()) {
+    run->record.status = RunStatus::kFailed;
+    run->record.error = error;
+    run->record.finished_ms = clock_->WallMillis();
+    (void)store_->UpdateRun(run->record);
+    return;
+  }
+  run->plan = std::make_unique<RunPlan>(run->pipeline);
+  runs_[run_id] = std::move(run);
+}
+
+void Scheduler::HandleCancel(int64_t run_id) {
+  auto it = runs_.find(run_id);
+  if (it == runs_.end()) {
+    // Submitted but not yet loaded: the queue is FIFO, so it is loaded; a run
+    // that failed to load is already terminal.
+    return;
+  }
+  ActiveRun& run = *it->second;
+  run.cancel_requested = true;
+  run.plan->SkipAllPending();
+  for (const auto& [attempt_id, a] : attempts_) {
+    if (a.run_id == run_id) runner_->Cancel(attempt_id);
+  }
+}
+
+void Scheduler::LaunchReady() {
+  const TimePoint now = clock_->Now();
+  // A cache hit finishes a stage at once and can make its dependents ready,
+  // so repeat until a pass changes nothing. Stages that do not fit now are
+  // passed over so that smaller ones (e.g. cpu-only behind a GPU stage) run.
+  for (bool progress = true; progress;) {
+    progress = false;
+    for (auto& [id, run] : runs_) {
+      if (run->cancel_requested) continue;
+      for (int stage : run->plan->Ready(now)) {
+        if (StartStage(*run, stage) && run->plan->state(stage).phase == StagePhase::kSucceeded) {
+          progress = true;
+        }
+      }
+    }
+  }
+}
+
+void Scheduler::FailWithoutAttempt(ActiveRun& run, int stage, const std::string& error) {
+  const auto& spec = run.pipeline.stages[stage];
+  registry::StageAttemptRecord rec;
+  rec.run_id = run.record.id;
+  rec.stage = spec.name;
+  rec.attempt = run.plan->state(stage).attempts + 1;
+  rec.plugin_name = spec.uses;
+  rec.host = options_.host_name;
+  rec.started_ms = clock_->WallMillis();
+  rec.reason = "not started";
+  if (store_->CreateAttempt(&rec).ok()) {
+    registry::AttemptResult result;
+    rec.status = AttemptStatus::kFailed;
+    rec.error = error;
+    rec.finished_ms = rec.started_ms;
+    result.attempt = rec;
+    (void)store_->FinishAttempt(result);
+  }
+  run.plan->MarkRunning(stage);
+  // No retry can help: exhaust the attempts.
+  run.plan->mutable_state(stage).attempts = 1 + spec.retries;
+  run.plan->MarkFailed(stage, clock_->Now());
+  if (run.failure.empty()) run.failure = "stage '" + spec.name + "': " + error;
+}
+
+bool Scheduler::StartStage(ActiveRun& run, int stage) {
+  const pipeline::Stage& spec = run.pipeline.stages[stage];
+  std::string why;
+  if (pool_.NeverFits(spec.resources, &why)) {
+    FailWithoutAttempt(run, stage, "cannot be scheduled: " + why);
+    return true;
+  }
+  PluginRef plugin;
+  Status ps = plugins_->Resolve(spec.uses, &plugin);
+  if (!ps.ok()) {
+    FailWithoutAttempt(run, stage, ps.message());
+    return true;
+  }
+  const std::string params = StageParams(spec);
+  std::vector<registry::ArtifactRecord> inputs;
+  std::vector<std::string> input_names;
+  CacheKeyParts key;
+  for (const auto& in : spec.inputs) {
+    std::string path = in.front() == '/' ? in : JoinPath(run.workspace, in);
+    registry::ArtifactRecord art;
+    Status s = workspace_->Ingest(path, &art);
+    if (!s.ok()) {
+      FailWithoutAttempt(run, stage, "input '" + in + "' cannot be read: " + s.message());
+      return true;
+    }
+    key.inputs.emplace_back(in, art.sha256);
+    inputs.push_back(art);
+    input_names.push_back(in);
+  }
+  // Stages share the run's workspace, so a stage may read anything the
+  // stages it needs produced: lineage records those as consumed too.
+  for (int dep : run.plan->needs(stage)) {
+    for (const auto& [name, art] : run.plan->state(dep).outputs) {
+      if (std::find(input_names.begin(), input_names.end(), name) != input_names.end()) continue;
+      inputs.push_back(art);
+      input_names.push_back(name);
+    }
+  }
+  key.plugin_name = plugin.name;
+  key.plugin_version = plugin.version;
+  key.plugin_sha256 = plugin.sha256;
+  key.params_json = params;
+  for (int dep : run.plan->needs(stage)) key.upstream_keys.push_back(run.plan->state(dep).cache_key);
+  key.commit = run.record.commit;
+  key.stage = spec.name;
+  const std::string cache_key = ComputeCacheKey(key);
+  run.plan->mutable_state(stage).cache_key = cache_key;
+
+  const int attempt_no = run.plan->state(stage).attempts + 1;
+  if (!run.record.force && attempt_no == 1 && TryReuseCached(run, stage, cache_key, inputs, input_names)) {
+    return true;
+  }
+  Grant grant;
+  if (!pool_.TryAcquire(spec.resources, &grant)) return false;
+
+  if (!run.started) {
+    run.started = true;
+    run.record.status = RunStatus::kRunning;
+    run.record.started_ms = clock_->WallMillis();
+    (void)store_->UpdateRun(run.record);
+  }
+  RunningAttempt a;
+  a.run_id = run.record.id;
+  a.stage = stage;
+  a.grant = grant;
+  a.inputs = inputs;
+  a.input_names = input_names;
+  registry::StageAttemptRecord& rec = a.record;
+  rec.run_id = run.record.id;
+  rec.stage = spec.name;
+  rec.attempt = attempt_no;
+  rec.plugin_name = plugin.name;
+  rec.plugin_version = plugin.version;
+  rec.plugin_sha256 = plugin.sha256;
+  rec.params_json = params;
+  rec.cache_key = cache_key;
+  rec.host = options_.host_name;
+  rec.started_ms = clock_->WallMillis();
+  rec.log_path = workspace_->LogPath(run.record.id, spec.name, attempt_no);
+  if (attempt_no > 1) rec.reason = "retry " + std::to_string(attempt_no - 1) + " of " +
+                                   std::to_string(spec.retries) + " after a failed attempt";
+  else if (run.record.force) rec.reason = "forced: the stage cache was ignored";
+  else rec.reason = "no earlier result for this plugin, params, inputs and commit";
+  Status cs = store_->CreateAttempt(&rec);
+  if (!cs.ok()) {
+    pool_.Release(grant);
+    FailWithoutAttempt(run, stage, "registry: " + cs.message());
+    return true;
+  }
+  AttemptSpec as;
+  as.attempt_id = rec.id;
+  as.plugin_path = plugin.path;
+  as.params_json = params;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const std::string& in = input_names[i];
+    as.inputs.push_back({in, in.front() == '/' ? in : JoinPath(run.workspace, in)});
+  }
+  as.work_dir = run.workspace;
+  as.scratch_dir = workspace_->ScratchDir(run.record.id, spec.name);
+  as.log_path = rec.log_path;
+  as.env["CUDA_VISIBLE_DEVICES"] = grant.CudaVisibleDevices();
+  as.env["MLOPS_RUN_ID"] = std::to_string(run.record.id);
+  as.env["MLOPS_STAGE"] = spec.name;
+  as.env["MLOPS_ATTEMPT"] = std::to_string(attempt_no);
+  as.env["MLOPS_CPUS"] = std::to_string(static_cast<int>(std::max(1.0, grant.cpus)));
+  as.timeout = spec.timeout;
+  as.kill_grace = options_.kill_grace;
+  run.plan->MarkRunning(stage);
+  attempts_.emplace(rec.id, std::move(a));
+  runner_->Start(as);
+  return true;
+}
+
+bool Scheduler::TryReuseCached(ActiveRun& run, int stage, const std::string& key,
+                               const std::vector<registry::ArtifactRecord>& inputs,
+                               const std::vector<std::string>& input_names) {
+  registry::StageAttemptRecord earlier;
+  std::vector<registry::ArtifactEdge> produced;
+  if (!store_->FindCachedAttempt(key, &earlier, &produced).ok()) return false;
+  for (const auto& e : produced) {
+    if (!workspace_->Has(e.artifact_sha256)) return false;
+  }
+  for (const auto& e : produced) {
+    if (!IsSafeRelative(e.name)) continue;
+    if (!workspace_->Restore(e.artifact_sha256, JoinPath(run.workspace, e.name)).ok()) return false;
+  }
+  const pipeline::Stage& spec = run.pipeline.stages[stage];
+  registry::StageAttemptRecord rec = earlier;
+  rec.id = 0;
+  rec.run_id = run.record.id;
+  rec.stage = spec.name;
+  rec.attempt = 1;
+  rec.status = AttemptStatus::kCached;
+  rec.cache_hit = true;
+  rec.exit_code = 0;
+  rec.signal = 0;
+  rec.error.clear();
+  rec.host = options_.host_name;
+  rec.reason = "cache hit: reused the outputs of attempt " + std::to_string(earlier.id) +
+               " (run " + std::to_string(earlier.run_id) +
+               "): plugin, params, inputs and commit unchanged";
+  rec.started_ms = rec.finished_ms = clock_->WallMillis();
+  if (!store_->CreateAttempt(&rec).ok()) return false;
+  registry::AttemptResult result;
+  result.attempt = rec;
+  result.artifacts = inputs;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    result.edges.push_back({rec.id, inputs[i].sha256, registry::EdgeKind::kConsumed, input_names[i]});
+  }
+  auto& outputs = run.plan->mutable_state(stage).outputs;
+  for (const auto& e : produced) {
+    result.edges.push_back({rec.id, e.artifact_sha256, registry::EdgeKind::kProduced, e.name});
+    registry::ArtifactRecord art;
+    if (store_->GetArtifact(e.artifact_sha256, &art).ok()) outputs.emplace_back(e.name, art);
+  }
+  if (!store_->FinishAttempt(result).ok()) return false;
+  if (!run.started) {
+    run.started = true;
+    run.record.status = RunStatus::kRunning;
+    run.record.started_ms = clock_->WallMillis();
+    (void)store_->UpdateRun(run.record);
+  }
+  run.plan->MarkRunning(stage);
+  run.plan->MarkSucceeded(stage);
+  return true;
+}
+
+void Scheduler::HandleFinished(AttemptOutcome outcome) {
+  auto it = attempts_.find(outcome.attempt_id);
+  if (it == attempts_.end()) return;
+  RunningAttempt a = std::move(it->second);
+  attempts_.erase(it);
+  pool_.Release(a.grant);
+
+  registry::AttemptResult result;
+  result.artifacts = a.inputs;
+  for (size_t i = 0; i < a.inputs.size(); ++i) {
+    result.edges.push_back({a.record.id, a.inputs[i].sha256, registry::EdgeKind::kConsumed,
+                            a.input_names[i]});
+  }
+  std::vector<std::pair<std::string, registry::ArtifactRecord>> produced;
+  if (outcome.kind == AttemptOutcome::Kind::kSucceeded) {
+    for (const auto& out : outcome.outputs) {
+      registry::ArtifactRecord art;
+      Status s = workspace_->Ingest(out.path, &art);
+      if (!s.ok()) {
+        outcome.kind = AttemptOutcome::Kind::kFailed;
+        outcome.error = "output '" + out.name + "' could not be stored: " + s.message();
+        break;
+      }
+      if (!out.media_type.empty()) art.media_type = out.media_type;
+      result.artifacts.push_back(art);
+      result.edges.push_back({a.record.id, art.sha256, registry::EdgeKind::kProduced, out.name});
+      produced.emplace_back(out.name, art);
+    }
+  }
+  for (const auto& m : outcome.metrics) result.metrics.push_back({m.key, m.value, m.step, m.time_ms});
+  for (const auto& [k, v] : outcome.params) result.params.push_back({k, v});
+  a.record.status = ToAttemptStatus(outcome.kind);
+  a.record.exit_code = outcome.exit_code;
+  a.record.signal = outcome.signal;
+  a.record.error = outcome.error;
+  a.record.finished_ms = clock_->WallMillis();
+  result.attempt = a.record;
+  Status fs = store_->FinishAttempt(result);
+
+  auto rit = runs_.find(a.run_id);
+  if (rit == runs_.end()) return;
+  ActiveRun& run = *rit->second;
+  const pipeline::Stage& spec = run.pipeline.stages[a.stage];
+  if (!fs.ok() && outcome.kind == AttemptOutcome::Kind::kSucceeded) {
+    outcome.kind = AttemptOutcome::Kind::kFailed;
+    outcome.error = "registry: " + fs.message();
+  }
+  if (outcome.kind == AttemptOutcome::Kind::kSucceeded) {
+    run.plan->mutable_state(a.stage).outputs = std::move(produced);
+    run.plan->MarkSucceeded(a.stage);
+  } else if (outcome.kind == AttemptOutcome::Kind::kCancelled || run.cancel_requested ||
+             shutting_down_) {
+    run.plan->MarkCancelled(a.stage);
+  } else {
+    const int n = run.plan->state(a.stage).attempts;
+    auto backoff = spec.retry_backoff * (1 << std::min(n - 1, 10));
+    if (!run.plan->MarkFailed(a.stage, clock_->Now() + backoff) && run.failure.empty()) {
+      run.failure = "stage '" + spec.name + "' failed after " + std::to_string(n) +
+                    (n == 1 ? " attempt: " : " attempts: ") + outcome.error;
+    }
+  }
+}
+
+void Scheduler::FinishRunIfDone(ActiveRun& run) {
+  if (registry::IsTerminal(run.record.status) || !run.plan->Finished()) return;
+  if (shutting_down_ && !run.cancel_requested) return;  // Shutdown() marks it interrupted
+  if (run.cancel_requested || run.plan->AnyCancelled()) {
+    run.record.status = RunStatus::kCancelled;
+    run.record.error = run.cancel_requested ? "cancelled on request" : "a stage was cancelled";
+  } else if (run.plan->AnyFailed()) {
+    run.record.status = RunStatus::kFailed;
+    run.record.error = run.failure;
+  } else {
+    run.record.status = RunStatus::kSucceeded;
+    run.record.error.clear();
+  }
+  if (run.record.started_ms == 0) run.record.started_ms = clock_->WallMillis();
+  run.record.finished_ms = clock_->WallMillis();
+  (void)store_->UpdateRun(run.record);
+}
+
+Status Scheduler::Recover() {
+  // Runs a crash left queued/running become interrupted here; runs a
+  // graceful stop left interrupted are still unsettled (finished_ms == 0).
+  std::vector<int64_t> ids;
+  MLOPS_RETURN_IF_ERROR(store_->InterruptUnfinished(clock_->WallMillis(), &ids));
+  registry::RunFilter filter;
+  filter.status = {RunStatus::kInterrupted};
+  filter.limit = 0;
+  std::vector<registry::RunRecord> interrupted;
+  MLOPS_RETURN_IF_ERROR(store_->ListRuns(filter, &interrupted));
+  for (auto it = interrupted.rbegin(); it != interrupted.rend(); ++it) {
+    if (it->finished_ms == 0 && std::find(ids.begin(), ids.end(), it->id) == ids.end()) {
+      ids.push_back(it->id);
+    }
+  }
+  std::sort(ids.begin(), ids.end());
+  for (int64_t id : ids) {
+    registry::RunRecord run;
+    if (!store_->GetRun(id, &run).ok()) continue;
+    if (run.recovery_count < options_.max_recoveries) {
+      RunRequest r;
+      r.pipeline_id = run.pipeline_id;
+      r.trigger = "recovery";
+      r.reason = "retry of run " + std::to_string(id) + ", interrupted by a daemon stop";
+      r.commit = run.commit;
+      r.force = run.force;
+      r.recovery_count = run.recovery_count + 1;
+      int64_t new_id = 0;
+      Status s = Submit(r, &new_id);
+      run.error = s.ok() ? "interrupted by a daemon stop; retried as run " + std::to_string(new_id)
+                         : "interrupted by a daemon stop; retry failed: " + s.message();
+    } else {
+      run.status = RunStatus::kFailed;
+      run.error = "interrupted by a daemon stop " + std::to_string(run.recovery_count + 1) +
+                  " times; not retried again";
+    }
+    if (run.finished_ms == 0) run.finished_ms = clock_->WallMillis();
+    (void)store_->UpdateRun(run);
+  }
+  return Status::OK();
+}
+
+void Scheduler::Shutdown(std::chrono::milliseconds grace) {
+  shutting_down_ = true;
+  for (const auto& [id, a] : attempts_) runner_->Cancel(id);
+  const TimePoint deadline = clock_->Now() + grace;
+  while (!attempts_.empty() && clock_->Now() < deadline) {
+    Step(std::chrono::milliseconds(50));
+  }
+  for (auto& [id, run] : runs_) {
+    if (registry::IsTerminal(run->record.status)) continue;
+    // finished_ms stays 0: the next start's Recover() settles the run.
+    run->record.status = RunStatus::kInterrupted;
+    run->record.finished_ms = 0;
+    run->record.error = "daemon stopped while the run was active";
+    (void)store_->UpdateRun(run->record);
+  }
+  runs_.clear();
+  PublishStats();
+}
+
+void Scheduler::PublishStats() {
+  SchedulerStats s;
+  s.active_runs = static_cast<int>(runs_.size());
+  for (const auto& [id, run] : runs_) s.queued_runs += run->started ? 0 : 1;
+  s.running_stages = static_cast<int>(attempts_.size());
+  s.gpus_in_use = pool_.gpus_in_use();
+  s.cpus_in_use = pool_.cpus_in_use();
+  std::lock_guard<std::mutex> lock(mu_);
+  s.queued_runs += static_cast<int>(requests_.size());
+  stats_ = s;
+}
+
+SchedulerStats Scheduler::Stats() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return stats_;
+}
+
+bool Scheduler::Idle() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return runs_.empty() && requests_.empty();
+}
+
+}  // namespace mlops::scheduler

@@ -1,0 +1,126 @@
+// Scheduler: turns submitted runs into stage attempts. One loop thread owns
+// every active run (a RunPlan each), the ResourcePool and the stage cache
+// decisions; other threads only Submit, Cancel and report outcomes, which
+// reach the loop through an EventQueue.
+//
+// The OS seams are injected (Store, StageRunner, Workspace, PluginResolver,
+// Clock), so unit tests drive Step() with fakes and a fake clock and never
+// sleep. Thread-safety: Submit, Cancel, OnAttemptFinished and Stats are safe
+// from any thread; Step, Run, Recover and Shutdown belong to the loop thread.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "mlops/common/clock.h"
+#include "mlops/common/status.h"
+#include "mlops/registry/store.h"
+#include "process/stage_runner.h"
+#include "scheduler/event_queue.h"
+#include "scheduler/plugin_resolver.h"
+#include "scheduler/resource_pool.h"
+#include "scheduler/workspace.h"
+
+namespace mlops::scheduler {
+
+struct SchedulerOptions {
+  Capacity capacity;
+  std::chrono::milliseconds kill_grace{std::chrono::seconds(5)};
+  std::string host_name = "localhost";
+  int max_recoveries = 1;  // times a run interrupted by a daemon stop is retried
+};
+
+struct RunRequest {
+  std::string pipeline;        // by name (newest definition) ...
+  int64_t pipeline_id = 0;     // ... or by id when non-zero
+  std::string trigger = "manual";
+  std::string reason;
+  std::string commit;
+  bool force = false;          // ignore the stage cache
+  std::string source_dir;      // overrides the pipeline's source folder
+  int recovery_count = 0;
+};
+
+struct SchedulerStats {
+  int active_runs = 0;
+  int queued_runs = 0;        // submitted, no stage started yet
+  int running_stages = 0;
+  int gpus_in_use = 0;
+  double cpus_in_use = 0;
+};
+
+class Scheduler {
+ public:
+  // REQUIRES: every pointer outlives the scheduler.
+  Scheduler(registry::Store* store, StageRunner* runner, Workspace* workspace,
+            PluginResolver* plugins, Clock* clock, SchedulerOptions options);
+  ~Scheduler();
+
+  // Records a queued run and wakes the loop. On success *run_id is its id.
+  // NotFound when the pipeline is unknown.
+  Status Submit(const RunRequest& request, int64_t* run_id);
+  // Asks the loop to cancel a run. NotFound for an unknown run, Conflict for
+  // one already finished.
+  Status Cancel(int64_t run_id);
+  // Hand this to the StageRunner.
+  void OnAttemptFinished(AttemptOutcome outcome);
+
+  // Loop thread: waits up to `max_wait` for an event, handles every queued
+  // event, starts what may start, finishes runs that are done.
+  void Step(std::chrono::milliseconds max_wait);
+  // Earliest time a backoff expires, if any (the loop must wake by then).
+  std::optional<TimePoint> NextWake() const;
+  // Runs Step until *stop; calls `on_tick` once per iteration (watchdog).
+  void Run(const std::atomic<bool>* stop, const std::function<void()>& on_tick);
+  void Wake() { queue_.Interrupt(); }
+  // At start-up: runs left unfinished by an earlier daemon become
+  // interrupted, then are resubmitted (up to max_recoveries) or failed.
+  Status Recover();
+  // Cancels running attempts, waits up to `grace` for them, and leaves the
+  // still-active runs interrupted for the next start's Recover().
+  void Shutdown(std::chrono::milliseconds grace);
+
+  SchedulerStats Stats() const;
+  bool Idle() const;  // no active run (test helper)
+
+ private:
+  struct ActiveRun;
+  struct RunningAttempt;
+
+  void HandleSubmitted(int64_t run_id);
+  void HandleCancel(int64_t run_id);
+  void HandleFinished(AttemptOutcome outcome);
+  void LaunchReady();
+  bool StartStage(ActiveRun& run, int stage);
+  bool TryReuseCached(ActiveRun& run, int stage, const std::string& key,
+                      const std::vector<registry::ArtifactRecord>& inputs,
+                      const std::vector<std::string>& input_names);
+  void FailWithoutAttempt(ActiveRun& run, int stage, const std::string& error);
+  void FinishRunIfDone(ActiveRun& run);
+  void PublishStats();
+
+  registry::Store* store_;
+  StageRunner* runner_;
+  Workspace* workspace_;
+  PluginResolver* plugins_;
+  Clock* clock_;
+  SchedulerOptions options_;
+  EventQueue queue_;
+  ResourcePool pool_;
+
+  // Loop-thread state.
+  std::map<int64_t, std::unique_ptr<ActiveRun>> runs_;      // by run id (FIFO)
+  std::map<int64_t, RunningAttempt> attempts_;              // by attempt id
+  bool shutting_down_ = false;
+
+  mutable std::mutex mu_;
+  std::map<int64_t, RunRequest> requests_;  // protected by mu_: submitted, not yet loaded
+  SchedulerStats stats_;                    // protected by mu_
+};
+
+}  // namespace mlops::scheduler

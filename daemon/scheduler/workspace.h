@@ -1,0 +1,33 @@
+// Workspace: the file-system seam of the scheduler. It makes a run's
+// workspace, digests input files into the artifact store, ingests outputs and
+// restores cached outputs. The daemon uses LocalWorkspace; scheduler tests
+// use an in-memory fake.
+// Thread-safety: implementations must be safe to call from any thread.
+#pragma once
+
+#include <string>
+
+#include "mlops/common/status.h"
+#include "mlops/registry/records.h"
+
+namespace mlops::scheduler {
+
+class Workspace {
+ public:
+  virtual ~Workspace() = default;
+  // Creates a fresh workspace for run `run_id` from `source_dir` (copied;
+  // empty = an empty folder). *dir receives its absolute path.
+  virtual Status Prepare(int64_t run_id, const std::string& source_dir, std::string* dir) = 0;
+  // Folder for logs and per-stage scratch of a run; created on demand.
+  virtual std::string LogPath(int64_t run_id, const std::string& stage, int attempt) = 0;
+  virtual std::string ScratchDir(int64_t run_id, const std::string& stage) = 0;
+  // Hashes the file or folder at `path` and stores it content-addressed.
+  // NotFound when it does not exist.
+  virtual Status Ingest(const std::string& path, registry::ArtifactRecord* out) = 0;
+  // True when the artifact's content is still in the store.
+  virtual bool Has(const std::string& sha256) = 0;
+  // Writes the stored content to `dest` (creating parent folders).
+  virtual Status Restore(const std::string& sha256, const std::string& dest) = 0;
+};
+
+}  // namespace mlops::scheduler

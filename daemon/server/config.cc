@@ -1,0 +1,126 @@
+#include "server/config.h"
+
+#include <unistd.h>
+#include <yaml-cpp/yaml.h>
+
+#include <set>
+
+#include "mlops/common/files.h"
+#include "pipeline/pipeline_parser.h"
+
+namespace mlops::server {
+namespace {
+
+std::string Where(const std::string& file, const YAML::Node& n) {
+  return file + ":" + std::to_string(n.Mark().line + 1) + ":" + std::to_string(n.Mark().column + 1);
+}
+
+Status Expect(bool ok, const std::string& file, const YAML::Node& n, const std::string& what) {
+  if (ok) return Status::OK();
+  return Status::InvalidArgument(Where(file, n) + ": expected " + what);
+}
+
+Status ReadStrings(const std::string& file, const YAML::Node& n, std::vector<std::string>* out) {
+  if (n.IsScalar()) {
+    out->assign(1, n.as<std::string>());
+    return Status::OK();
+  }
+  MLOPS_RETURN_IF_ERROR(Expect(n.IsSequence(), file, n, "a folder or a list of folders"));
+  out->clear();
+  for (const auto& item : n) {
+    MLOPS_RETURN_IF_ERROR(Expect(item.IsScalar(), file, item, "a folder path"));
+    out->push_back(item.as<std::string>());
+  }
+  return Status::OK();
+}
+
+template <typename T>
+Status ReadNumber(const std::string& file, const YAML::Node& n, const std::string& what, T* out) {
+  try {
+    if (!n.IsScalar()) throw YAML::Exception(n.Mark(), "not a scalar");
+    *out = n.as<T>();
+    return Status::OK();
+  } catch (const YAML::Exception&) {
+    return Status::InvalidArgument(Where(file, n) + ": expected " + what);
+  }
+}
+
+Status ReadDuration(const std::string& file, const YAML::Node& n, std::chrono::milliseconds* out) {
+  if (!n.IsScalar() || !pipeline::ParseDuration(n.as<std::string>(), out)) {
+    return Status::InvalidArgument(Where(file, n) +
+                                   ": expected a duration such as 500ms, 30s, 5m or 1h");
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+Status LoadConfigFile(const std::string& path, DaemonConfig* c) {
+  std::string text;
+  MLOPS_RETURN_IF_ERROR(ReadFile(path, &text));
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::ParserException& e) {
+    return Status::InvalidArgument(path + ":" + std::to_string(e.mark.line + 1) + ":" +
+                                   std::to_string(e.mark.column + 1) + ": " + e.msg);
+  }
+  if (root.IsNull()) return Status::OK();
+  MLOPS_RETURN_IF_ERROR(Expect(root.IsMap(), path, root, "a mapping of settings"));
+  static const std::set<std::string> kKeys = {
+      "state_dir", "listen", "pipelines", "plugin_dirs", "stage_host", "cpus", "gpus",
+      "memory_mb", "kill_grace", "stop_timeout", "max_recoveries", "http_threads", "log_level"};
+  std::set<std::string> seen;
+  for (const auto& kv : root) {
+    const std::string key = kv.first.as<std::string>();
+    const YAML::Node& v = kv.second;
+    if (!kKeys.count(key)) {
+      return Status::InvalidArgument(Where(path, kv.first) + ": unknown setting '" + key +
+          "'; known: state_dir, listen, pipelines, plugin_dirs, stage_host, cpus, gpus, "
+          "memory_mb, kill_grace, stop_timeout, max_recoveries, http_threads, log_level");
+    }
+    if (!seen.insert(key).second) {
+      return Status::InvalidArgument(Where(path, kv.first) + ": duplicate setting '" + key + "'");
+    }
+    if (key == "state_dir") MLOPS_RETURN_IF_ERROR(ReadNumber(path, v, "a folder path", &c->state_dir));
+    else if (key == "listen") MLOPS_RETURN_IF_ERROR(ReadNumber(path, v, "HOST:PORT", &c->listen));
+    else if (key == "stage_host") MLOPS_RETURN_IF_ERROR(ReadNumber(path, v, "a file path", &c->stage_host));
+    else if (key == "log_level") MLOPS_RETURN_IF_ERROR(ReadNumber(path, v, "a log level", &c->log_level));
+    else if (key == "pipelines") MLOPS_RETURN_IF_ERROR(ReadStrings(path, v, &c->pipeline_dirs));
+    else if (key == "plugin_dirs") MLOPS_RETURN_IF_ERROR(ReadStrings(path, v, &c->plugin_dirs));
+    else if (key == "cpus") MLOPS_RETURN_IF_ERROR(ReadNumber(path, v, "a number of cpus", &c->cpus));
+    else if (key == "gpus") MLOPS_RETURN_IF_ERROR(ReadNumber(path, v, "a number of GPUs", &c->gpus));
+    else if (key == "memory_mb") MLOPS_RETURN_IF_ERROR(ReadNumber(path, v, "megabytes", &c->memory_mb));
+    else if (key == "max_recoveries") MLOPS_RETURN_IF_ERROR(ReadNumber(path, v, "an integer", &c->max_recoveries));
+    else if (key == "http_threads") MLOPS_RETURN_IF_ERROR(ReadNumber(path, v, "an integer", &c->http_threads));
+    else if (key == "kill_grace") MLOPS_RETURN_IF_ERROR(ReadDuration(path, v, &c->kill_grace));
+    else if (key == "stop_timeout") MLOPS_RETURN_IF_ERROR(ReadDuration(path, v, &c->stop_timeout));
+  }
+  if (c->cpus < 0 || c->gpus < 0 || c->memory_mb < 0 || c->http_threads < 1 || c->max_recoveries < 0) {
+    return Status::InvalidArgument(path + ": cpus, gpus, memory_mb and max_recoveries must not be "
+                                   "negative and http_threads must be at least 1");
+  }
+  return Status::OK();
+}
+
+void ApplyDefaults(DaemonConfig* c) {
+  const std::string exe_dir = ExecutableDir();
+  if (c->stage_host.empty()) c->stage_host = JoinPath(exe_dir, "mlops-stage");
+  if (c->plugin_dirs.empty()) {
+    // Build tree: <build>/bin/mlopsd and <build>/plugins; installed:
+    // <prefix>/bin/mlopsd and <prefix>/lib/mlopsd/plugins.
+    for (const char* rel : {"../plugins", "../lib/mlopsd/plugins"}) {
+      std::string dir = JoinPath(exe_dir, rel);
+      if (PathExists(dir)) {
+        c->plugin_dirs.push_back(dir);
+        break;
+      }
+    }
+  }
+  if (c->cpus <= 0) {
+    long n = ::sysconf(_SC_NPROCESSORS_ONLN);
+    c->cpus = n > 0 ? static_cast<double>(n) : 1;
+  }
+}
+
+}  // namespace mlops::server

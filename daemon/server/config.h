@@ -1,0 +1,37 @@
+// DaemonConfig: mlopsd's settings. Embedded defaults, then the config file
+// (YAML), then command-line flags, each overriding the one before.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "mlops/common/status.h"
+
+namespace mlops::server {
+
+struct DaemonConfig {
+  std::string state_dir = "./mlopsd-state";
+  std::string listen = "127.0.0.1:8765";
+  std::vector<std::string> pipeline_dirs;
+  std::vector<std::string> plugin_dirs;   // default: the build's or install's plugin folder
+  std::string stage_host;                 // default: mlops-stage next to mlopsd
+  double cpus = 0;                        // 0 = the machine's core count
+  int gpus = 0;
+  int64_t memory_mb = 0;                  // 0 = not limited
+  std::chrono::milliseconds kill_grace{std::chrono::seconds(5)};
+  std::chrono::milliseconds stop_timeout{std::chrono::seconds(30)};
+  int max_recoveries = 1;
+  int http_threads = 8;
+  std::string log_level = "info";
+};
+
+// Reads a YAML config file over `config`. Unknown keys, wrong types and bad
+// durations are InvalidArgument errors naming file:line:column.
+Status LoadConfigFile(const std::string& path, DaemonConfig* config);
+
+// Fills what is still unset from the environment of the running binary
+// (plugin folder and stage host next to the executable, core count).
+void ApplyDefaults(DaemonConfig* config);
+
+}  // namespace mlops::server

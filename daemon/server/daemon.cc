@@ -1,0 +1,159 @@
+#include "server/daemon.h"
+
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
+
+#include <chrono>
+
+#include "api/api_v1.h"
+#include "api/http_server.h"
+#include "mlops/common/clock.h"
+#include "mlops/common/files.h"
+#include "mlops/registry/artifact_store.h"
+#include "mlops/registry/store.h"
+#include "scheduler/local_workspace.h"
+#include "scheduler/scheduler.h"
+#include "server/pipeline_library.h"
+#include "server/plugin_directory.h"
+#include "process/stage_orphans.h"
+
+#ifndef MLOPSD_VERSION
+#define MLOPSD_VERSION "0.0.0"
+#endif
+
+namespace mlops::server {
+
+struct Daemon::Parts {
+  int lock_fd = -1;
+  SystemClock clock;
+  std::unique_ptr<registry::Store> store;
+  std::unique_ptr<registry::ArtifactStore> artifacts;
+  std::unique_ptr<scheduler::LocalWorkspace> workspace;
+  std::unique_ptr<PluginDirectory> plugins;
+  std::unique_ptr<scheduler::Scheduler> scheduler;
+  std::unique_ptr<PipelineLibrary> library;
+  api::Router router;
+  std::unique_ptr<api::HttpServer> http;
+  std::string addr_file;
+  uint64_t watchdog_usec = 0;
+
+  ~Parts() {
+    if (lock_fd >= 0) ::close(lock_fd);
+  }
+};
+
+Daemon::Daemon(DaemonConfig config) : config_(std::move(config)), parts_(std::make_unique<Parts>()) {}
+
+Daemon::~Daemon() = default;
+
+std::string Daemon::BoundAddress() const { return parts_->http ? parts_->http->BoundAddress() : ""; }
+
+Status Daemon::Start() {
+  Parts& p = *parts_;
+  ::umask(077);
+  MLOPS_RETURN_IF_ERROR(MakeDirs(config_.state_dir, 0700));
+  ::chmod(config_.state_dir.c_str(), 0700);
+  const std::string lock_path = JoinPath(config_.state_dir, "mlopsd.lock");
+  p.lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (p.lock_fd < 0) return Status::FromErrno("cannot open " + lock_path, errno);
+  if (::flock(p.lock_fd, LOCK_EX | LOCK_NB) != 0) {
+    return Status::Conflict("another mlopsd already uses the state folder " + config_.state_dir);
+  }
+  MLOPS_RETURN_IF_ERROR(registry::OpenSqliteStore(JoinPath(config_.state_dir, "registry.db"), &p.store));
+  p.artifacts = std::make_unique<registry::ArtifactStore>(JoinPath(config_.state_dir, "artifacts"));
+  p.workspace = std::make_unique<scheduler::LocalWorkspace>(config_.state_dir, p.artifacts.get());
+
+  Status sr = BecomeChildSubreaper();
+  if (!sr.ok()) spdlog::warn("{}", sr.message());
+
+  p.plugins = std::make_unique<PluginDirectory>(config_.plugin_dirs, config_.stage_host);
+  MLOPS_RETURN_IF_ERROR(p.plugins->Scan());
+
+  scheduler::SchedulerOptions so;
+  so.capacity = {config_.cpus, config_.gpus, config_.memory_mb};
+  so.kill_grace = config_.kill_grace;
+  so.max_recoveries = config_.max_recoveries;
+  char host[256] = "localhost";
+  ::gethostname(host, sizeof host - 1);
+  so.host_name = host;
+  // The runner reports to the scheduler, which is built next; no attempt
+  // starts before it exists.
+  Parts* parts = &p;
+  p.plugins->MakeRunner([parts](AttemptOutcome o) { parts->scheduler->OnAttemptFinished(std::move(o)); });
+  p.scheduler = std::make_unique<scheduler::Scheduler>(p.store.get(), p.plugins->runner(),
+                                                       p.workspace.get(), p.plugins.get(),
+                                                       &p.clock, so);
+  MLOPS_RETURN_IF_ERROR(p.scheduler->Recover());
+
+  PluginDirectory* plugins = p.plugins.get();
+  p.library = std::make_unique<PipelineLibrary>(p.store.get(), config_.pipeline_dirs, [plugins] {
+    auto names = plugins->Names();
+    return std::set<std::string>(names.begin(), names.end());
+  });
+  std::vector<std::string> problems;
+  MLOPS_RETURN_IF_ERROR(p.library->Scan(&problems));
+  for (const auto& line : problems) spdlog::warn("pipeline skipped: {}", line);
+
+  api::ApiContext ctx;
+  ctx.store = p.store.get();
+  ctx.scheduler = p.scheduler.get();
+  ctx.artifacts = p.artifacts.get();
+  ctx.ready = &ready_;
+  ctx.version = MLOPSD_VERSION;
+  ctx.plugins = [plugins] { return plugins->ToJson(); };
+  PipelineLibrary* library = p.library.get();
+  ctx.reload_pipelines = [library] {
+    std::vector<std::string> problems;
+    Status s = library->Scan(&problems);
+    for (const auto& line : problems) spdlog::warn("pipeline skipped: {}", line);
+    return s;
+  };
+  api::AddApiV1Routes(ctx, &p.router);
+  api::HttpServerOptions ho;
+  ho.listen = config_.listen;
+  ho.threads = config_.http_threads;
+  p.http = std::make_unique<api::HttpServer>(&p.router, ho);
+  MLOPS_RETURN_IF_ERROR(p.http->Start());
+
+  p.addr_file = JoinPath(config_.state_dir, "mlopsd.addr");
+  MLOPS_RETURN_IF_ERROR(WriteFileAtomic(p.addr_file, p.http->BoundAddress() + "\n", 0600));
+  ready_.store(true);
+  if (sd_watchdog_enabled(0, &p.watchdog_usec) <= 0) p.watchdog_usec = 0;
+  sd_notifyf(0, "READY=1\nSTATUS=serving on %s\nMAINPID=%d", p.http->BoundAddress().c_str(),
+             static_cast<int>(::getpid()));
+  spdlog::info("mlopsd {} ready on http://{} (state {}, {} plugin(s))", MLOPSD_VERSION,
+               p.http->BoundAddress(), config_.state_dir, plugins->Names().size());
+  return Status::OK();
+}
+
+void Daemon::Run() {
+  Parts& p = *parts_;
+  auto last_ping = std::chrono::steady_clock::now();
+  p.scheduler->Run(&stop_, [&] {
+    if (p.watchdog_usec == 0) return;
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_ping >= std::chrono::microseconds(p.watchdog_usec / 4)) {
+      sd_notify(0, "WATCHDOG=1");
+      last_ping = now;
+    }
+  });
+  sd_notify(0, "STOPPING=1");
+  spdlog::info("stopping: draining the API, ending running stages");
+  ready_.store(false);
+  p.http->Drain(std::chrono::seconds(2));
+  p.scheduler->Shutdown(config_.stop_timeout);
+  p.http->Stop();
+  ::unlink(p.addr_file.c_str());
+  spdlog::info("stopped");
+}
+
+void Daemon::RequestStop() {
+  stop_.store(true);
+  if (parts_->scheduler) parts_->scheduler->Wake();
+}
+
+}  // namespace mlops::server

@@ -1,0 +1,68 @@
+// mlopsd: the MLOps daemon. Only flag parsing and signal wiring live here.
+#include <CLI/CLI.hpp>
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+#include <thread>
+
+#include "server/daemon.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"mlopsd: the MLOps daemon"};
+  std::string config_file, state_dir, listen, stage_host;
+  std::vector<std::string> pipelines, plugin_dirs;
+  double cpus = -1;
+  int gpus = -1;
+  app.add_option("--config", config_file, "YAML config file")->check(CLI::ExistingFile);
+  app.add_option("--state-dir", state_dir, "folder for the registry, artifacts, logs, workspaces");
+  app.add_option("--listen", listen, "HOST:PORT for the API (port 0 picks a free one)");
+  app.add_option("--pipelines", pipelines, "folder of pipeline files (repeatable)");
+  app.add_option("--plugin-dir", plugin_dirs, "folder of stage plugins (repeatable)");
+  app.add_option("--stage-host", stage_host, "path of the mlops-stage binary");
+  app.add_option("--cpus", cpus, "cpu slots for stages (default: core count)");
+  app.add_option("--gpus", gpus, "GPU slots for stages");
+  CLI11_PARSE(app, argc, argv);
+
+  mlops::server::DaemonConfig config;
+  if (!config_file.empty()) {
+    mlops::Status s = mlops::server::LoadConfigFile(config_file, &config);
+    if (!s.ok()) {
+      std::cerr << "mlopsd: " << s.message() << "\n";
+      return 2;
+    }
+  }
+  if (!state_dir.empty()) config.state_dir = state_dir;
+  if (!listen.empty()) config.listen = listen;
+  if (!pipelines.empty()) config.pipeline_dirs = pipelines;
+  if (!plugin_dirs.empty()) config.plugin_dirs = plugin_dirs;
+  if (!stage_host.empty()) config.stage_host = stage_host;
+  if (cpus >= 0) config.cpus = cpus;
+  if (gpus >= 0) config.gpus = gpus;
+  mlops::server::ApplyDefaults(&config);
+  spdlog::set_level(spdlog::level::from_str(config.log_level));
+
+  // Every thread inherits this mask; one thread waits for the signals.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  mlops::server::Daemon daemon(config);
+  mlops::Status s = daemon.Start();
+  if (!s.ok()) {
+    spdlog::critical("cannot start: {}", s.message());
+    return 1;
+  }
+  std::thread waiter([&] {
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    spdlog::info("received {}, stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    daemon.RequestStop();
+  });
+  waiter.detach();
+  daemon.Run();
+  return 0;
+}

@@ -1,0 +1,54 @@
+// The wire protocol between the daemon (ProcessStageRunner, PluginCatalog)
+// and the stage host `mlops-stage`. Both sides include this header, so a
+// field renamed here is renamed on both.
+//
+// Command lines:
+//   mlops-stage --describe PLUGIN.so
+//     stdout: one JSON line {"name","version","abi_major","abi_minor"};
+//     any failure: a message on stderr and a non-zero exit (kExitLoadFailed).
+//   mlops-stage --plugin PLUGIN.so --spec SPEC.json
+//   mlops-stage --plugin PLUGIN.so --spec-fd 4
+//     runs one attempt; events go to fd kEventFd; log lines also to stdout.
+//     The runner passes the spec as a sealed memfd on fd kSpecFd (creating
+//     a file per attempt costs more than the rest of an exec stage on
+//     ext4); --spec FILE is for running a stage by hand.
+//
+// Spec (a JSON object, written by the runner, read once by the host):
+//   {"attempt_id": 7, "params_json": "<JSON object text>",
+//    "inputs": [{"name": "data.csv", "path": "/abs/data.csv"}],
+//    "work_dir": "/abs", "scratch_dir": "/abs", "env": {"K": "V"}}
+//
+// Events: one JSON object per line, each with "type":
+//   log      {level: "debug"|"info"|"warn"|"error", message}
+//   progress {fraction, message}
+//   metric   {key, value, step, time_ms}
+//   artifact {name, path (absolute), media_type}
+//   param    {key, value (JSON text)}
+//   result   {status: "OK"|"ERROR"|"CANCELLED"|"BAD_PARAMS", error}
+// `result` is sent exactly once, last, by a host that ends normally; a host
+// that exits without it has failed whatever its exit code.
+#pragma once
+
+namespace mlops::stage_protocol {
+
+inline constexpr int kEventFd = 3;
+inline constexpr int kSpecFd = 4;
+
+inline constexpr char kDescribeFlag[] = "--describe";
+inline constexpr char kPluginFlag[] = "--plugin";
+inline constexpr char kSpecFlag[] = "--spec";
+inline constexpr char kSpecFdFlag[] = "--spec-fd";
+
+// Exit codes of mlops-stage.
+inline constexpr int kExitOk = 0;           // result OK was sent
+inline constexpr int kExitStageFailed = 1;  // result other than OK was sent
+inline constexpr int kExitUsage = 2;        // bad command line or spec file
+inline constexpr int kExitLoadFailed = 3;   // plugin could not be loaded
+
+// Environment variable set on every stage host, inherited by everything the
+// plugin starts; it names the attempt a process belongs to.
+inline constexpr char kAttemptEnv[] = "MLOPS_ATTEMPT_ID";
+
+inline constexpr char kResultOk[] = "OK";
+
+}  // namespace mlops::stage_protocol

@@ -1,0 +1,219 @@
+#include "sqlite_schema.h"
+
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "mlops/registry/store.h"
+
+namespace mlops::registry {
+namespace internal {
+namespace {
+
+struct Migration {
+  int version;
+  const char* sql;
+};
+
+// Append-only: a released migration is never edited; a schema change is a
+// new entry with the next version. Repositories, commits, data versions and
+// models get their own tables in later migrations; runs.commit_id and the
+// artifacts' digests are what those will reference.
+constexpr Migration kMigrations[] = {
+    {1, R"sql(
+CREATE TABLE pipelines (
+  id                INTEGER PRIMARY KEY,
+  name              TEXT NOT NULL,
+  definition_sha256 TEXT NOT NULL,
+  definition        TEXT NOT NULL,
+  source_dir        TEXT NOT NULL,
+  created_ms        INTEGER NOT NULL,
+  -- Raised on every upsert: a name's current definition is the one
+  -- registered last, even when an older definition comes back.
+  registered_seq    INTEGER NOT NULL,
+  UNIQUE (name, definition_sha256)
+);
+CREATE INDEX pipelines_by_name ON pipelines (name, registered_seq);
+
+CREATE TABLE runs (
+  id             INTEGER PRIMARY KEY,
+  pipeline_id    INTEGER NOT NULL REFERENCES pipelines (id),
+  triggered_by   TEXT NOT NULL,
+  reason         TEXT NOT NULL,
+  commit_id      TEXT NOT NULL,
+  force          INTEGER NOT NULL,
+  status         TEXT NOT NULL,
+  error          TEXT NOT NULL,
+  queued_ms      INTEGER NOT NULL,
+  started_ms     INTEGER NOT NULL,
+  finished_ms    INTEGER NOT NULL,
+  recovery_count INTEGER NOT NULL
+);
+CREATE INDEX runs_by_pipeline ON runs (pipeline_id, id);
+CREATE INDEX runs_by_status ON runs (status, id);
+
+CREATE TABLE stage_attempts (
+  id             INTEGER PRIMARY KEY,
+  run_id         INTEGER NOT NULL REFERENCES runs (id),
+  stage          TEXT NOT NULL,
+  attempt        INTEGER NOT NULL,
+  plugin_name    TEXT NOT NULL,
+  plugin_version TEXT NOT NULL,
+  plugin_sha256  TEXT NOT NULL,
+  params_json    TEXT NOT NULL,
+  cache_key      TEXT NOT NULL,
+  status         TEXT NOT NULL,
+  exit_code      INTEGER NOT NULL,
+  signal         INTEGER NOT NULL,
+  cache_hit      INTEGER NOT NULL,
+  reason         TEXT NOT NULL,
+  error          TEXT NOT NULL,
+  log_path       TEXT NOT NULL,
+  host           TEXT NOT NULL,
+  started_ms     INTEGER NOT NULL,
+  finished_ms    INTEGER NOT NULL
+);
+CREATE INDEX attempts_by_run ON stage_attempts (run_id, id);
+CREATE INDEX attempts_cache_hits ON stage_attempts (cache_key, id)
+  WHERE status = 'succeeded' AND cache_hit = 0;
+CREATE INDEX attempts_running ON stage_attempts (id) WHERE status = 'running';
+
+CREATE TABLE params (
+  attempt_id INTEGER NOT NULL REFERENCES stage_attempts (id),
+  key        TEXT NOT NULL,
+  value      TEXT NOT NULL,
+  PRIMARY KEY (attempt_id, key)
+) WITHOUT ROWID;
+
+CREATE TABLE metrics (
+  id         INTEGER PRIMARY KEY,
+  attempt_id INTEGER NOT NULL REFERENCES stage_attempts (id),
+  key        TEXT NOT NULL,
+  value      REAL,  -- NULL stands for NaN, which SQLite cannot store
+  step       INTEGER NOT NULL,
+  time_ms    INTEGER NOT NULL
+);
+CREATE INDEX metrics_by_attempt ON metrics (attempt_id, id);
+
+CREATE TABLE artifacts (
+  sha256     TEXT PRIMARY KEY,
+  size       INTEGER NOT NULL,
+  media_type TEXT NOT NULL,
+  created_ms INTEGER NOT NULL
+);
+CREATE INDEX artifacts_by_created ON artifacts (created_ms);
+
+CREATE TABLE artifact_edges (
+  attempt_id      INTEGER NOT NULL REFERENCES stage_attempts (id),
+  artifact_sha256 TEXT NOT NULL REFERENCES artifacts (sha256),
+  kind            TEXT NOT NULL CHECK (kind IN ('consumed', 'produced')),
+  name            TEXT NOT NULL,
+  PRIMARY KEY (attempt_id, kind, name, artifact_sha256)
+) WITHOUT ROWID;
+CREATE INDEX edges_by_artifact ON artifact_edges (artifact_sha256, kind, attempt_id);
+)sql"},
+};
+
+Status ReadUserVersion(SqliteDb* db, int* version) {
+  std::string value;
+  Status st = db->QueryPragma("PRAGMA user_version", &value);
+  if (st.IsCorruption()) return Status::Corruption("registry " + db->path() + ": " + st.message());
+  if (!st.ok()) return st;
+  *version = static_cast<int>(std::strtol(value.c_str(), nullptr, 10));
+  return Status::OK();
+}
+
+Status RefuseIfNewer(const SqliteDb& db, int version) {
+  if (version <= SchemaVersion()) return Status::OK();
+  return Status::InvalidArgument("registry " + db.path() + ": registry schema version " +
+                                 std::to_string(version) + " is newer than this mlopsd supports (" +
+                                 std::to_string(SchemaVersion()) + "); upgrade mlopsd");
+}
+
+Status Migrate(SqliteDb* db) {
+  Txn txn(db, Txn::Mode::kWrite);
+  MLOPS_RETURN_IF_ERROR(txn.Begin());
+  // Read again under the write lock: another process may have migrated.
+  int version = 0;
+  MLOPS_RETURN_IF_ERROR(ReadUserVersion(db, &version));
+  MLOPS_RETURN_IF_ERROR(RefuseIfNewer(*db, version));
+  for (const Migration& m : kMigrations) {
+    if (m.version <= version) continue;
+    Status st = db->Exec(m.sql);
+    if (!st.ok()) {
+      return Status::Corruption("registry " + db->path() + ": migration " +
+                                std::to_string(m.version) + " failed: " + st.message());
+    }
+    std::string set_version = "PRAGMA user_version = " + std::to_string(m.version);
+    MLOPS_RETURN_IF_ERROR(db->Exec(set_version.c_str()));
+  }
+  return txn.Commit();
+}
+
+}  // namespace
+
+Status OpenRegistryDb(const std::string& path, std::unique_ptr<SqliteDb>* out) {
+  std::unique_ptr<SqliteDb> db;
+  MLOPS_RETURN_IF_ERROR(SqliteDb::Open(path, &db));
+  // Check the version before anything writes to the file, closing without
+  // a checkpoint if it is refused.
+  db->SetCheckpointOnClose(false);
+  int version = 0;
+  MLOPS_RETURN_IF_ERROR(ReadUserVersion(db.get(), &version));
+  MLOPS_RETURN_IF_ERROR(RefuseIfNewer(*db, version));
+  db->SetCheckpointOnClose(true);
+
+  std::string mode;
+  MLOPS_RETURN_IF_ERROR(db->QueryPragma("PRAGMA journal_mode = WAL", &mode));
+  if (mode != "wal") {
+    return Status::IOError("registry " + path + ": cannot enable WAL (journal_mode is " + mode +
+                           ")");
+  }
+  // In WAL mode NORMAL loses no committed transaction when the process dies
+  // (only on power loss), and saves an fsync per commit.
+  MLOPS_RETURN_IF_ERROR(db->Exec("PRAGMA synchronous = NORMAL"));
+  MLOPS_RETURN_IF_ERROR(db->Exec("PRAGMA foreign_keys = ON"));
+  MLOPS_RETURN_IF_ERROR(Migrate(db.get()));
+  *out = std::move(db);
+  return Status::OK();
+}
+
+}  // namespace internal
+
+Status CheckSqliteIntegrity(const std::string& path) {
+  // Read-write without create: a read-only connection cannot open a WAL
+  // database whose -shm file does not exist yet.
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr);
+  if (rc != SQLITE_OK) {
+    Status st = internal::SqliteError(db, rc, "open " + path);
+    sqlite3_close(db);
+    return st;
+  }
+  sqlite3_busy_timeout(db, 5000);
+  sqlite3_stmt* stmt = nullptr;
+  std::vector<std::string> problems;
+  rc = sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &stmt, nullptr);
+  if (rc == SQLITE_OK) {
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+      const unsigned char* text = sqlite3_column_text(stmt, 0);
+      problems.emplace_back(text ? reinterpret_cast<const char*>(text) : "");
+    }
+  }
+  Status st;
+  if (rc != SQLITE_DONE) {
+    st = internal::SqliteError(db, rc, "integrity_check of " + path);
+    if (st.IsIOError()) st = Status::Corruption(st.message());
+  } else if (problems.size() != 1 || problems[0] != "ok") {
+    std::string msg = "registry " + path + " failed its integrity check:";
+    for (const std::string& p : problems) msg += "\n  " + p;
+    st = Status::Corruption(msg);
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return st;
+}
+
+int SchemaVersion() { return std::end(internal::kMigrations)[-1].version; }
+
+}  // namespace mlops::registry

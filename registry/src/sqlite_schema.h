@@ -1,0 +1,21 @@
+// The registry's SQLite schema: numbered migrations recorded in
+// PRAGMA user_version, and the one way to open a registry file.
+// Internal to the registry library.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "mlops/common/status.h"
+#include "sqlite_db.h"
+
+namespace mlops::registry::internal {
+
+// Opens the registry at `path` (created 0600 when missing). A file whose
+// user_version is newer than this build's is refused with InvalidArgument
+// naming both versions and is left byte-for-byte as it was. Otherwise sets
+// WAL, synchronous=NORMAL and foreign keys, then applies every migration the
+// file lacks, each in its own transaction.
+Status OpenRegistryDb(const std::string& path, std::unique_ptr<SqliteDb>* out);
+
+}  // namespace mlops::registry::internal

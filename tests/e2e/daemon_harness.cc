@@ -1,0 +1,198 @@
+#include "daemon_harness.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+extern char** environ;
+
+namespace mlops::e2e {
+
+std::string MlopsdPath() { return MLOPSD_BIN; }
+std::string MlctlPath() { return MLCTL_BIN; }
+std::string PluginDir() { return MLOPS_PLUGIN_DIR; }
+std::string FixturePluginDir() { return MLOPS_FIXTURE_PLUGIN_DIR; }
+
+namespace {
+
+std::vector<char*> CStrings(std::vector<std::string>& v) {
+  std::vector<char*> out;
+  for (auto& s : v) out.push_back(s.data());
+  out.push_back(nullptr);
+  return out;
+}
+
+std::vector<std::string> EnvWith(const std::vector<std::string>& extra) {
+  std::vector<std::string> env;
+  for (char** e = environ; *e; ++e) env.emplace_back(*e);
+  env.insert(env.end(), extra.begin(), extra.end());
+  return env;
+}
+
+}  // namespace
+
+CommandResult RunCommand(const std::vector<std::string>& argv_in,
+                         const std::vector<std::string>& extra_env) {
+  CommandResult r;
+  int out_pipe[2], err_pipe[2];
+  if (::pipe2(out_pipe, O_CLOEXEC) != 0 || ::pipe2(err_pipe, O_CLOEXEC) != 0) return r;
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&fa, out_pipe[1], 1);
+  posix_spawn_file_actions_adddup2(&fa, err_pipe[1], 2);
+  std::vector<std::string> argv = argv_in;
+  std::vector<std::string> env = EnvWith(extra_env);
+  auto cargv = CStrings(argv);
+  auto cenv = CStrings(env);
+  pid_t pid = -1;
+  int rc = posix_spawn(&pid, cargv[0], &fa, nullptr, cargv.data(), cenv.data());
+  posix_spawn_file_actions_destroy(&fa);
+  ::close(out_pipe[1]);
+  ::close(err_pipe[1]);
+  if (rc != 0) {
+    ::close(out_pipe[0]);
+    ::close(err_pipe[0]);
+    r.err = std::string("spawn failed: ") + std::strerror(rc);
+    return r;
+  }
+  pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
+  int open_fds = 2;
+  char buf[65536];
+  while (open_fds > 0) {
+    if (::poll(fds, 2, -1) < 0) break;
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP))) continue;
+      ssize_t n = ::read(fds[i].fd, buf, sizeof buf);
+      if (n <= 0) {
+        ::close(fds[i].fd);
+        fds[i].fd = -1;
+        --open_fds;
+      } else {
+        (i == 0 ? r.out : r.err).append(buf, static_cast<size_t>(n));
+      }
+    }
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+TempDir::TempDir() {
+  char tmpl[] = "/tmp/mlops-e2e-XXXXXX";
+  path_ = ::mkdtemp(tmpl);
+}
+
+TempDir::~TempDir() {
+  if (std::getenv("MLOPS_KEEP_TEST_DIRS")) return;
+  RunCommand({"/bin/rm", "-rf", path_});
+}
+
+void WriteText(const std::string& path, const std::string& text) {
+  std::ofstream f(path, std::ios::binary | std::ios::trunc);
+  f << text;
+}
+
+std::string ReadText(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+Daemon::Daemon(std::string state_dir, std::string pipelines_dir,
+               std::vector<std::string> plugin_dirs, std::vector<std::string> extra_args)
+    : state_dir_(std::move(state_dir)),
+      pipelines_dir_(std::move(pipelines_dir)),
+      log_path_(state_dir_ + ".log"),
+      plugin_dirs_(std::move(plugin_dirs)),
+      extra_args_(std::move(extra_args)) {
+  if (plugin_dirs_.empty()) plugin_dirs_.push_back(PluginDir());
+}
+
+Daemon::~Daemon() {
+  if (pid_ > 0) Stop(SIGKILL, std::chrono::seconds(5));
+}
+
+bool Daemon::Start(std::chrono::milliseconds timeout) {
+  std::string addr_file = state_dir_ + "/mlopsd.addr";
+  ::unlink(addr_file.c_str());
+  std::vector<std::string> argv = {MlopsdPath(), "--state-dir", state_dir_, "--listen",
+                                   "127.0.0.1:0", "--pipelines", pipelines_dir_, "--cpus", "2"};
+  for (const auto& d : plugin_dirs_) {
+    argv.push_back("--plugin-dir");
+    argv.push_back(d);
+  }
+  argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 1, log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_adddup2(&fa, 1, 2);
+  auto cargv = CStrings(argv);
+  int rc = posix_spawn(&pid_, cargv[0], &fa, nullptr, cargv.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  if (rc != 0) {
+    pid_ = -1;
+    return false;
+  }
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::string addr = ReadText(addr_file);
+    if (!addr.empty() && addr.back() == '\n') {
+      addr_ = addr.substr(0, addr.size() - 1);
+      return true;
+    }
+    if (!Running()) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
+bool Daemon::Running() {
+  if (pid_ <= 0) return false;
+  int status = 0;
+  pid_t r = ::waitpid(pid_, &status, WNOHANG);
+  if (r == pid_) {
+    pid_ = -1;
+    return false;
+  }
+  return true;
+}
+
+int Daemon::Stop(int sig, std::chrono::milliseconds timeout) {
+  if (pid_ <= 0) return -1;
+  ::kill(pid_, sig);
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  int status = 0;
+  while (std::chrono::steady_clock::now() < deadline) {
+    pid_t r = ::waitpid(pid_, &status, WNOHANG);
+    if (r == pid_) {
+      pid_ = -1;
+      return status;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ::kill(pid_, SIGKILL);
+  ::waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return -1;
+}
+
+CommandResult Daemon::Ctl(const std::vector<std::string>& args) const {
+  std::vector<std::string> argv = {MlctlPath(), "--server", url()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return RunCommand(argv);
+}
+
+}  // namespace mlops::e2e
