@@ -418,6 +418,9 @@ bool Scheduler::TryReuseCached(ActiveRun& run, int stage, const std::string& key
     if (store_->GetArtifact(e.artifact_sha256, &art).ok()) outputs.emplace_back(e.name, art);
   }
   if (!store_->FinishAttempt(result).ok()) return false;
+  if (options_.observer) {
+    options_.observer->AttemptFinished(run.pipeline.name, rec.plugin_name, "cached", 0);
+  }
   if (!run.started) {
     run.started = true;
     run.record.status = RunStatus::kRunning;
@@ -467,6 +470,13 @@ void Scheduler::HandleFinished(AttemptOutcome outcome) {
   a.record.finished_ms = clock_->WallMillis();
   result.attempt = a.record;
   Status fs = store_->FinishAttempt(result);
+  if (options_.observer) {
+    auto rit0 = runs_.find(a.run_id);
+    options_.observer->AttemptFinished(
+        rit0 != runs_.end() ? rit0->second->pipeline.name : "", a.record.plugin_name,
+        registry::ToString(a.record.status),
+        static_cast<double>(a.record.finished_ms - a.record.started_ms) / 1000.0);
+  }
 
   auto rit = runs_.find(a.run_id);
   if (rit == runs_.end()) return;
@@ -508,6 +518,10 @@ void Scheduler::FinishRunIfDone(ActiveRun& run) {
   if (run.record.started_ms == 0) run.record.started_ms = clock_->WallMillis();
   run.record.finished_ms = clock_->WallMillis();
   (void)store_->UpdateRun(run.record);
+  if (options_.observer) {
+    options_.observer->RunFinished(run.pipeline.name, registry::ToString(run.record.status),
+                                   static_cast<double>(run.record.finished_ms - run.record.queued_ms) / 1000.0);
+  }
 }
 
 Status Scheduler::Recover() {

@@ -24,6 +24,7 @@
 #include "scheduler/event_queue.h"
 #include "scheduler/plugin_resolver.h"
 #include "scheduler/resource_pool.h"
+#include "scheduler/scheduler_observer.h"
 #include "scheduler/workspace.h"
 
 namespace mlops::scheduler {
@@ -33,6 +34,7 @@ struct SchedulerOptions {
   std::chrono::milliseconds kill_grace{std::chrono::seconds(5)};
   std::string host_name = "localhost";
   int max_recoveries = 1;  // times a run interrupted by a daemon stop is retried
+  SchedulerObserver* observer = nullptr;  // optional; must outlive the scheduler
 };
 
 struct RunRequest {

@@ -21,6 +21,18 @@ using testing::FakeWorkspace;
 using Kind = AttemptOutcome::Kind;
 constexpr std::chrono::milliseconds kNoWait{0};
 
+class RecordingObserver final : public SchedulerObserver {
+ public:
+  void RunFinished(const std::string& p, const std::string& status, double) override {
+    runs.push_back(p + ":" + status);
+  }
+  void AttemptFinished(const std::string& p, const std::string& plugin, const std::string& status,
+                       double) override {
+    attempts.push_back(p + ":" + plugin + ":" + status);
+  }
+  std::vector<std::string> runs, attempts;
+};
+
 class SchedulerTest : public ::testing::Test {
  protected:
   void SetUp() override { MakeScheduler(Capacity{2, 0, 0}); }
@@ -28,6 +40,7 @@ class SchedulerTest : public ::testing::Test {
   void MakeScheduler(Capacity cap) {
     SchedulerOptions opts;
     opts.capacity = cap;
+    opts.observer = &observer_;
     sched_ = std::make_unique<Scheduler>(store_.get(), &runner_, &ws_, &plugins_, &clock_, opts);
     runner_.set_sink([this](AttemptOutcome o) { sched_->OnAttemptFinished(std::move(o)); });
   }
@@ -91,6 +104,7 @@ class SchedulerTest : public ::testing::Test {
   FakeWorkspace ws_;
   FakePlugins plugins_;
   FakeClock clock_;
+  RecordingObserver observer_;
   std::unique_ptr<Scheduler> sched_;
 };
 
@@ -123,6 +137,9 @@ TEST_F(SchedulerTest, DiamondRunsIndependentStagesInParallel) {
     EXPECT_EQ(a.cache_key.size(), 64u);
   }
   EXPECT_TRUE(sched_->Idle());
+  EXPECT_EQ(observer_.runs, (std::vector<std::string>{"diamond:succeeded"}));
+  EXPECT_EQ(observer_.attempts.size(), 4u);
+  EXPECT_EQ(observer_.attempts[0], "diamond:exec:succeeded");
 }
 
 TEST_F(SchedulerTest, CpuLimitHoldsBackAThirdStage) {
@@ -186,6 +203,8 @@ TEST_F(SchedulerTest, ExhaustedRetriesFailTheRunAndSkipDownstream) {
   EXPECT_EQ(r.status, RunStatus::kFailed);
   EXPECT_NE(r.error.find("stage 'a' failed after 1 attempt: command exited with code 3"),
             std::string::npos) << r.error;
+  EXPECT_EQ(observer_.runs, (std::vector<std::string>{"diamond:failed"}));
+  EXPECT_EQ(observer_.attempts, (std::vector<std::string>{"diamond:exec:failed"}));
 }
 
 TEST_F(SchedulerTest, UnchangedSecondRunIsServedFromCache) {

@@ -1,0 +1,22 @@
+// SchedulerObserver: what the scheduler reports as it works, for metrics.
+// Called on the scheduler's loop thread; implementations must not block.
+#pragma once
+
+#include <string>
+
+namespace mlops::scheduler {
+
+class SchedulerObserver {
+ public:
+  virtual ~SchedulerObserver() = default;
+  // A run reached a final state ("succeeded", "failed", "cancelled") or
+  // "interrupted"; `seconds` from queued to finished.
+  virtual void RunFinished(const std::string& pipeline, const std::string& status,
+                           double seconds) = 0;
+  // A stage attempt ended; status as in the registry ("succeeded",
+  // "failed", "timed_out", "cancelled", "cached"); `seconds` it ran.
+  virtual void AttemptFinished(const std::string& pipeline, const std::string& plugin,
+                               const std::string& status, double seconds) = 0;
+};
+
+}  // namespace mlops::scheduler
