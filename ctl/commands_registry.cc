@@ -4,6 +4,7 @@
 
 #include "commands.h"
 #include "exit_codes.h"
+#include "json_fields.h"
 #include "mlops/common/sha256.h"
 #include "pipeline/pipeline_parser.h"
 #include "table.h"
@@ -13,11 +14,6 @@ namespace mlops::ctl {
 using nlohmann::json;
 
 namespace {
-
-std::string Str(const json& j, const char* key) {
-  if (!j.contains(key) || j[key].is_null()) return "";
-  return j[key].is_string() ? j[key].get<std::string>() : j[key].dump();
-}
 
 bool CheckSha(const std::string& sha) {
   if (IsSha256Hex(sha)) return true;

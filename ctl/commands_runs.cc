@@ -4,6 +4,7 @@
 
 #include "commands.h"
 #include "exit_codes.h"
+#include "json_fields.h"
 #include "table.h"
 
 namespace mlops::ctl {
@@ -11,15 +12,6 @@ namespace mlops::ctl {
 using nlohmann::json;
 
 namespace {
-
-std::string Str(const json& j, const char* key) {
-  if (!j.contains(key) || j[key].is_null()) return "";
-  return j[key].is_string() ? j[key].get<std::string>() : j[key].dump();
-}
-
-int64_t Int(const json& j, const char* key) {
-  return j.contains(key) && j[key].is_number_integer() ? j[key].get<int64_t>() : 0;
-}
 
 int ExitForStatus(const std::string& status) {
   if (status == "succeeded") return kExitOk;

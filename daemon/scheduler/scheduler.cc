@@ -38,8 +38,10 @@ namespace {
 std::string StageParams(const pipeline::Stage& s) {
   nlohmann::json p = nlohmann::json::parse(s.with_json, nullptr, /*allow_exceptions=*/false);
   if (!p.is_object()) p = nlohmann::json::object();
-  if (!s.run.empty()) p["run"] = s.run;
-  if (s.shell) p["shell"] = true;
+  // The parser already split `run` (or wrapped it in /bin/sh -c when the
+  // pipeline asked for a shell): the plugin receives the argv it validated.
+  if (!s.argv.empty()) p["argv"] = s.argv;
+  else if (!s.run.empty()) p["run"] = s.run;
   if (!s.env.empty()) p["env"] = s.env;
   if (!s.outputs.empty()) p["outputs"] = s.outputs;
   return p.dump();
