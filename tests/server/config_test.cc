@@ -1,0 +1,75 @@
+#include "server/config.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <fstream>
+
+namespace mlops::server {
+namespace {
+
+class ConfigTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/mlops-config-XXXXXX";
+    int fd = ::mkstemp(tmpl);
+    ::close(fd);
+    path_ = tmpl;
+  }
+  void TearDown() override { ::unlink(path_.c_str()); }
+  Status Load(const std::string& text, DaemonConfig* c) {
+    std::ofstream(path_) << text;
+    return LoadConfigFile(path_, c);
+  }
+  std::string path_;
+};
+
+TEST_F(ConfigTest, FileOverridesEmbeddedDefaults) {
+  DaemonConfig c;
+  const std::string default_listen = c.listen;
+  ASSERT_TRUE(Load("state_dir: /srv/mlops\npipelines: [/a, /b]\ncpus: 3\ngpus: 1\n"
+                   "kill_grace: 2s\nstop_timeout: 1m\n", &c).ok());
+  EXPECT_EQ(c.state_dir, "/srv/mlops");
+  EXPECT_EQ(c.pipeline_dirs, (std::vector<std::string>{"/a", "/b"}));
+  EXPECT_DOUBLE_EQ(c.cpus, 3);
+  EXPECT_EQ(c.gpus, 1);
+  EXPECT_EQ(c.kill_grace, std::chrono::seconds(2));
+  EXPECT_EQ(c.stop_timeout, std::chrono::minutes(1));
+  EXPECT_EQ(c.listen, default_listen);
+}
+
+TEST_F(ConfigTest, EmptyFileKeepsDefaults) {
+  DaemonConfig c;
+  ASSERT_TRUE(Load("", &c).ok());
+  EXPECT_EQ(c.max_recoveries, 1);
+}
+
+TEST_F(ConfigTest, BadInputNamesTheSpot) {
+  struct Case { std::string text, where, what; };
+  const std::vector<Case> cases = {
+      {"listen: 1\nbogus: 2\n", ":2:1:", "unknown setting 'bogus'"},
+      {"kill_grace: soon\n", ":1:13:", "expected a duration"},
+      {"cpus: many\n", ":1:7:", "expected a number of cpus"},
+      {"pipelines: {a: 1}\n", ":1:12:", "expected a folder or a list of folders"},
+      {"cpus: 1\ncpus: 2\n", ":2:1:", "duplicate setting 'cpus'"},
+      {"gpus: -1\n", "", "must not be negative"},
+      {"[unclosed\n", ":2:1:", ""},
+      {"- a\n- b\n", ":1:1:", "expected a mapping of settings"},
+  };
+  for (const auto& c : cases) {
+    DaemonConfig cfg;
+    Status s = Load(c.text, &cfg);
+    ASSERT_FALSE(s.ok()) << c.text;
+    EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+    EXPECT_NE(s.message().find(path_ + c.where), std::string::npos) << s.message();
+    EXPECT_NE(s.message().find(c.what), std::string::npos) << s.message();
+  }
+}
+
+TEST_F(ConfigTest, MissingFileIsNotFound) {
+  DaemonConfig c;
+  EXPECT_TRUE(LoadConfigFile("/nonexistent/mlopsd.yaml", &c).IsNotFound());
+}
+
+}  // namespace
+}  // namespace mlops::server
