@@ -9,9 +9,13 @@ temporary folder, and times each tool on it with two jobs at a time:
   fan    20 diamonds of width 50 (root -> 50 parallel stages -> join, the join
          being the next diamond's root): 1021 stages
 
-Also: the up-to-date check of the unchanged pipeline (mlopsd: a second trigger
-in which every stage must be a cache hit; make: a no-op make), the round trip
-of `mlctl trigger --wait` on a one-stage pipeline, and the daemon's peak RSS.
+The last stage also declares the file in.txt as an input (a prerequisite for
+make and snakemake). Also: the up-to-date check of the unchanged pipeline
+(mlopsd: a trigger that must be recorded up to date, pointing at the last run
+that ran the stages, with no attempts of its own; make: a no-op make); a
+changed in.txt (mlopsd: every stage but the last must be a cache hit; make:
+one target rebuilt); the round trip of `mlctl trigger --wait` on a one-stage
+pipeline; and the daemon's peak RSS.
 Prints the figures and, with --results, writes them as Markdown.
 
 Standard library only; run it with Debian's /usr/bin/python3 (bench/run.sh
@@ -60,11 +64,21 @@ def fan_dag(width, diamonds):
     return deps
 
 
+INPUT = "in.txt"  # declared input of the last stage
+
+
+def write_input(folder, text):
+    with open(os.path.join(folder, INPUT), "w") as f:
+        f.write(text)
+
+
 def write_pipeline(path, name, deps):
     lines = ["version: 1", f"name: {name}", "stages:"]
     for i, need in enumerate(deps):
         needs = f", needs: [{', '.join(f's{d}' for d in need)}]" if need else ""
-        lines.append(f'  - {{name: s{i}, uses: exec, run: "touch s{i}", outputs: [s{i}]{needs}}}')
+        inputs = f", inputs: [{INPUT}]" if i == len(deps) - 1 else ""
+        lines.append(f'  - {{name: s{i}, uses: exec, run: "touch s{i}", outputs: [s{i}]'
+                     f'{needs}{inputs}}}')
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w") as f:
         f.write("\n".join(lines) + "\n")
@@ -74,7 +88,8 @@ def write_makefile(path, deps):
     # A recipe without shell metacharacters is exec'd by make directly, no shell.
     out = [".PHONY: all", f"all: s{len(deps) - 1}", ""]
     for i, need in enumerate(deps):
-        out.append(f"s{i}: {' '.join(f's{d}' for d in need)}".rstrip())
+        prereqs = [f"s{d}" for d in need] + ([INPUT] if i == len(deps) - 1 else [])
+        out.append(f"s{i}: {' '.join(prereqs)}".rstrip())
         out.append(f"\ttouch s{i}")
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w") as f:
@@ -94,7 +109,7 @@ rule all:
     input: "s{len(deps) - 1}"
 
 rule stage:
-    input: lambda wc: [f"s{{d}}" for d in DEPS[int(wc.i)]]
+    input: lambda wc: [f"s{{d}}" for d in DEPS[int(wc.i)]] + (["{INPUT}"] if int(wc.i) == {len(deps) - 1} else [])
     output: "s{{i,[0-9]+}}"
     shell: "touch {{output}}"
 """
@@ -178,22 +193,39 @@ class Daemon:
         _, out = timed(self.mlctl("--json", "runs", "show", str(run_id)), env=self.env)
         return json.loads(out)
 
-    def check_run(self, run_id, stages, cached):
+    def check_run(self, run_id, stages, cached, really_run=()):
         """Raises unless the run succeeded with every stage once, all cache hits
-        (cached=True) or all really run (cached=False). Returns the server-side
+        (cached=True; except the stages named in really_run) or all really run
+        (cached=False), and was not an up-to-date run. Returns the server-side
         duration queued -> finished in seconds."""
         run = self.show(run_id)
         if run.get("status") != "succeeded":
             raise BenchError(f"run {run_id} is {run.get('status')}: {run.get('error')}")
+        if run.get("results_run_id") is not None:
+            raise BenchError(f"run {run_id} was up to date; expected its stages to be scheduled")
         hits = {}
         for st in run["stages"]:
             hits[st["stage"]] = st["cache_hit"]
         if len(hits) != stages:
             raise BenchError(f"run {run_id} recorded {len(hits)} stages, expected {stages}")
-        wrong = [s for s, hit in hits.items() if hit != cached]
+        wrong = [s for s, hit in hits.items() if hit != (cached and s not in really_run)]
         if wrong:
-            raise BenchError(f"run {run_id}: {len(wrong)} stage(s) with cache_hit != {cached}, "
-                             f"e.g. {wrong[:5]}")
+            raise BenchError(f"run {run_id}: {len(wrong)} stage(s) with the wrong cache_hit "
+                             f"(cached={cached}, really run: {list(really_run)}), e.g. {wrong[:5]}")
+        return (run["finished_ms"] - run["queued_ms"]) / 1000.0
+
+    def check_up_to_date(self, run_id, results_run_id):
+        """Raises unless the run was recorded up to date: succeeded, pointing at
+        results_run_id, with no stages of its own. Returns the server-side
+        duration queued -> finished in seconds."""
+        run = self.show(run_id)
+        if run.get("status") != "succeeded":
+            raise BenchError(f"run {run_id} is {run.get('status')}: {run.get('error')}")
+        if run.get("results_run_id") != results_run_id:
+            raise BenchError(f"run {run_id}: results_run_id {run.get('results_run_id')}, "
+                             f"expected {results_run_id} (the last run that ran the stages)")
+        if run["stages"]:
+            raise BenchError(f"up-to-date run {run_id} has {len(run['stages'])} stage attempts")
         return (run["finished_ms"] - run["queued_ms"]) / 1000.0
 
     def peak_rss_kb(self):
@@ -231,17 +263,22 @@ def bench_shape(name, deps, args, root, say):
     say(f"== {name}: {n} stages")
     pdir = os.path.join(root, name, "pipelines")
     write_pipeline(os.path.join(pdir, name, "pipeline.yaml"), name, deps)
+    write_input(os.path.join(pdir, name), "0\n")
     mdir = os.path.join(root, name, "make")
     write_makefile(os.path.join(mdir, "Makefile"), deps)
+    write_input(mdir, "0\n")
     sdir = os.path.join(root, name, "snake")
     write_snakefile(os.path.join(sdir, "Snakefile"), deps)
+    write_input(sdir, "0\n")
     ldir = os.path.join(root, name, "loop")
     os.makedirs(ldir)
     loop = os.path.join(args.build, "bin", "mlops_bench_spawn_loop")
 
     r = {"stages": n, "loop": [], "make": [], "make_noop": [], "mlopsd": [],
          "mlopsd_server": [], "mlopsd_uptodate": [], "mlopsd_uptodate_server": [],
+         "make_changed": [], "mlopsd_changed": [], "mlopsd_changed_server": [],
          "snakemake": []}
+    last = f"s{n - 1}"
     daemon = Daemon(args.build, os.path.join(root, name), pdir)
     try:
         # Interleaved, so load from elsewhere on the machine hits every tool alike.
@@ -252,18 +289,30 @@ def bench_shape(name, deps, args, root, say):
             r["make"].append(timed(["make", "-s", f"-j{JOBS}"], cwd=mdir)[0])
             if count_outputs(mdir, n) != n:
                 raise BenchError(f"make left outputs missing in {mdir}")
-            dt, run_id = daemon.trigger(name, force=rep > 0)
+            dt, full_id = daemon.trigger(name, force=rep > 0)
             r["mlopsd"].append(dt)
-            r["mlopsd_server"].append(daemon.check_run(run_id, n, cached=False))
+            r["mlopsd_server"].append(daemon.check_run(full_id, n, cached=False))
             for _ in range(args.noop_reps):
                 r["make_noop"].append(timed(["make", "-s", f"-j{JOBS}"], cwd=mdir)[0])
             for _ in range(args.noop_reps):
                 dt, run_id = daemon.trigger(name)
                 r["mlopsd_uptodate"].append(dt)
-                r["mlopsd_uptodate_server"].append(daemon.check_run(run_id, n, cached=True))
+                r["mlopsd_uptodate_server"].append(daemon.check_up_to_date(run_id, full_id))
+            # The last stage's input changes: make rebuilds one target; in
+            # mlopsd every other stage must be a cache hit.
+            text = f"{rep + 1}\n"
+            write_input(mdir, text)
+            r["make_changed"].append(timed(["make", "-s", f"-j{JOBS}"], cwd=mdir)[0])
+            write_input(os.path.join(pdir, name), text)
+            dt, run_id = daemon.trigger(name)
+            r["mlopsd_changed"].append(dt)
+            r["mlopsd_changed_server"].append(
+                daemon.check_run(run_id, n, cached=True, really_run=(last,)))
             say(f"  rep {rep + 1}: loop {r['loop'][-1]:.2f}s  make {r['make'][-1]:.2f}s  "
                 f"mlopsd {r['mlopsd'][-1]:.2f}s  make no-op {r['make_noop'][-1] * 1000:.0f}ms  "
-                f"mlopsd up-to-date {r['mlopsd_uptodate'][-1] * 1000:.0f}ms")
+                f"mlopsd up-to-date {r['mlopsd_uptodate'][-1] * 1000:.0f}ms  "
+                f"changed input: make {r['make_changed'][-1] * 1000:.0f}ms, "
+                f"mlopsd {r['mlopsd_changed'][-1] * 1000:.0f}ms")
         r["rss_kb"] = daemon.peak_rss_kb()
     finally:
         daemon.stop()
@@ -379,7 +428,7 @@ def report(m, shapes, rt, args, elapsed):
     w("")
     w("## Up-to-date check (unchanged pipeline, second run)")
     w("")
-    w("| shape | make -j2 no-op | mlopsd all-cached run (client) | (server) | mlopsd/make |")
+    w("| shape | make -j2 no-op | mlopsd up-to-date run (client) | (server) | mlopsd/make |")
     w("|---|---|---|---|---|")
     for name, r in shapes.items():
         mk, ml = median(r["make_noop"]), median(r["mlopsd_uptodate"])
@@ -391,8 +440,24 @@ def report(m, shapes, rt, args, elapsed):
         w(f"- {name}, every run in ms: make no-op {f(r['make_noop'])}; mlopsd (client) "
           f"{f(r['mlopsd_uptodate'])}; mlopsd (server) {f(r['mlopsd_uptodate_server'])}")
     w("")
-    w("Every stage of each mlopsd up-to-date run was checked to be a cache hit "
-      "(`mlctl --json runs show`), and every stage of each timed run to be really run.")
+    w("Each mlopsd up-to-date run was checked (`mlctl --json runs show`) to be recorded "
+      "succeeded and up to date, pointing at the last run that ran the stages "
+      "(`results_run_id`), with no stage attempts of its own; every stage of each timed run "
+      "was checked to be really run.")
+    w("")
+    w("## Changed input of the last stage (not a target)")
+    w("")
+    w("`in.txt`, declared as the last stage's input (make: its prerequisite), is rewritten; "
+      "make rebuilds one target, mlopsd must serve every other stage from its stage cache "
+      "(checked: all cache hits but the last stage) and run the last one.")
+    w("")
+    w("| shape | make -j2 | mlopsd (client) | (server) | every run, make / mlopsd client, ms |")
+    w("|---|---|---|---|---|")
+    for name, r in shapes.items():
+        f = lambda xs: " / ".join(f"{x * 1000:.0f}" for x in xs)
+        w(f"| {name} | {ms(median(r['make_changed']))} ms | {ms(median(r['mlopsd_changed']))} ms | "
+          f"{ms(median(r['mlopsd_changed_server']))} ms | {f(r['make_changed'])}; "
+          f"{f(r['mlopsd_changed'])} |")
     w("")
     w("## Round trip and memory")
     w("")
@@ -420,7 +485,7 @@ def report(m, shapes, rt, args, elapsed):
     w("")
     w("- Stage `sI` runs `touch sI` and has the file `sI` as its only output; chain: `sI` needs "
       f"`s(I-1)`; fan: {FAN_DIAMONDS} diamonds of width {FAN_WIDTH}, each join being the next "
-      "root.")
+      "root. The last stage also has the file `in.txt` as its input (prerequisite).")
     w("- mlopsd: `{name: sI, uses: exec, run: \"touch sI\", outputs: [sI], needs: [...]}`: an "
       "argv, no shell. Timed: `mlctl trigger NAME --wait` against a daemon already started.")
     w("- make: `sI: deps` with recipe `touch sI` (no shell metacharacters, so make execs it "

@@ -8,7 +8,7 @@ namespace mlops::ctl {
 
 int ApiClient::Call(const std::string& method, const std::string& path, const std::string& body,
                     HttpResult* out) const {
-  Status s = HttpCall(server_, method, path, body, out);
+  Status s = HttpCall(server_, method, path, body, out, std::chrono::seconds(30), token_);
   if (!s.ok()) {
     std::cerr << "mlctl: " << s.message();
     if (s.IsUnavailable()) std::cerr << " (is mlopsd running? set --server or MLCTL_SERVER)";

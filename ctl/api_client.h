@@ -12,16 +12,20 @@ namespace mlops::ctl {
 
 class ApiClient {
  public:
-  explicit ApiClient(std::string server) : server_(std::move(server)) {}
+  // A non-empty `token` goes with every request as a bearer token.
+  explicit ApiClient(std::string server, std::string token = "")
+      : server_(std::move(server)), token_(std::move(token)) {}
   int Get(const std::string& path, nlohmann::json* out) const;
   int Post(const std::string& path, const nlohmann::json& body, nlohmann::json* out) const;
   // Raw access (logs, artifact content); errors already printed.
   int Call(const std::string& method, const std::string& path, const std::string& body,
            HttpResult* out) const;
   const std::string& server() const { return server_; }
+  const std::string& token() const { return token_; }
 
  private:
   std::string server_;
+  std::string token_;
 };
 
 }  // namespace mlops::ctl

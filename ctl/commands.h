@@ -44,5 +44,10 @@ int ArtifactsList(const ApiClient& api, int limit, const Output& out);
 int ArtifactsShow(const ApiClient& api, const std::string& sha, const Output& out);
 int ArtifactsGet(const ApiClient& api, const std::string& sha, const std::string& dest);
 int PluginsList(const ApiClient& api, const Output& out);
+int ReposList(const ApiClient& api, const Output& out);
+int ReposShow(const ApiClient& api, const std::string& name, const Output& out);
+int ReposSync(const ApiClient& api, const std::string& name, const Output& out);
+int DataList(const ApiClient& api, const Output& out);
+int DataShow(const ApiClient& api, int64_t id, const Output& out);
 
 }  // namespace mlops::ctl

@@ -1,5 +1,7 @@
+#include <algorithm>
 #include <chrono>
 #include <iostream>
+#include <map>
 #include <thread>
 
 #include "commands.h"
@@ -24,6 +26,30 @@ bool Terminal(const std::string& status) {
          status == "interrupted";
 }
 
+// " (up to date: the results of run M stand)" for a run found up to date.
+std::string UpToDateNote(const json& run) {
+  const int64_t results = Int(run, "results_run_id");
+  if (results == 0) return "";
+  return " (up to date: the results of run " + std::to_string(results) + " stand)";
+}
+
+// Prints how a run ended (the whole run as JSON with --json) and returns the
+// exit code for it. `run` is its summary; --json fetches the full run.
+int ReportEnd(const ApiClient& api, int64_t run_id, const json& run, const Output& out) {
+  const std::string status = Str(run, "status");
+  if (out.json) {
+    json full;
+    int rc = api.Get("/api/v1/runs/" + std::to_string(run_id), &full);
+    if (rc != kExitOk) return rc;
+    std::cout << full.dump() << "\n";
+  } else {
+    std::cout << "run " << run_id << " " << status;
+    if (!Str(run, "error").empty()) std::cout << ": " << Str(run, "error");
+    std::cout << UpToDateNote(run) << "\n";
+  }
+  return ExitForStatus(status);
+}
+
 }  // namespace
 
 int Trigger(const ApiClient& api, const TriggerOptions& opts, const Output& out) {
@@ -40,6 +66,8 @@ int Trigger(const ApiClient& api, const TriggerOptions& opts, const Output& out)
     else std::cout << id << "\n";
     return kExitOk;
   }
+  // An up-to-date run is over before the answer: nothing to follow.
+  if (Terminal(Str(resp, "status"))) return ReportEnd(api, id, resp, out);
   if (!out.json) std::cerr << "run " << id << " queued\n";
   return WaitForRun(api, id, opts.timeout_s, out);
 }
@@ -47,42 +75,54 @@ int Trigger(const ApiClient& api, const TriggerOptions& opts, const Output& out)
 int WaitForRun(const ApiClient& api, int64_t run_id, double timeout_s, const Output& out) {
   const auto start = std::chrono::steady_clock::now();
   auto delay = std::chrono::milliseconds(5);
-  std::map<std::string, std::string> seen;  // stage -> last printed status
+  // Long-polls the summary (status and per-status stage counts), never the
+  // whole run: the daemon answers when the run ends, or after kPollMs. For
+  // the human progress lines it also asks for the attempts after `after`:
+  // every attempt up to it has been printed in a final state.
+  constexpr int kPollMs = 250;
+  int64_t after = 0;
+  std::map<int64_t, std::string> seen;  // attempt id -> status printed last
   for (;;) {
+    std::string path = "/api/v1/runs/" + std::to_string(run_id) +
+                       "?view=summary&wait_ms=" + std::to_string(kPollMs);
+    if (!out.json) path += "&after_attempt=" + std::to_string(after);
+    const auto asked = std::chrono::steady_clock::now();
     json run;
-    int rc = api.Get("/api/v1/runs/" + std::to_string(run_id), &run);
+    int rc = api.Get(path, &run);
     if (rc != kExitOk) return rc;
     if (!out.json && run.contains("stages")) {
+      int64_t next_after = after;
+      int64_t first_open = 0;
       for (const auto& s : run["stages"]) {
-        std::string key = Str(s, "stage") + "#" + Str(s, "attempt");
-        std::string st = Str(s, "status");
-        if (seen[key] != st) {
-          seen[key] = st;
+        const int64_t id = Int(s, "id");
+        const std::string st = Str(s, "status");
+        if (seen[id] != st) {
+          seen[id] = st;
           std::cerr << "  " << Str(s, "stage") << " (attempt " << Str(s, "attempt") << "): " << st;
           if (!Str(s, "error").empty()) std::cerr << ": " << Str(s, "error");
           std::cerr << "\n";
         }
+        next_after = std::max(next_after, id);
+        if (st == "running" && first_open == 0) first_open = id;
       }
+      after = first_open != 0 ? first_open - 1 : next_after;
+      for (auto it = seen.begin(); it != seen.end() && it->first <= after;) it = seen.erase(it);
     }
     const std::string status = Str(run, "status");
-    if (Terminal(status)) {
-      if (out.json) {
-        std::cout << run.dump() << "\n";
-      } else {
-        std::cout << "run " << run_id << " " << status;
-        if (!Str(run, "error").empty()) std::cout << ": " << Str(run, "error");
-        std::cout << "\n";
-      }
-      return ExitForStatus(status);
-    }
-    if (timeout_s > 0 && std::chrono::steady_clock::now() - start >
-                             std::chrono::duration<double>(timeout_s)) {
+    if (Terminal(status)) return ReportEnd(api, run_id, run, out);
+    const auto now = std::chrono::steady_clock::now();
+    if (timeout_s > 0 && now - start > std::chrono::duration<double>(timeout_s)) {
       std::cerr << "mlctl: run " << run_id << " still " << status << " after " << timeout_s
                 << " s\n";
       return kExitRunFailed;
     }
-    std::this_thread::sleep_for(delay);
-    delay = std::min(delay * 3 / 2 + std::chrono::milliseconds(1), std::chrono::milliseconds(250));
+    // A daemon that does not hold the poll (an older one) answers at once:
+    // pace the polls here then, backing off up to kPollMs.
+    if (now - asked < std::chrono::milliseconds(kPollMs / 5)) {
+      std::this_thread::sleep_for(delay);
+      delay = std::min(delay * 3 / 2 + std::chrono::milliseconds(1),
+                       std::chrono::milliseconds(kPollMs));
+    }
   }
 }
 
@@ -126,6 +166,12 @@ int RunsShow(const ApiClient& api, int64_t id, const Output& out) {
   std::cout << "queued: " << FormatTime(Int(run, "queued_ms"))
             << "  duration: " << FormatDuration(Int(run, "started_ms"), Int(run, "finished_ms")) << "\n";
   if (!Str(run, "error").empty()) std::cout << "error: " << Str(run, "error") << "\n";
+  if (Int(run, "results_run_id") != 0) {
+    const std::string results = Str(run, "results_run_id");
+    std::cout << "up to date: nothing ran; the stages and artifacts of run " << results
+              << " stand for this run (mlctl runs show " << results << ")\n";
+    return kExitOk;
+  }
   std::cout << "\n";
   Table t({"STAGE", "ATTEMPT", "STATUS", "PLUGIN", "EXIT", "DURATION", "CACHE", "OUTPUTS", "REASON"});
   for (const auto& s : run["stages"]) {
@@ -176,6 +222,12 @@ int Logs(const ApiClient& api, int64_t run_id, const std::string& stage, int att
     json run;
     int rc = api.Get("/api/v1/runs/" + std::to_string(run_id), &run);
     if (rc != kExitOk) return rc;
+    if (Int(run, "results_run_id") != 0) {
+      // Up to date: the logs are those of the run whose stages stand.
+      std::cerr << "run " << run_id << " was up to date; logs of run "
+                << Int(run, "results_run_id") << "\n";
+      return Logs(api, Int(run, "results_run_id"), stage, attempt, follow);
+    }
     for (const auto& s : run["stages"]) {
       std::string name = Str(s, "stage");
       if (std::find(stages.begin(), stages.end(), name) == stages.end()) stages.push_back(name);

@@ -95,9 +95,15 @@ std::string UrlEncode(const std::string& s) {
 }
 
 Status HttpCall(const std::string& server, const std::string& method, const std::string& path,
-                const std::string& body, HttpResult* out, std::chrono::milliseconds timeout) {
+                const std::string& body, HttpResult* out, std::chrono::milliseconds timeout,
+                const std::string& bearer_token) {
   std::string host, port;
   MLOPS_RETURN_IF_ERROR(ParseServer(server, &host, &port));
+  for (unsigned char c : bearer_token) {
+    if (c <= 0x20 || c == 0x7F) {
+      return Status::InvalidArgument("the API token (MLCTL_TOKEN) holds a space or control character");
+    }
+  }
   std::string err;
   int fd = ConnectWithTimeout(host, port, static_cast<int>(timeout.count()), &err);
   if (fd < 0) return Status::Unavailable("cannot reach mlopsd at " + server + ": " + err);
@@ -107,6 +113,7 @@ Status HttpCall(const std::string& server, const std::string& method, const std:
   ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
   std::string req = method + " " + path + " HTTP/1.1\r\nHost: " + host + ":" + port +
                     "\r\nConnection: close\r\nUser-Agent: mlctl\r\nAccept: application/json\r\n";
+  if (!bearer_token.empty()) req += "Authorization: Bearer " + bearer_token + "\r\n";
   if (!body.empty() || method == "POST") {
     req += "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
   }

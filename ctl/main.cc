@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "commands.h"
+#include "commands_report.h"
 #include "exit_codes.h"
 
 using namespace mlops::ctl;
@@ -18,7 +19,9 @@ int main(int argc, char** argv) {
   app.add_option("--server", server, "daemon URL, http://HOST:PORT (env MLCTL_SERVER)");
   app.add_flag("--json", out.json, "print JSON for scripts instead of tables");
   int rc = kExitOk;
-  auto api = [&] { return ApiClient(server); };
+  const char* env_token = std::getenv("MLCTL_TOKEN");
+  const std::string token = env_token ? env_token : "";  // sent as a bearer token
+  auto api = [&] { return ApiClient(server, token); };
 
   auto* pipeline = app.add_subcommand("pipeline", "validate, list and show pipelines");
   pipeline->require_subcommand(1);
@@ -99,11 +102,49 @@ int main(int argc, char** argv) {
   aget->add_option("-o,--output", dest, "file to write (default: stdout)");
   aget->callback([&] { rc = ArtifactsGet(api(), sha, dest); });
 
+  std::string repo_name;
+  auto* repos = app.add_subcommand("repos", "watched Git repositories");
+  repos->require_subcommand(1);
+  repos->add_subcommand("list", "each repository's state")->callback([&] { rc = ReposList(api(), out); });
+  auto* rpshow = repos->add_subcommand("show", "one repository's state");
+  rpshow->add_option("name", repo_name)->required();
+  rpshow->callback([&] { rc = ReposShow(api(), repo_name, out); });
+  auto* rpsync = repos->add_subcommand("sync", "fetch now (used by the post-receive hook)");
+  rpsync->add_option("name", repo_name)->required();
+  rpsync->callback([&] { rc = ReposSync(api(), repo_name, out); });
+
+  int64_t data_id = 0;
+  auto* data = app.add_subcommand("data", "data versions of watched paths");
+  data->require_subcommand(1);
+  data->add_subcommand("list", "data versions, newest first")->callback([&] { rc = DataList(api(), out); });
+  auto* dshow = data->add_subcommand("show", "a data version and the runs it fed");
+  dshow->add_option("id", data_id)->required()->check(CLI::PositiveNumber);
+  dshow->callback([&] { rc = DataShow(api(), data_id, out); });
+
   auto* plugins = app.add_subcommand("plugins", "stage plugins");
   plugins->require_subcommand(1);
   plugins->add_subcommand("list", "plugins the daemon found")->callback([&] {
     rc = PluginsList(api(), out);
   });
+
+  auto* report = app.add_subcommand("report", "CI reports of a run: junit, metrics, dotenv");
+  report->require_subcommand(1);
+  std::string report_dest = "-";
+  const std::pair<const char*, const char*> kinds[] = {
+      {"junit", "JUnit XML: one test case per stage"},
+      {"metrics", "OpenMetrics text of the run's durations and stage metrics"},
+      {"dotenv", "KEY=VALUE lines: RUN_ID, RUN_STATUS, MODEL_NAME, MODEL_VERSION"}};
+  for (const auto& [kind, help] : kinds) {
+    auto* sub = report->add_subcommand(kind, help);
+    sub->add_option("run", run_id)->required()->check(CLI::PositiveNumber);
+    sub->add_option("-o,--output", report_dest, "file to write (default: stdout)");
+    const std::string k = kind;
+    sub->callback([&, k] {
+      if (k == "junit") rc = ReportJUnit(api(), run_id, report_dest);
+      else if (k == "metrics") rc = ReportMetrics(api(), run_id, report_dest);
+      else rc = ReportDotenv(api(), run_id, report_dest);
+    });
+  }
 
   try {
     app.parse(argc, argv);

@@ -13,7 +13,14 @@ PACKAGES=(
   nlohmann-json3-dev libcli11-dev libspdlog-dev libsystemd-dev
   python3 python3-sklearn python3-numpy
   snakemake make
+  prometheus systemd
 )
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -q
 $SUDO apt-get install -y -q --no-install-recommends "${PACKAGES[@]}"
+# Node.js for the npm tools: Debian's only when none is installed (nodesource
+# builds bring their own npm and conflict with Debian's npm package).
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  $SUDO apt-get install -y -q --no-install-recommends nodejs npm
+fi
+"$(dirname "$0")/install-node-tools.sh"

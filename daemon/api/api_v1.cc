@@ -2,7 +2,10 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <chrono>
 #include <fstream>
+#include <map>
 
 #include "api/record_json.h"
 #include "mlops/common/files.h"
@@ -60,26 +63,67 @@ bool ParseBodyObject(const HttpRequest& req, json* out, HttpResponse* error) {
   return true;
 }
 
+// The run with every attempt, its metrics and its lineage edges: three
+// queries whatever the number of stages.
 json RunDetail(registry::Store* store, const registry::RunRecord& run) {
   json j = ToJson(run);
   std::vector<registry::StageAttemptRecord> attempts;
   j["stages"] = json::array();
+  if (!store->ListAttempts(run.id, &attempts).ok()) return j;
+  std::vector<registry::ArtifactEdge> edges;
+  std::vector<std::pair<int64_t, registry::MetricRecord>> metrics;
+  (void)store->ListRunEdges(run.id, &edges);
+  (void)store->ListRunMetrics(run.id, &metrics);
+  // Both lists are ordered by attempt id, as are the attempts.
+  size_t e = 0, m = 0;
+  for (const auto& a : attempts) {
+    json aj = ToJson(a);
+    aj["metrics"] = json::array();
+    aj["artifacts"] = json::array();
+    while (m < metrics.size() && metrics[m].first < a.id) ++m;
+    for (; m < metrics.size() && metrics[m].first == a.id; ++m) {
+      aj["metrics"].push_back(ToJson(metrics[m].second));
+    }
+    while (e < edges.size() && edges[e].attempt_id < a.id) ++e;
+    for (; e < edges.size() && edges[e].attempt_id == a.id; ++e) {
+      aj["artifacts"].push_back(ToJson(edges[e]));
+    }
+    j["stages"].push_back(std::move(aj));
+  }
+  return j;
+}
+
+// The run and how many of its stages are in each status (by each stage's
+// latest attempt), without the stages themselves; with `after_attempt`,
+// also the attempts with a larger id, in brief. For polling.
+json RunSummary(registry::Store* store, const registry::RunRecord& run, bool with_stages,
+                int64_t after_attempt) {
+  json j = ToJson(run);
+  std::vector<registry::StageAttemptRecord> attempts;
+  json counts = json::object();
+  json stages = json::array();
   if (store->ListAttempts(run.id, &attempts).ok()) {
+    std::map<std::string, const registry::StageAttemptRecord*> latest;
     for (const auto& a : attempts) {
-      json aj = ToJson(a);
-      std::vector<registry::MetricRecord> metrics;
-      aj["metrics"] = json::array();
-      if (store->ListMetrics(a.id, &metrics).ok()) {
-        for (const auto& m : metrics) aj["metrics"].push_back(ToJson(m));
+      latest[a.stage] = &a;  // ordered by id: the last one wins
+      if (with_stages && a.id > after_attempt) {
+        stages.push_back({{"id", a.id},
+                          {"stage", a.stage},
+                          {"attempt", a.attempt},
+                          {"status", registry::ToString(a.status)},
+                          {"cache_hit", a.cache_hit},
+                          {"error", a.error},
+                          {"started_ms", a.started_ms},
+                          {"finished_ms", a.finished_ms}});
       }
-      std::vector<registry::ArtifactEdge> edges;
-      aj["artifacts"] = json::array();
-      if (store->ListEdges(a.id, &edges).ok()) {
-        for (const auto& e : edges) aj["artifacts"].push_back(ToJson(e));
-      }
-      j["stages"].push_back(aj);
+    }
+    for (const auto& [stage, a] : latest) {
+      const char* status = registry::ToString(a->status);
+      counts[status] = counts.value(status, 0) + 1;
     }
   }
+  j["stage_counts"] = std::move(counts);
+  if (with_stages) j["stages"] = std::move(stages);
   return j;
 }
 
@@ -141,9 +185,12 @@ void AddApiV1Routes(const ApiContext& ctx, Router* router) {
       r.commit = body["commit"].get<std::string>();
     }
     int64_t id = 0;
-    Status s = ctx.scheduler->Submit(r, &id);
+    registry::RunRecord run;
+    Status s = ctx.scheduler->Submit(r, &id, &run);
     if (!s.ok()) return FromStatus(s, req.path);
-    HttpResponse resp = Ok({{"id", id}, {"status", "queued"}}, 201);
+    // The run as recorded: "queued", or already "succeeded" when it was up
+    // to date (results_run_id then names the run whose results stand).
+    HttpResponse resp = Ok(ToJson(run), 201);
     resp.headers.emplace_back("Location", "/api/v1/runs/" + std::to_string(id));
     return resp;
   });
@@ -178,12 +225,44 @@ void AddApiV1Routes(const ApiContext& ctx, Router* router) {
     if (static_cast<int>(runs.size()) == f.limit) page["next_before"] = runs.back().id;
     return Ok(page);
   });
-  router->Add("GET", "/api/v1/runs/{id}", [store](const HttpRequest& req) {
+  router->Add("GET", "/api/v1/runs/{id}", [store, ctx](const HttpRequest& req) {
     int64_t id;
     if (!ParseId(req.path_params.at("id"), &id)) return BadId(req, "run id", req.path_params.at("id"));
+    const std::string view = req.Query("view", "full");
+    if (view != "full" && view != "summary") {
+      return HttpResponse::Problem(400, "view must be 'full' or 'summary', got '" + view + "'",
+                                   req.path);
+    }
+    int64_t after = 0;
+    const std::string after_q = req.Query("after_attempt");
+    if (!after_q.empty() && after_q != "0" && !ParseId(after_q, &after)) {
+      return BadId(req, "after_attempt", after_q);
+    }
+    // wait_ms: a long poll. The answer comes when the run has ended or
+    // after that long (at most kMaxWaitMs), whichever is first.
+    int64_t wait_ms = 0;
+    const std::string wait_q = req.Query("wait_ms");
+    if (!wait_q.empty() && wait_q != "0" && !ParseId(wait_q, &wait_ms)) {
+      return BadId(req, "wait_ms", wait_q);
+    }
+    constexpr int64_t kMaxWaitMs = 1000;
+    wait_ms = std::min(wait_ms, kMaxWaitMs);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(wait_ms);
     registry::RunRecord run;
-    Status s = store->GetRun(id, &run);
-    if (!s.ok()) return FromStatus(s, req.path);
+    for (;;) {
+      // Read the count before the run, so that an end in between is not missed.
+      const uint64_t ended = ctx.scheduler ? ctx.scheduler->RunsEnded() : 0;
+      Status s = store->GetRun(id, &run);
+      if (!s.ok()) return FromStatus(s, req.path);
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      if (registry::IsTerminal(run.status) || run.status == registry::RunStatus::kInterrupted ||
+          ctx.scheduler == nullptr || left.count() <= 0) {
+        break;
+      }
+      ctx.scheduler->WaitRunsEnded(ended, left);
+    }
+    if (view == "summary") return Ok(RunSummary(store, run, !after_q.empty(), after));
     return Ok(RunDetail(store, run));
   });
   router->Add("POST", "/api/v1/runs/{id}/cancel", [ctx](const HttpRequest& req) {
@@ -196,6 +275,12 @@ void AddApiV1Routes(const ApiContext& ctx, Router* router) {
   router->Add("GET", "/api/v1/runs/{id}/logs/{stage}", [store](const HttpRequest& req) {
     int64_t id;
     if (!ParseId(req.path_params.at("id"), &id)) return BadId(req, "run id", req.path_params.at("id"));
+    // A run found up to date has no attempts: its logs are those of the run
+    // whose results stand for it.
+    registry::RunRecord run;
+    Status rs = store->GetRun(id, &run);
+    if (!rs.ok()) return FromStatus(rs, req.path);
+    if (run.results_run_id != 0) id = run.results_run_id;
     std::vector<registry::StageAttemptRecord> attempts;
     Status s = store->ListAttempts(id, &attempts);
     if (!s.ok()) return FromStatus(s, req.path);

@@ -27,7 +27,11 @@ json ToJson(const registry::RunRecord& r) {
           {"queued_ms", r.queued_ms},
           {"started_ms", r.started_ms},
           {"finished_ms", r.finished_ms},
-          {"recovery_count", r.recovery_count}};
+          {"recovery_count", r.recovery_count},
+          {"fingerprint", r.fingerprint},
+          // A run found up to date: the run whose stages and artifacts stand
+          // for it (it has none of its own). null otherwise.
+          {"results_run_id", r.results_run_id != 0 ? json(r.results_run_id) : json(nullptr)}};
 }
 
 json ToJson(const registry::StageAttemptRecord& a) {

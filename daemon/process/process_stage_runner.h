@@ -2,16 +2,31 @@
 // stage host process (`mlops-stage`, plugins/host), so that no plugin code
 // ever runs inside the daemon.
 //
-// Each host starts in a new session and process group. One thread owns all
-// of them: it spawns the hosts, reads their event pipes and waits on their
-// pidfds through one epoll set, and enforces deadlines. A timeout or
-// Cancel() sends SIGTERM to the attempt's group and, kill_grace later,
-// SIGKILL. When a host has exited, whatever is left of its group is killed,
-// and (if the host did not end cleanly) escaped processes are swept
-// (stage_orphans.h) before the outcome is delivered. For that sweep to find
-// processes that left the group, the daemon must have called
+// How a host is started (ProcessStageRunnerOptions::use_fork_server):
+//  - through a fork server (the default): one `mlops-stage --serve` per
+//    plugin file, started on first use, loads the plugin once and fork()s a
+//    child per attempt (plugins/host/fork_server.h). That saves exec,
+//    dynamic linking and dlopen per attempt. A server whose plugin file has
+//    changed gets no new attempts and exits once idle; a server that dies
+//    costs the attempts it was running (failed, naming its end) and is
+//    started again for the next one.
+//  - or one freshly executed `mlops-stage --plugin` per attempt.
+// Either way each attempt's process starts a new session and process group,
+// runs the attempt alike, and ends with the daemon (kill -9 included:
+// plugins/host/parent_watch.h).
+//
+// One thread owns all of it: it starts the hosts (or asks the servers),
+// reads their event pipes, waits on their pidfds (or the servers' replies)
+// through one epoll set, and enforces deadlines. A timeout or Cancel()
+// sends SIGTERM to the attempt's group and, kill_grace later, SIGKILL. When
+// a host has exited, whatever is left of its group is killed, and (if the
+// host did not end cleanly) escaped processes are swept before the outcome
+// is delivered: by this runner (stage_orphans.h) for a host of its own, by
+// the fork server (a child subreaper) for its children. For the runner's
+// sweep to find processes that left the group, the daemon must have called
 // BecomeChildSubreaper(). No SIGCHLD handler is installed and no child is
-// reaped unless it is a stage host or an escaped stage process.
+// reaped unless it is a stage host, a fork server or an escaped stage
+// process.
 //
 // Outcomes are delivered on the runner's thread, with no lock held: the
 // callback may call Start(), Cancel() and Running().
@@ -35,6 +50,10 @@ struct ProcessStageRunnerOptions {
       on_progress;
   // How often escaped stage processes that died late are reaped.
   std::chrono::milliseconds orphan_sweep_interval{1000};
+  // Start attempts through one fork server per plugin file (the default)
+  // rather than one freshly executed stage host per attempt. Outcomes are
+  // the same either way.
+  bool use_fork_server = true;
 };
 
 class ProcessStageRunner final : public StageRunner {
@@ -49,7 +68,7 @@ class ProcessStageRunner final : public StageRunner {
   ProcessStageRunner(const ProcessStageRunner&) = delete;
   ProcessStageRunner& operator=(const ProcessStageRunner&) = delete;
 
-  // Writes the spec file and starts the host on the runner's thread. A spec
+  // Writes the spec and starts the host on the runner's thread. A spec
   // that cannot be started (bad paths, missing host, an attempt_id already
   // running) is reported as kStartFailed.
   void Start(const AttemptSpec& spec) override;

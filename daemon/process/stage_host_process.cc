@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -14,6 +15,7 @@
 
 #include "mlops/common/files.h"
 #include "process/stage_orphans.h"
+#include "fork_server_protocol.h"
 #include "stage_protocol.h"
 
 extern char** environ;
@@ -30,6 +32,14 @@ int MoveHigh(int fd) {
   int high = ::fcntl(fd, F_DUPFD_CLOEXEC, 10);
   ::close(fd);
   return high;
+}
+
+// MakeDirs, after one stat() for the usual case: a folder that exists
+// (MakeDirs mkdir()s every component, each under its parent's lock).
+Status EnsureDir(const std::string& dir) {
+  struct stat st;
+  if (::stat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return Status::OK();
+  return MakeDirs(dir);
 }
 
 // The spec travels in a sealed memfd rather than a file: an inode per
@@ -81,9 +91,10 @@ int Spawn(const std::string& host_path, const AttemptSpec& spec, int log_fd, int
       &attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   std::string plugin = spec.plugin_path;
   std::string spec_fd_arg = std::to_string(proto::kSpecFd);
+  std::string parent = std::to_string(::getpid());
   char* argv[] = {const_cast<char*>(host_path.c_str()), const_cast<char*>(proto::kPluginFlag),
                   plugin.data(), const_cast<char*>(proto::kSpecFdFlag), spec_fd_arg.data(),
-                  nullptr};
+                  const_cast<char*>(proto::kParentFlag), parent.data(), nullptr};
   int rc = ::posix_spawn(pid, host_path.c_str(), &actions, &attr, argv, environ);
   ::posix_spawnattr_destroy(&attr);
   ::posix_spawn_file_actions_destroy(&actions);
@@ -100,45 +111,54 @@ std::string StageSpecJson(const AttemptSpec& spec) {
                         {"inputs", std::move(inputs)},
                         {"work_dir", spec.work_dir},
                         {"scratch_dir", spec.scratch_dir},
-                        {"env", spec.env}};
+                        {"env", spec.env},
+                        {"kill_grace_ms", spec.kill_grace.count()}};
   return doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-Status StartStageHost(const std::string& host_path, const AttemptSpec& spec, HostProcess* out) {
+Status OpenAttemptIo(const AttemptSpec& spec, HostProcess* host, int* event_write_fd,
+                     int* spec_fd) {
   if (spec.log_path.empty()) return Status::InvalidArgument("attempt has no log path");
-  MLOPS_RETURN_IF_ERROR(MakeDirs(DirName(spec.log_path)));
-  if (!spec.scratch_dir.empty()) MLOPS_RETURN_IF_ERROR(MakeDirs(spec.scratch_dir));
-  int spec_fd = -1;
-  MLOPS_RETURN_IF_ERROR(MakeSpecFd(StageSpecJson(spec), &spec_fd));
-  spec_fd = MoveHigh(spec_fd);
+  MLOPS_RETURN_IF_ERROR(EnsureDir(DirName(spec.log_path)));
+  if (!spec.scratch_dir.empty()) MLOPS_RETURN_IF_ERROR(EnsureDir(spec.scratch_dir));
+  int memfd = -1;
+  MLOPS_RETURN_IF_ERROR(MakeSpecFd(StageSpecJson(spec), &memfd));
+  memfd = MoveHigh(memfd);
 
-  HostProcess host;
-  host.log_fd = MoveHigh(
+  host->log_fd = MoveHigh(
       ::open(spec.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640));
-  if (host.log_fd < 0 || spec_fd < 0) {
+  if (host->log_fd < 0 || memfd < 0) {
     int err = errno;
-    if (spec_fd >= 0) ::close(spec_fd);
-    CloseHostFds(&host);
+    if (memfd >= 0) ::close(memfd);
+    CloseHostFds(host);
     return Status::FromErrno("cannot open stage log " + spec.log_path, err);
   }
   int pipe_fds[2];
   if (::pipe2(pipe_fds, O_CLOEXEC) != 0) {
     int err = errno;
-    ::close(spec_fd);
-    CloseHostFds(&host);
+    ::close(memfd);
+    CloseHostFds(host);
     return Status::FromErrno("cannot create the event pipe", err);
   }
-  host.events_fd = MoveHigh(pipe_fds[0]);
-  int event_write_fd = MoveHigh(pipe_fds[1]);
-  if (host.events_fd < 0 || event_write_fd < 0) {
+  host->events_fd = MoveHigh(pipe_fds[0]);
+  int write_fd = MoveHigh(pipe_fds[1]);
+  if (host->events_fd < 0 || write_fd < 0) {
     int err = errno;
-    if (event_write_fd >= 0) ::close(event_write_fd);
-    ::close(spec_fd);
-    CloseHostFds(&host);
+    if (write_fd >= 0) ::close(write_fd);
+    ::close(memfd);
+    CloseHostFds(host);
     return Status::FromErrno("cannot create the event pipe", err);
   }
-  ::fcntl(host.events_fd, F_SETFL, O_NONBLOCK);
+  ::fcntl(host->events_fd, F_SETFL, O_NONBLOCK);
+  *event_write_fd = write_fd;
+  *spec_fd = memfd;
+  return Status::OK();
+}
 
+Status StartStageHost(const std::string& host_path, const AttemptSpec& spec, HostProcess* out) {
+  HostProcess host;
+  int event_write_fd = -1, spec_fd = -1;
+  MLOPS_RETURN_IF_ERROR(OpenAttemptIo(spec, &host, &event_write_fd, &spec_fd));
   int rc = 0;
   SpawnStageHost([&]() -> pid_t {
     rc = Spawn(host_path, spec, host.log_fd, event_write_fd, spec_fd, &host.pid);

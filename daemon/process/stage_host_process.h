@@ -1,6 +1,7 @@
 // Starting one stage host (`mlops-stage`) for one attempt: the spec it
 // reads, the process in its own session and process group, and the
 // descriptors the runner watches. Protocol: plugins/host/stage_protocol.h.
+// (A fork server's child gets the same descriptors: fork_server_client.h.)
 // Thread-safety: free functions; the HostProcess belongs to one thread.
 #pragma once
 
@@ -15,7 +16,7 @@ namespace mlops {
 
 struct HostProcess {
   pid_t pid = -1;      // also the id of its process group and session
-  int pidfd = -1;      // readable once the host has exited; it is then a zombie
+  int pidfd = -1;      // readable once the host has exited (a zombie, if our child)
   int events_fd = -1;  // read end of the event pipe, O_NONBLOCK
   int log_fd = -1;     // the stage log, O_APPEND, for the runner's own notes
 };
@@ -23,11 +24,21 @@ struct HostProcess {
 // The spec's JSON text for `spec`.
 std::string StageSpecJson(const AttemptSpec& spec);
 
-// Creates the log and scratch folders if missing, then posix_spawns
-// `host_path --plugin P --spec-fd 4` in a new session with stdin /dev/null,
-// stdout+stderr appended to the log, fd 3 the event pipe, fd 4 a sealed
-// memfd holding the spec (never on disk: env may hold secrets), default
-// signal handling and the caller's environment.
+// What every attempt's host gets, however it is started: creates the log
+// and scratch folders if missing, opens the log (O_APPEND) into
+// host->log_fd, creates the event pipe (read end, O_NONBLOCK, in
+// host->events_fd; write end in *event_write_fd) and a sealed memfd holding
+// the spec (*spec_fd). All descriptors are close-on-exec and >= 10. The
+// caller closes *event_write_fd and *spec_fd once the host has them. On
+// failure nothing is left open.
+Status OpenAttemptIo(const AttemptSpec& spec, HostProcess* host, int* event_write_fd,
+                     int* spec_fd);
+
+// OpenAttemptIo, then posix_spawns `host_path --plugin P --spec-fd 4
+// --parent <this pid>` in a new session with stdin /dev/null, stdout+stderr
+// appended to the log, fd 3 the event pipe, fd 4 the spec memfd (never on
+// disk: env may hold secrets), default signal handling and the caller's
+// environment.
 // The host is registered with SpawnStageHost; once it is reaped the caller
 // must ForgetStageHost(out->pid). On success *out holds the process and its
 // descriptors (all O_CLOEXEC); on failure nothing is left running and the

@@ -5,9 +5,11 @@
 // to the daemon, which must be a child subreaper too, and ended here.
 //
 // A child of this process in another session than this process's, that is
-// not a registered live stage host, is taken to be such an escaped stage
-// process. Other parts of the daemon must therefore not start children in
-// a new session except through SpawnStageHost.
+// not a registered live stage host (or fork server), is taken to be such an
+// escaped stage process. Other parts of the daemon must therefore not start
+// children in a new session except through SpawnStageHost. (A fork
+// server's children and their leftovers are the server's to end; they come
+// here only if the server dies.)
 //
 // The registry of live hosts is process-wide (children are a property of
 // the process), so that several runners in one process never end each

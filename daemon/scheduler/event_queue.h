@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <string>
 #include <variant>
 
 #include "process/stage_runner.h"
@@ -15,7 +16,10 @@ namespace mlops::scheduler {
 struct RunSubmitted { int64_t run_id; };
 struct CancelRequested { int64_t run_id; };
 struct AttemptFinished { AttemptOutcome outcome; };
-using SchedulerEvent = std::variant<RunSubmitted, CancelRequested, AttemptFinished>;
+// A run found up to date at submission, already recorded succeeded: only
+// reported to the observer, on the loop thread.
+struct RunUpToDate { std::string pipeline; };
+using SchedulerEvent = std::variant<RunSubmitted, CancelRequested, AttemptFinished, RunUpToDate>;
 
 class EventQueue {
  public:

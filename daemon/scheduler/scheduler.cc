@@ -1,11 +1,11 @@
 #include "scheduler/scheduler.h"
 
 #include <algorithm>
-#include <nlohmann/json.hpp>
+#include <set>
 
 #include "mlops/common/files.h"
-#include "pipeline/pipeline_parser.h"
 #include "scheduler/cache_key.h"
+#include "scheduler/run_fingerprint.h"
 #include "scheduler/run_plan.h"
 
 namespace mlops::scheduler {
@@ -13,15 +13,29 @@ namespace mlops::scheduler {
 using registry::AttemptStatus;
 using registry::RunStatus;
 
+// What Submit hands to the loop for a queued run.
+struct Scheduler::Submitted {
+  RunRequest request;
+  registry::RunRecord record;
+  registry::PipelineRecord pipeline_record;
+  std::shared_ptr<const PreparedPipeline> prepared;
+  RunInputs inputs;
+};
+
 struct Scheduler::ActiveRun {
   registry::RunRecord record;
   registry::PipelineRecord pipeline_record;
-  pipeline::Pipeline pipeline;
+  std::shared_ptr<const PreparedPipeline> prepared;  // keeps `pipeline()` alive for the plan
   std::unique_ptr<RunPlan> plan;
   std::string workspace;
+  RunInputs inputs;     // fingerprint cleared once the run sees other inputs
+  std::vector<registry::AttemptResult> finished;  // decided attempts, not yet written
   std::string failure;  // the first stage failure, for the run's error
+  std::string registry_error;  // batched attempts could not be written
   bool cancel_requested = false;
   bool started = false;
+
+  const pipeline::Pipeline& pipeline() const { return prepared->pipeline; }
 };
 
 struct Scheduler::RunningAttempt {
@@ -34,18 +48,6 @@ struct Scheduler::RunningAttempt {
 };
 
 namespace {
-
-std::string StageParams(const pipeline::Stage& s) {
-  nlohmann::json p = nlohmann::json::parse(s.with_json, nullptr, /*allow_exceptions=*/false);
-  if (!p.is_object()) p = nlohmann::json::object();
-  // The parser already split `run` (or wrapped it in /bin/sh -c when the
-  // pipeline asked for a shell): the plugin receives the argv it validated.
-  if (!s.argv.empty()) p["argv"] = s.argv;
-  else if (!s.run.empty()) p["run"] = s.run;
-  if (!s.env.empty()) p["env"] = s.env;
-  if (!s.outputs.empty()) p["outputs"] = s.outputs;
-  return p.dump();
-}
 
 bool IsSafeRelative(const std::string& name) {
   if (name.empty() || name.front() == '/') return false;
@@ -82,15 +84,23 @@ Scheduler::Scheduler(registry::Store* store, StageRunner* runner, Workspace* wor
 
 Scheduler::~Scheduler() = default;
 
-Status Scheduler::Submit(const RunRequest& request, int64_t* run_id) {
-  registry::PipelineRecord p;
+Status Scheduler::Submit(const RunRequest& request, int64_t* run_id,
+                         registry::RunRecord* record) {
+  Submitted sub;
+  sub.request = request;
+  registry::PipelineRecord& p = sub.pipeline_record;
   Status s = request.pipeline_id != 0 ? store_->GetPipeline(request.pipeline_id, &p)
                                       : store_->GetPipelineByName(request.pipeline, &p);
   if (!s.ok()) {
     if (s.IsNotFound()) return Status::NotFound("no pipeline named '" + request.pipeline + "'");
     return s;
   }
-  registry::RunRecord run;
+  sub.prepared = pipelines_.Get(p);
+  if (sub.prepared->error.empty()) {
+    const std::string source = request.source_dir.empty() ? p.source_dir : request.source_dir;
+    sub.inputs = ComputeRunInputs(*sub.prepared, p, source, request.commit, plugins_, workspace_);
+  }
+  registry::RunRecord& run = sub.record;
   run.pipeline_id = p.id;
   run.trigger = request.trigger;
   run.reason = request.reason;
@@ -99,14 +109,58 @@ Status Scheduler::Submit(const RunRequest& request, int64_t* run_id) {
   run.status = RunStatus::kQueued;
   run.queued_ms = clock_->WallMillis();
   run.recovery_count = request.recovery_count;
+
+  const int64_t results = request.force || sub.inputs.fingerprint.empty()
+                              ? 0
+                              : FindResultsThatStand(p.name, sub.inputs.fingerprint);
+  if (results != 0) {
+    registry::RunRecord done = run;
+    done.status = RunStatus::kSucceeded;
+    done.started_ms = done.finished_ms = done.queued_ms;
+    done.fingerprint = sub.inputs.fingerprint;
+    done.results_run_id = results;
+    done.reason = (run.reason.empty() ? "" : run.reason + "; ") + "up to date: the results of run " +
+                  std::to_string(results) + " stand";
+    if (store_->CreateRun(&done).ok()) {
+      *run_id = done.id;
+      if (record) *record = done;
+      queue_.Push(RunUpToDate{p.name});
+      return Status::OK();
+    }
+    // The results run went away meanwhile: run it after all.
+  }
   MLOPS_RETURN_IF_ERROR(store_->CreateRun(&run));
+  *run_id = run.id;
+  if (record) *record = run;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    requests_[run.id] = request;
+    requests_[run.id] = std::move(sub);
   }
-  *run_id = run.id;
-  queue_.Push(RunSubmitted{run.id});
+  queue_.Push(RunSubmitted{*run_id});
   return Status::OK();
+}
+
+int64_t Scheduler::FindResultsThatStand(const std::string& pipeline,
+                                        const std::string& fingerprint) {
+  registry::RunFilter filter;
+  filter.pipeline = pipeline;
+  filter.status = {RunStatus::kSucceeded};
+  filter.limit = 1;
+  std::vector<registry::RunRecord> newest;
+  if (!store_->ListRuns(filter, &newest).ok() || newest.empty()) return 0;
+  const registry::RunRecord& last = newest.front();
+  if (last.fingerprint != fingerprint) return 0;
+  const int64_t results = last.results_run_id != 0 ? last.results_run_id : last.id;
+  std::vector<registry::ArtifactEdge> edges;
+  if (!store_->ListRunEdges(results, &edges).ok()) return 0;
+  std::set<std::string> checked;
+  for (const registry::ArtifactEdge& e : edges) {
+    if (e.kind != registry::EdgeKind::kProduced || !checked.insert(e.artifact_sha256).second) {
+      continue;
+    }
+    if (!workspace_->Has(e.artifact_sha256)) return 0;
+  }
+  return results;
 }
 
 Status Scheduler::Cancel(int64_t run_id) {
@@ -133,6 +187,9 @@ void Scheduler::Step(std::chrono::milliseconds max_wait) {
       if (auto* s = std::get_if<RunSubmitted>(&e)) HandleSubmitted(s->run_id);
       else if (auto* c = std::get_if<CancelRequested>(&e)) HandleCancel(c->run_id);
       else if (auto* f = std::get_if<AttemptFinished>(&e)) HandleFinished(std::move(f->outcome));
+      else if (auto* u = std::get_if<RunUpToDate>(&e)) {
+        if (options_.observer) options_.observer->RunFinished(u->pipeline, "succeeded", 0.0);
+      }
     }
     events = queue_.Drain(std::chrono::milliseconds(0));
   }
@@ -167,29 +224,22 @@ void Scheduler::Run(const std::atomic<bool>* stop, const std::function<void()>& 
 }
 
 void Scheduler::HandleSubmitted(int64_t run_id) {
-  RunRequest request;
+  Submitted sub;
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = requests_.find(run_id);
     if (it == requests_.end()) return;
-    request = it->second;
+    sub = std::move(it->second);
     requests_.erase(it);
   }
   auto run = std::make_unique<ActiveRun>();
-  if (!store_->GetRun(run_id, &run->record).ok()) return;
-  Status s = store_->GetPipeline(run->record.pipeline_id, &run->pipeline_record);
-  std::string error;
-  if (!s.ok()) {
-    error = s.ToString();
-  } else {
-    pipeline::ParseOptions opts;
-    opts.file_name = run->pipeline_record.name + ".yaml";
-    std::vector<pipeline::PipelineError> errors;
-    if (!pipeline::ParsePipeline(run->pipeline_record.definition, opts, &run->pipeline, &errors)) {
-      error = "invalid pipeline: " + (errors.empty() ? std::string("?") : errors[0].ToString());
-    }
-  }
+  run->record = std::move(sub.record);
+  run->pipeline_record = std::move(sub.pipeline_record);
+  run->prepared = std::move(sub.prepared);
+  run->inputs = std::move(sub.inputs);
+  std::string error = run->prepared->error;
   if (error.empty()) {
+    const RunRequest& request = sub.request;
     std::string source = request.source_dir.empty() ? run->pipeline_record.source_dir
                                                     : request.source_dir;
     Status ws = workspace_->Prepare(run_id, source, &run->workspace);
@@ -200,9 +250,19 @@ void Scheduler::HandleSubmitted(int64_t run_id) {
     run->record.error = error;
     run->record.finished_ms = clock_->WallMillis();
     (void)store_->UpdateRun(run->record);
+    NoteRunEnded();
     return;
   }
-  run->plan = std::make_unique<RunPlan>(run->pipeline);
+  // An input the fingerprint records as made by a stage must not be in the
+  // workspace's copy of the source (it could have appeared since Submit).
+  for (const auto& [name, digest] : run->inputs.files) {
+    if (!digest.empty() || name.front() == '/') continue;
+    std::string found;
+    if (!workspace_->Digest(JoinPath(run->workspace, name), &found).IsNotFound()) {
+      run->inputs.fingerprint.clear();
+    }
+  }
+  run->plan = std::make_unique<RunPlan>(run->pipeline());
   runs_[run_id] = std::move(run);
 }
 
@@ -237,26 +297,40 @@ void Scheduler::LaunchReady() {
       }
     }
   }
+  for (auto& [id, run] : runs_) FlushFinished(*run);
+}
+
+void Scheduler::FlushFinished(ActiveRun& run) {
+  if (run.finished.empty()) return;
+  Status s = store_->RecordFinishedAttempts(&run.finished);
+  if (!s.ok() && run.registry_error.empty()) {
+    run.registry_error = "registry: could not record " + std::to_string(run.finished.size()) +
+                         " finished stage(s): " + s.message();
+  }
+  run.finished.clear();
+}
+
+void Scheduler::CheckInput(ActiveRun& run, const std::string& name, const std::string& sha256) {
+  auto it = run.inputs.files.find(name);
+  if (it != run.inputs.files.end() && !it->second.empty() && it->second != sha256) {
+    run.inputs.fingerprint.clear();  // the input changed since Submit
+  }
 }
 
 void Scheduler::FailWithoutAttempt(ActiveRun& run, int stage, const std::string& error) {
-  const auto& spec = run.pipeline.stages[stage];
-  registry::StageAttemptRecord rec;
+  const auto& spec = run.pipeline().stages[stage];
+  registry::AttemptResult result;
+  registry::StageAttemptRecord& rec = result.attempt;
   rec.run_id = run.record.id;
   rec.stage = spec.name;
   rec.attempt = run.plan->state(stage).attempts + 1;
   rec.plugin_name = spec.uses;
   rec.host = options_.host_name;
-  rec.started_ms = clock_->WallMillis();
+  rec.started_ms = rec.finished_ms = clock_->WallMillis();
   rec.reason = "not started";
-  if (store_->CreateAttempt(&rec).ok()) {
-    registry::AttemptResult result;
-    rec.status = AttemptStatus::kFailed;
-    rec.error = error;
-    rec.finished_ms = rec.started_ms;
-    result.attempt = rec;
-    (void)store_->FinishAttempt(result);
-  }
+  rec.status = AttemptStatus::kFailed;
+  rec.error = error;
+  run.finished.push_back(std::move(result));
   run.plan->MarkRunning(stage);
   // No retry can help: exhaust the attempts.
   run.plan->mutable_state(stage).attempts = 1 + spec.retries;
@@ -265,7 +339,7 @@ void Scheduler::FailWithoutAttempt(ActiveRun& run, int stage, const std::string&
 }
 
 bool Scheduler::StartStage(ActiveRun& run, int stage) {
-  const pipeline::Stage& spec = run.pipeline.stages[stage];
+  const pipeline::Stage& spec = run.pipeline().stages[stage];
   std::string why;
   if (pool_.NeverFits(spec.resources, &why)) {
     FailWithoutAttempt(run, stage, "cannot be scheduled: " + why);
@@ -277,7 +351,7 @@ bool Scheduler::StartStage(ActiveRun& run, int stage) {
     FailWithoutAttempt(run, stage, ps.message());
     return true;
   }
-  const std::string params = StageParams(spec);
+  const std::string& params = run.prepared->params[stage];
   std::vector<registry::ArtifactRecord> inputs;
   std::vector<std::string> input_names;
   CacheKeyParts key;
@@ -289,6 +363,7 @@ bool Scheduler::StartStage(ActiveRun& run, int stage) {
       FailWithoutAttempt(run, stage, "input '" + in + "' cannot be read: " + s.message());
       return true;
     }
+    CheckInput(run, in, art.sha256);
     key.inputs.emplace_back(in, art.sha256);
     inputs.push_back(art);
     input_names.push_back(in);
@@ -318,6 +393,8 @@ bool Scheduler::StartStage(ActiveRun& run, int stage) {
   }
   Grant grant;
   if (!pool_.TryAcquire(spec.resources, &grant)) return false;
+  // Attempt ids follow the order stages were decided in.
+  FlushFinished(run);
 
   if (!run.started) {
     run.started = true;
@@ -382,7 +459,8 @@ bool Scheduler::TryReuseCached(ActiveRun& run, int stage, const std::string& key
                                const std::vector<std::string>& input_names) {
   registry::StageAttemptRecord earlier;
   std::vector<registry::ArtifactEdge> produced;
-  if (!store_->FindCachedAttempt(key, &earlier, &produced).ok()) return false;
+  std::vector<registry::ArtifactRecord> produced_records;
+  if (!store_->FindCachedOutputs(key, &earlier, &produced, &produced_records).ok()) return false;
   for (const auto& e : produced) {
     if (!workspace_->Has(e.artifact_sha256)) return false;
   }
@@ -390,8 +468,10 @@ bool Scheduler::TryReuseCached(ActiveRun& run, int stage, const std::string& key
     if (!IsSafeRelative(e.name)) continue;
     if (!workspace_->Restore(e.artifact_sha256, JoinPath(run.workspace, e.name)).ok()) return false;
   }
-  const pipeline::Stage& spec = run.pipeline.stages[stage];
-  registry::StageAttemptRecord rec = earlier;
+  const pipeline::Stage& spec = run.pipeline().stages[stage];
+  registry::AttemptResult result;
+  registry::StageAttemptRecord& rec = result.attempt;
+  rec = earlier;
   rec.id = 0;
   rec.run_id = run.record.id;
   rec.stage = spec.name;
@@ -406,23 +486,20 @@ bool Scheduler::TryReuseCached(ActiveRun& run, int stage, const std::string& key
                " (run " + std::to_string(earlier.run_id) +
                "): plugin, params, inputs and commit unchanged";
   rec.started_ms = rec.finished_ms = clock_->WallMillis();
-  if (!store_->CreateAttempt(&rec).ok()) return false;
-  registry::AttemptResult result;
-  result.attempt = rec;
   result.artifacts = inputs;
   for (size_t i = 0; i < inputs.size(); ++i) {
-    result.edges.push_back({rec.id, inputs[i].sha256, registry::EdgeKind::kConsumed, input_names[i]});
+    result.edges.push_back({0, inputs[i].sha256, registry::EdgeKind::kConsumed, input_names[i]});
   }
   auto& outputs = run.plan->mutable_state(stage).outputs;
-  for (const auto& e : produced) {
-    result.edges.push_back({rec.id, e.artifact_sha256, registry::EdgeKind::kProduced, e.name});
-    registry::ArtifactRecord art;
-    if (store_->GetArtifact(e.artifact_sha256, &art).ok()) outputs.emplace_back(e.name, art);
+  for (size_t i = 0; i < produced.size(); ++i) {
+    result.edges.push_back({0, produced[i].artifact_sha256, registry::EdgeKind::kProduced,
+                            produced[i].name});
+    outputs.emplace_back(produced[i].name, produced_records[i]);
   }
-  if (!store_->FinishAttempt(result).ok()) return false;
   if (options_.observer) {
-    options_.observer->AttemptFinished(run.pipeline.name, rec.plugin_name, "cached", 0);
+    options_.observer->AttemptFinished(run.pipeline().name, rec.plugin_name, "cached", 0);
   }
+  run.finished.push_back(std::move(result));
   if (!run.started) {
     run.started = true;
     run.record.status = RunStatus::kRunning;
@@ -475,7 +552,7 @@ void Scheduler::HandleFinished(AttemptOutcome outcome) {
   if (options_.observer) {
     auto rit0 = runs_.find(a.run_id);
     options_.observer->AttemptFinished(
-        rit0 != runs_.end() ? rit0->second->pipeline.name : "", a.record.plugin_name,
+        rit0 != runs_.end() ? rit0->second->pipeline().name : "", a.record.plugin_name,
         registry::ToString(a.record.status),
         static_cast<double>(a.record.finished_ms - a.record.started_ms) / 1000.0);
   }
@@ -483,7 +560,7 @@ void Scheduler::HandleFinished(AttemptOutcome outcome) {
   auto rit = runs_.find(a.run_id);
   if (rit == runs_.end()) return;
   ActiveRun& run = *rit->second;
-  const pipeline::Stage& spec = run.pipeline.stages[a.stage];
+  const pipeline::Stage& spec = run.pipeline().stages[a.stage];
   if (!fs.ok() && outcome.kind == AttemptOutcome::Kind::kSucceeded) {
     outcome.kind = AttemptOutcome::Kind::kFailed;
     outcome.error = "registry: " + fs.message();
@@ -507,21 +584,30 @@ void Scheduler::HandleFinished(AttemptOutcome outcome) {
 void Scheduler::FinishRunIfDone(ActiveRun& run) {
   if (registry::IsTerminal(run.record.status) || !run.plan->Finished()) return;
   if (shutting_down_ && !run.cancel_requested) return;  // Shutdown() marks it interrupted
+  FlushFinished(run);
+  run.record.fingerprint.clear();
   if (run.cancel_requested || run.plan->AnyCancelled()) {
     run.record.status = RunStatus::kCancelled;
     run.record.error = run.cancel_requested ? "cancelled on request" : "a stage was cancelled";
   } else if (run.plan->AnyFailed()) {
     run.record.status = RunStatus::kFailed;
     run.record.error = run.failure;
+  } else if (!run.registry_error.empty()) {
+    run.record.status = RunStatus::kFailed;
+    run.record.error = run.registry_error;
   } else {
     run.record.status = RunStatus::kSucceeded;
     run.record.error.clear();
+    // Only a run that saw exactly the inputs its fingerprint describes may
+    // stand for later runs with that fingerprint.
+    run.record.fingerprint = run.inputs.fingerprint;
   }
   if (run.record.started_ms == 0) run.record.started_ms = clock_->WallMillis();
   run.record.finished_ms = clock_->WallMillis();
   (void)store_->UpdateRun(run.record);
+  NoteRunEnded();
   if (options_.observer) {
-    options_.observer->RunFinished(run.pipeline.name, registry::ToString(run.record.status),
+    options_.observer->RunFinished(run.pipeline().name, registry::ToString(run.record.status),
                                    static_cast<double>(run.record.finished_ms - run.record.queued_ms) / 1000.0);
   }
 }
@@ -577,11 +663,13 @@ void Scheduler::Shutdown(std::chrono::milliseconds grace) {
   }
   for (auto& [id, run] : runs_) {
     if (registry::IsTerminal(run->record.status)) continue;
+    FlushFinished(*run);
     // finished_ms stays 0: the next start's Recover() settles the run.
     run->record.status = RunStatus::kInterrupted;
     run->record.finished_ms = 0;
     run->record.error = "daemon stopped while the run was active";
     (void)store_->UpdateRun(run->record);
+    NoteRunEnded();
   }
   runs_.clear();
   PublishStats();
@@ -597,6 +685,25 @@ void Scheduler::PublishStats() {
   std::lock_guard<std::mutex> lock(mu_);
   s.queued_runs += static_cast<int>(requests_.size());
   stats_ = s;
+}
+
+void Scheduler::NoteRunEnded() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++runs_ended_;
+  }
+  run_ended_.notify_all();
+}
+
+uint64_t Scheduler::RunsEnded() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return runs_ended_;
+}
+
+uint64_t Scheduler::WaitRunsEnded(uint64_t seen, std::chrono::milliseconds timeout) const {
+  std::unique_lock<std::mutex> lock(mu_);
+  run_ended_.wait_for(lock, timeout, [&] { return runs_ended_ > seen; });
+  return runs_ended_;
 }
 
 SchedulerStats Scheduler::Stats() const {

@@ -3,6 +3,21 @@
 // decisions; other threads only Submit, Cancel and report outcomes, which
 // reach the loop through an EventQueue.
 //
+// Up to date: Submit computes the run's fingerprint (run_fingerprint.h). A
+// run without --force whose fingerprint equals that of the newest succeeded
+// run of the same pipeline, whose results (produced artifacts) are all still
+// stored, is recorded at once as succeeded, in one transaction, pointing at
+// the run whose results stand (results_run_id): no workspace, no attempts.
+// Any other run goes through the plan, where each stage may still be a
+// cache hit; a run records its fingerprint when it succeeds having seen
+// exactly the inputs the fingerprint describes.
+//
+// Registry writes: a real attempt costs two transactions (created when it
+// starts, so that a crash leaves it "interrupted"; finished with all it
+// produced). Attempts that end as they are decided (cache hits, stages that
+// cannot start) are batched: one transaction per scheduling pass, written
+// before the run's next real attempt starts and before the run ends.
+//
 // The OS seams are injected (Store, StageRunner, Workspace, PluginResolver,
 // Clock), so unit tests drive Step() with fakes and a fake clock and never
 // sleep. Thread-safety: Submit, Cancel, OnAttemptFinished and Stats are safe
@@ -10,6 +25,7 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
@@ -22,6 +38,7 @@
 #include "mlops/registry/store.h"
 #include "process/stage_runner.h"
 #include "scheduler/event_queue.h"
+#include "scheduler/pipeline_cache.h"
 #include "scheduler/plugin_resolver.h"
 #include "scheduler/resource_pool.h"
 #include "scheduler/scheduler_observer.h"
@@ -63,9 +80,11 @@ class Scheduler {
             PluginResolver* plugins, Clock* clock, SchedulerOptions options);
   ~Scheduler();
 
-  // Records a queued run and wakes the loop. On success *run_id is its id.
-  // NotFound when the pipeline is unknown.
-  Status Submit(const RunRequest& request, int64_t* run_id);
+  // Records a queued run and wakes the loop, or, when the run is up to
+  // date, records it succeeded at once. On success *run_id is its id and,
+  // if `record` is given, *record the run as recorded. NotFound when the
+  // pipeline is unknown.
+  Status Submit(const RunRequest& request, int64_t* run_id, registry::RunRecord* record = nullptr);
   // Asks the loop to cancel a run. NotFound for an unknown run, Conflict for
   // one already finished.
   Status Cancel(int64_t run_id);
@@ -90,10 +109,21 @@ class Scheduler {
   SchedulerStats Stats() const;
   bool Idle() const;  // no active run (test helper)
 
+  // For API long polls, from any thread: how many runs have ended (final
+  // or interrupted) so far, and a real-time wait until that count exceeds
+  // `seen` or `timeout` passes. Returns the count.
+  uint64_t RunsEnded() const;
+  uint64_t WaitRunsEnded(uint64_t seen, std::chrono::milliseconds timeout) const;
+  const PipelineCache& pipeline_cache() const { return pipelines_; }
+
  private:
   struct ActiveRun;
   struct RunningAttempt;
+  struct Submitted;
 
+  // The run whose results stand for a run of `pipeline` with this
+  // fingerprint, or 0 when it must run.
+  int64_t FindResultsThatStand(const std::string& pipeline, const std::string& fingerprint);
   void HandleSubmitted(int64_t run_id);
   void HandleCancel(int64_t run_id);
   void HandleFinished(AttemptOutcome outcome);
@@ -103,8 +133,13 @@ class Scheduler {
                       const std::vector<registry::ArtifactRecord>& inputs,
                       const std::vector<std::string>& input_names);
   void FailWithoutAttempt(ActiveRun& run, int stage, const std::string& error);
+  // Writes the run's batched attempts (one transaction).
+  void FlushFinished(ActiveRun& run);
+  // Clears the run's fingerprint when it saw other inputs than it describes.
+  void CheckInput(ActiveRun& run, const std::string& name, const std::string& sha256);
   void FinishRunIfDone(ActiveRun& run);
   void PublishStats();
+  void NoteRunEnded();
 
   registry::Store* store_;
   StageRunner* runner_;
@@ -114,6 +149,7 @@ class Scheduler {
   SchedulerOptions options_;
   EventQueue queue_;
   ResourcePool pool_;
+  PipelineCache pipelines_;  // thread-safe
 
   // Loop-thread state.
   std::map<int64_t, std::unique_ptr<ActiveRun>> runs_;      // by run id (FIFO)
@@ -121,8 +157,10 @@ class Scheduler {
   bool shutting_down_ = false;
 
   mutable std::mutex mu_;
-  std::map<int64_t, RunRequest> requests_;  // protected by mu_: submitted, not yet loaded
+  std::map<int64_t, Submitted> requests_;   // protected by mu_: submitted, not yet loaded
   SchedulerStats stats_;                    // protected by mu_
+  uint64_t runs_ended_ = 0;                 // protected by mu_
+  mutable std::condition_variable run_ended_;
 };
 
 }  // namespace mlops::scheduler

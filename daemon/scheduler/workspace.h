@@ -18,12 +18,17 @@ class Workspace {
   // Creates a fresh workspace for run `run_id` from `source_dir` (copied;
   // empty = an empty folder). *dir receives its absolute path.
   virtual Status Prepare(int64_t run_id, const std::string& source_dir, std::string* dir) = 0;
-  // Folder for logs and per-stage scratch of a run; created on demand.
+  // Log file of an attempt and scratch folder of a stage; their folders
+  // exist once these return.
   virtual std::string LogPath(int64_t run_id, const std::string& stage, int attempt) = 0;
   virtual std::string ScratchDir(int64_t run_id, const std::string& stage) = 0;
-  // Hashes the file or folder at `path` and stores it content-addressed.
+  // Hashes the file at `path` and stores it content-addressed.
   // NotFound when it does not exist.
   virtual Status Ingest(const std::string& path, registry::ArtifactRecord* out) = 0;
+  // The SHA-256 of the file at `path`, without storing it. Implementations
+  // may skip reading a file whose identity and times are unchanged since it
+  // was last hashed. NotFound when it does not exist.
+  virtual Status Digest(const std::string& path, std::string* sha256) = 0;
   // True when the artifact's content is still in the store.
   virtual bool Has(const std::string& sha256) = 0;
   // Writes the stored content to `dest` (creating parent folders).

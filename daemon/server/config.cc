@@ -53,6 +53,58 @@ Status ReadDuration(const std::string& file, const YAML::Node& n, std::chrono::m
   return Status::OK();
 }
 
+Status ReadRepository(const std::string& file, const YAML::Node& n, RepoConfig* r) {
+  MLOPS_RETURN_IF_ERROR(Expect(n.IsMap(), file, n, "a repository: a mapping with name and url"));
+  static const std::set<std::string> kKeys = {"name", "url", "branches", "poll_interval",
+                                              "pipeline", "webhook_secret", "webhook_secret_file",
+                                              "coalesce_window", "fetch_timeout"};
+  for (const auto& kv : n) {
+    const std::string key = kv.first.as<std::string>();
+    const YAML::Node& v = kv.second;
+    if (!kKeys.count(key)) {
+      return Status::InvalidArgument(Where(file, kv.first) + ": unknown repository setting '" + key +
+          "'; known: name, url, branches, poll_interval, pipeline, webhook_secret, "
+          "webhook_secret_file, coalesce_window, fetch_timeout");
+    }
+    if (key == "name") MLOPS_RETURN_IF_ERROR(ReadNumber(file, v, "a repository name", &r->name));
+    else if (key == "url") MLOPS_RETURN_IF_ERROR(ReadNumber(file, v, "a repository URL or path", &r->url));
+    else if (key == "pipeline") MLOPS_RETURN_IF_ERROR(ReadNumber(file, v, "a path in the repository", &r->pipeline_path));
+    else if (key == "webhook_secret") MLOPS_RETURN_IF_ERROR(ReadNumber(file, v, "a secret", &r->webhook_secret));
+    else if (key == "webhook_secret_file") {
+      std::string secret_path, secret;
+      MLOPS_RETURN_IF_ERROR(ReadNumber(file, v, "a file path", &secret_path));
+      Status s = ReadFile(secret_path, &secret);
+      if (!s.ok()) return Status::InvalidArgument(Where(file, v) + ": " + s.message());
+      while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
+      r->webhook_secret = secret;
+    }
+    else if (key == "branches") MLOPS_RETURN_IF_ERROR(ReadStrings(file, v, &r->branches));
+    else if (key == "poll_interval") MLOPS_RETURN_IF_ERROR(ReadDuration(file, v, &r->poll_interval));
+    else if (key == "coalesce_window") MLOPS_RETURN_IF_ERROR(ReadDuration(file, v, &r->coalesce_window));
+    else if (key == "fetch_timeout") MLOPS_RETURN_IF_ERROR(ReadDuration(file, v, &r->fetch_timeout));
+  }
+  if (r->name.empty() || r->url.empty()) {
+    return Status::InvalidArgument(Where(file, n) + ": a repository needs a name and a url");
+  }
+  return Status::OK();
+}
+
+Status ReadRepositories(const std::string& file, const YAML::Node& n, std::vector<RepoConfig>* out) {
+  MLOPS_RETURN_IF_ERROR(Expect(n.IsSequence(), file, n, "a list of repositories"));
+  out->clear();
+  std::set<std::string> names;
+  for (const auto& item : n) {
+    RepoConfig r;
+    MLOPS_RETURN_IF_ERROR(ReadRepository(file, item, &r));
+    if (!names.insert(r.name).second) {
+      return Status::InvalidArgument(Where(file, item) + ": repository name '" + r.name +
+                                     "' is used twice");
+    }
+    out->push_back(std::move(r));
+  }
+  return Status::OK();
+}
+
 }  // namespace
 
 Status LoadConfigFile(const std::string& path, DaemonConfig* c) {
@@ -69,7 +121,8 @@ Status LoadConfigFile(const std::string& path, DaemonConfig* c) {
   MLOPS_RETURN_IF_ERROR(Expect(root.IsMap(), path, root, "a mapping of settings"));
   static const std::set<std::string> kKeys = {
       "state_dir", "listen", "pipelines", "plugin_dirs", "stage_host", "cpus", "gpus",
-      "memory_mb", "kill_grace", "stop_timeout", "max_recoveries", "http_threads", "log_level"};
+      "memory_mb", "kill_grace", "stop_timeout", "max_recoveries", "http_threads", "log_level",
+      "repositories", "data_scan_interval"};
   std::set<std::string> seen;
   for (const auto& kv : root) {
     const std::string key = kv.first.as<std::string>();
@@ -77,7 +130,8 @@ Status LoadConfigFile(const std::string& path, DaemonConfig* c) {
     if (!kKeys.count(key)) {
       return Status::InvalidArgument(Where(path, kv.first) + ": unknown setting '" + key +
           "'; known: state_dir, listen, pipelines, plugin_dirs, stage_host, cpus, gpus, "
-          "memory_mb, kill_grace, stop_timeout, max_recoveries, http_threads, log_level");
+          "memory_mb, kill_grace, stop_timeout, max_recoveries, http_threads, log_level, "
+          "repositories, data_scan_interval");
     }
     if (!seen.insert(key).second) {
       return Status::InvalidArgument(Where(path, kv.first) + ": duplicate setting '" + key + "'");
@@ -95,6 +149,8 @@ Status LoadConfigFile(const std::string& path, DaemonConfig* c) {
     else if (key == "http_threads") MLOPS_RETURN_IF_ERROR(ReadNumber(path, v, "an integer", &c->http_threads));
     else if (key == "kill_grace") MLOPS_RETURN_IF_ERROR(ReadDuration(path, v, &c->kill_grace));
     else if (key == "stop_timeout") MLOPS_RETURN_IF_ERROR(ReadDuration(path, v, &c->stop_timeout));
+    else if (key == "data_scan_interval") MLOPS_RETURN_IF_ERROR(ReadDuration(path, v, &c->data_scan_interval));
+    else if (key == "repositories") MLOPS_RETURN_IF_ERROR(ReadRepositories(path, v, &c->repositories));
   }
   if (c->cpus < 0 || c->gpus < 0 || c->memory_mb < 0 || c->http_threads < 1 || c->max_recoveries < 0) {
     return Status::InvalidArgument(path + ": cpus, gpus, memory_mb and max_recoveries must not be "
@@ -105,7 +161,13 @@ Status LoadConfigFile(const std::string& path, DaemonConfig* c) {
 
 void ApplyDefaults(DaemonConfig* c) {
   const std::string exe_dir = ExecutableDir();
-  if (c->stage_host.empty()) c->stage_host = JoinPath(exe_dir, "mlops-stage");
+  if (c->stage_host.empty()) {
+    // Build tree: next to mlopsd; installed (CMakeLists.txt's install
+    // rules): <prefix>/libexec/mlopsd/mlops-stage.
+    c->stage_host = JoinPath(exe_dir, "mlops-stage");
+    const std::string installed = JoinPath(exe_dir, "../libexec/mlopsd/mlops-stage");
+    if (!PathExists(c->stage_host) && PathExists(installed)) c->stage_host = installed;
+  }
   if (c->plugin_dirs.empty()) {
     // Build tree: <build>/bin/mlopsd and <build>/plugins; installed:
     // <prefix>/bin/mlopsd and <prefix>/lib/mlopsd/plugins.

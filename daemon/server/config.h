@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "mlops/common/status.h"
+#include "server/repo_config.h"
 
 namespace mlops::server {
 
@@ -24,6 +25,8 @@ struct DaemonConfig {
   int max_recoveries = 1;
   int http_threads = 8;
   std::string log_level = "info";
+  std::vector<RepoConfig> repositories;
+  std::chrono::milliseconds data_scan_interval{std::chrono::seconds(10)};
 };
 
 // Reads a YAML config file over `config`. Unknown keys, wrong types and bad

@@ -11,12 +11,18 @@
 
 #include "api/api_v1.h"
 #include "api/http_server.h"
+#include "metrics/daemon_metrics.h"
+#include "metrics/process_metrics.h"
+#include "metrics/text_format.h"
+#include "metrics/timed_store.h"
 #include "mlops/common/clock.h"
 #include "mlops/common/files.h"
 #include "mlops/registry/artifact_store.h"
 #include "mlops/registry/store.h"
 #include "scheduler/local_workspace.h"
 #include "scheduler/scheduler.h"
+#include "api/trigger_routes.h"
+#include "server/git_triggers.h"
 #include "server/pipeline_library.h"
 #include "server/plugin_directory.h"
 #include "process/stage_orphans.h"
@@ -30,12 +36,16 @@ namespace mlops::server {
 struct Daemon::Parts {
   int lock_fd = -1;
   SystemClock clock;
+  // Declared before everything that reports to them, so destroyed last.
+  metrics::Registry metrics;
+  std::unique_ptr<metrics::DaemonMetrics> daemon_metrics;
   std::unique_ptr<registry::Store> store;
   std::unique_ptr<registry::ArtifactStore> artifacts;
   std::unique_ptr<scheduler::LocalWorkspace> workspace;
   std::unique_ptr<PluginDirectory> plugins;
   std::unique_ptr<scheduler::Scheduler> scheduler;
   std::unique_ptr<PipelineLibrary> library;
+  std::unique_ptr<GitTriggers> git;
   api::Router router;
   std::unique_ptr<api::HttpServer> http;
   std::string addr_file;
@@ -64,6 +74,11 @@ Status Daemon::Start() {
     return Status::Conflict("another mlopsd already uses the state folder " + config_.state_dir);
   }
   MLOPS_RETURN_IF_ERROR(registry::OpenSqliteStore(JoinPath(config_.state_dir, "registry.db"), &p.store));
+  p.daemon_metrics = std::make_unique<metrics::DaemonMetrics>(
+      &p.metrics, metrics::BuildInfo{MLOPSD_VERSION, registry::SchemaVersion()});
+  metrics::AddProcessMetrics(&p.metrics);
+  p.store = metrics::NewTimedStore(std::move(p.store), &p.daemon_metrics->registry_operations(),
+                                   &p.daemon_metrics->registry_latency());
   p.artifacts = std::make_unique<registry::ArtifactStore>(JoinPath(config_.state_dir, "artifacts"));
   p.workspace = std::make_unique<scheduler::LocalWorkspace>(config_.state_dir, p.artifacts.get());
 
@@ -77,6 +92,7 @@ Status Daemon::Start() {
   so.capacity = {config_.cpus, config_.gpus, config_.memory_mb};
   so.kill_grace = config_.kill_grace;
   so.max_recoveries = config_.max_recoveries;
+  so.observer = p.daemon_metrics.get();
   char host[256] = "localhost";
   ::gethostname(host, sizeof host - 1);
   so.host_name = host;
@@ -88,6 +104,8 @@ Status Daemon::Start() {
                                                        p.workspace.get(), p.plugins.get(),
                                                        &p.clock, so);
   MLOPS_RETURN_IF_ERROR(p.scheduler->Recover());
+  scheduler::Scheduler* sched = p.scheduler.get();
+  p.daemon_metrics->WatchScheduler([sched] { return sched->Stats(); }, so.capacity);
 
   PluginDirectory* plugins = p.plugins.get();
   p.library = std::make_unique<PipelineLibrary>(p.store.get(), config_.pipeline_dirs, [plugins] {
@@ -113,10 +131,36 @@ Status Daemon::Start() {
     return s;
   };
   api::AddApiV1Routes(ctx, &p.router);
+
+  p.git = std::make_unique<GitTriggers>(p.store.get(), p.scheduler.get(), &p.clock,
+                                        config_.state_dir, config_.repositories, [plugins] {
+                                          auto names = plugins->Names();
+                                          return std::set<std::string>(names.begin(), names.end());
+                                        });
+  MLOPS_RETURN_IF_ERROR(p.git->Start());
+  GitTriggers* git = p.git.get();
+  api::TriggerApi tapi;
+  tapi.list_repos = [git] { return git->ReposJson(); };
+  tapi.show_repo = [git](const std::string& name, nlohmann::json* out) { return git->RepoJson(name, out); };
+  tapi.sync_repo = [git](const std::string& name) { return git->Sync(name); };
+  tapi.webhook = [git](const std::string& source, const std::string& repo,
+                       const std::map<std::string, std::string>& headers, const std::string& body) {
+    return git->OnWebhook(source, repo, headers, body);
+  };
+  api::AddTriggerRoutes(tapi, &p.router);
+  metrics::Registry* registry = &p.metrics;
+  p.router.Add("GET", "/metrics", [registry](const api::HttpRequest&) {
+    api::HttpResponse r = api::HttpResponse::Text(200, registry->Expose());
+    r.content_type = metrics::kTextContentType;
+    return r;
+  });
   api::HttpServerOptions ho;
   ho.listen = config_.listen;
   ho.threads = config_.http_threads;
   p.http = std::make_unique<api::HttpServer>(&p.router, ho);
+  metrics::DaemonMetrics* dm = p.daemon_metrics.get();
+  p.http->SetObserver([dm](const std::string& method, const std::string& route, int status,
+                           double seconds) { dm->RequestFinished(method, route, status, seconds); });
   MLOPS_RETURN_IF_ERROR(p.http->Start());
 
   p.addr_file = JoinPath(config_.state_dir, "mlopsd.addr");
@@ -145,6 +189,7 @@ void Daemon::Run() {
   spdlog::info("stopping: draining the API, ending running stages");
   ready_.store(false);
   p.http->Drain(std::chrono::seconds(2));
+  p.git->Stop();
   p.scheduler->Shutdown(config_.stop_timeout);
   p.http->Stop();
   ::unlink(p.addr_file.c_str());

@@ -12,11 +12,20 @@
 //     The runner passes the spec as a sealed memfd on fd kSpecFd (creating
 //     a file per attempt costs more than the rest of an exec stage on
 //     ext4); --spec FILE is for running a stage by hand.
+//   mlops-stage --plugin PLUGIN.so --spec-fd 4 --parent PID
+//     the same, for the daemon process PID: the host ends the attempt when
+//     PID dies (parent_watch.h).
+//   mlops-stage --serve PLUGIN.so --parent PID
+//     a fork server for one plugin file, whose children each run one
+//     attempt as above: fork_server_protocol.h.
 //
 // Spec (a JSON object, written by the runner, read once by the host):
 //   {"attempt_id": 7, "params_json": "<JSON object text>",
 //    "inputs": [{"name": "data.csv", "path": "/abs/data.csv"}],
-//    "work_dir": "/abs", "scratch_dir": "/abs", "env": {"K": "V"}}
+//    "work_dir": "/abs", "scratch_dir": "/abs", "env": {"K": "V"},
+//    "kill_grace_ms": 5000}
+//   kill_grace_ms: how long a host (or fork server) whose daemon died waits
+//   between SIGTERM and SIGKILL of the attempt's process group.
 //
 // Events: one JSON object per line, each with "type":
 //   log      {level: "debug"|"info"|"warn"|"error", message}

@@ -16,6 +16,7 @@ bool ParseStageSpec(const std::string& text, StageSpec* spec, std::string* error
     spec->params_json = doc.value("params_json", std::string("{}"));
     spec->work_dir = doc.at("work_dir").get<std::string>();
     spec->scratch_dir = doc.value("scratch_dir", std::string());
+    spec->kill_grace_ms = doc.value("kill_grace_ms", int64_t{5000});
     if (doc.contains("inputs")) {
       for (const json& in : doc.at("inputs")) {
         spec->inputs.push_back({in.at("name").get<std::string>(), in.at("path").get<std::string>()});
@@ -28,6 +29,10 @@ bool ParseStageSpec(const std::string& text, StageSpec* spec, std::string* error
     }
   } catch (const json::exception& e) {
     *error = std::string("bad spec: ") + e.what();
+    return false;
+  }
+  if (spec->kill_grace_ms < 0) {
+    *error = "bad spec: kill_grace_ms must not be negative";
     return false;
   }
   if (spec->work_dir.empty() || spec->work_dir[0] != '/') {

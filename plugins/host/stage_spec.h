@@ -21,6 +21,7 @@ struct StageSpec {
   std::string work_dir;
   std::string scratch_dir;
   std::map<std::string, std::string> env;
+  int64_t kill_grace_ms = 5000;  // SIGTERM -> SIGKILL, if the host must end itself
 };
 
 // Parses the spec file's text. On failure returns false and *error says

@@ -1,10 +1,14 @@
 #include "mlops/registry/artifact_store.h"
 
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <memory>
 #include <cctype>
 #include <cerrno>
 #include <cstdlib>
@@ -85,9 +89,61 @@ Status OpenRegular(const std::string& path, int* fd, struct stat* st) {
   return Status::OK();
 }
 
+// A read buffer for a file of `size` bytes: no larger than needed (a small
+// file is the usual case, and zeroing 1 MiB per call costs more than
+// reading it), never larger than kChunk. Left uninitialised.
+std::unique_ptr<char[]> ReadBuffer(off_t size, size_t* n) {
+  *n = std::clamp<size_t>(static_cast<size_t>(std::max<off_t>(size, 0)) + 1, 4096, kChunk);
+  return std::unique_ptr<char[]>(new char[*n]);
+}
+
+// Hashes what `fd` holds from offset 0 on; if `copy_fd` >= 0, writes it
+// there as well.
+Status HashFrom(int fd, const std::string& path, char* buf, size_t buf_size, int copy_fd,
+                const std::string& copy_path, std::string* digest, int64_t* size) {
+  Sha256 hash;
+  int64_t total = 0;
+  for (;;) {
+    ssize_t n = ::pread(fd, buf, buf_size, total);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return Status::FromErrno("read " + path, errno);
+    }
+    if (n == 0) break;
+    hash.Update(buf, static_cast<size_t>(n));
+    if (copy_fd >= 0) MLOPS_RETURN_IF_ERROR(WriteAll(copy_fd, buf, static_cast<size_t>(n), copy_path));
+    total += n;
+  }
+  *digest = hash.HexDigest();
+  *size = total;
+  return Status::OK();
+}
+
+bool StoredWithSize(const std::string& dest, int64_t size) {
+  struct stat existing;
+  return ::lstat(dest.c_str(), &existing) == 0 && S_ISREG(existing.st_mode) &&
+         existing.st_size == size;
+}
+
+// Whether this process may write files whose mode forbids it (root, or
+// CAP_DAC_OVERRIDE): then a hard link would let a stage write into the
+// store. Unknown counts as yes.
+bool MayOverrideFileModes() {
+  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {};
+  if (::syscall(SYS_capget, &header, data) != 0) return true;
+  return (data[0].effective & (1u << CAP_DAC_OVERRIDE)) != 0;
+}
+
 }  // namespace
 
-ArtifactStore::ArtifactStore(std::string root) : root_(std::move(root)) {}
+ArtifactStore::ArtifactStore(std::string root, RestoreMode restore) : root_(std::move(root)) {
+  switch (restore) {
+    case RestoreMode::kAuto: link_restores_ = !MayOverrideFileModes(); break;
+    case RestoreMode::kLink: link_restores_ = true; break;
+    case RestoreMode::kCopy: link_restores_ = false; break;
+  }
+}
 
 std::string ArtifactStore::PathFor(const std::string& sha256) const {
   return JoinPath(JoinPath(JoinPath(root_, "sha256"), sha256.substr(0, 2)), sha256);
@@ -105,59 +161,52 @@ Status ArtifactStore::Ingest(const std::string& path, const std::string& media_t
   struct stat st;
   MLOPS_RETURN_IF_ERROR(OpenRegular(path, &raw_fd, &st));
   Fd in(raw_fd);
+  size_t buf_size = 0;
+  std::unique_ptr<char[]> buf = ReadBuffer(st.st_size, &buf_size);
 
-  // Hash while copying: one read of the source, and the digest describes
-  // exactly the bytes that were stored even if the source changes meanwhile.
-  std::string tmp_dir = JoinPath(root_, "tmp");
-  MLOPS_RETURN_IF_ERROR(MakeDirs(tmp_dir, kDirMode));
-  std::string tmp;
-  int raw_tmp = -1;
-  MLOPS_RETURN_IF_ERROR(MakeTemp(tmp_dir, &tmp, &raw_tmp));
-  Fd out_fd(raw_tmp);
-  auto fail = [&](Status s) {
-    ::unlink(tmp.c_str());
-    return s;
-  };
-
-  Sha256 hash;
-  std::vector<char> buf(kChunk);
+  // First pass: hash only. Content already stored (the usual case for
+  // inputs and for outputs that did not change) ends here, without a file.
+  std::string digest;
   int64_t size = 0;
-  for (;;) {
-    ssize_t n = ::read(in.get(), buf.data(), buf.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return fail(Status::FromErrno("read " + path, errno));
-    }
-    if (n == 0) break;
-    hash.Update(buf.data(), static_cast<size_t>(n));
-    Status s = WriteAll(out_fd.get(), buf.data(), static_cast<size_t>(n), tmp);
-    if (!s.ok()) return fail(s);
-    size += n;
-  }
-  std::string digest = hash.HexDigest();
+  MLOPS_RETURN_IF_ERROR(HashFrom(in.get(), path, buf.get(), buf_size, -1, "", &digest, &size));
 
-  std::string dest = PathFor(digest);
-  struct stat existing;
-  if (::lstat(dest.c_str(), &existing) == 0 && S_ISREG(existing.st_mode) &&
-      existing.st_size == size) {
-    ::unlink(tmp.c_str());
-  } else {
-    if (::fchmod(out_fd.get(), kStoredMode) != 0) {
-      return fail(Status::FromErrno("chmod " + tmp, errno));
+  if (!StoredWithSize(PathFor(digest), size)) {
+    // New content: copy it in, hashing again as it is copied, so that the
+    // digest names exactly the stored bytes even if the source changed
+    // since the first pass.
+    std::string tmp_dir = JoinPath(root_, "tmp");
+    MLOPS_RETURN_IF_ERROR(MakeDirs(tmp_dir, kDirMode));
+    std::string tmp;
+    int raw_tmp = -1;
+    MLOPS_RETURN_IF_ERROR(MakeTemp(tmp_dir, &tmp, &raw_tmp));
+    Fd out_fd(raw_tmp);
+    auto fail = [&](Status s) {
+      ::unlink(tmp.c_str());
+      return s;
+    };
+    Status hs = HashFrom(in.get(), path, buf.get(), buf_size, out_fd.get(), tmp, &digest, &size);
+    if (!hs.ok()) return fail(hs);
+    std::string dest = PathFor(digest);
+    if (StoredWithSize(dest, size)) {
+      ::unlink(tmp.c_str());  // the source changed into content stored already
+    } else {
+      if (::fchmod(out_fd.get(), kStoredMode) != 0) {
+        return fail(Status::FromErrno("chmod " + tmp, errno));
+      }
+      if (::fsync(out_fd.get()) != 0) return fail(Status::FromErrno("fsync " + tmp, errno));
+      if (::close(out_fd.release()) != 0) return fail(Status::FromErrno("close " + tmp, errno));
+      std::string dir = DirName(dest);
+      bool new_dir = !PathExists(dir);
+      Status s = MakeDirs(dir, kDirMode);
+      // A new <root>/sha256/ab folder must itself be durable, up to the root.
+      if (s.ok() && new_dir) s = SyncDir(DirName(dir));
+      if (s.ok() && new_dir) s = SyncDir(root_);
+      if (!s.ok()) return fail(s);
+      if (::rename(tmp.c_str(), dest.c_str()) != 0) {
+        return fail(Status::FromErrno("rename " + tmp + " to " + dest, errno));
+      }
+      MLOPS_RETURN_IF_ERROR(SyncDir(dir));
     }
-    if (::fsync(out_fd.get()) != 0) return fail(Status::FromErrno("fsync " + tmp, errno));
-    if (::close(out_fd.release()) != 0) return fail(Status::FromErrno("close " + tmp, errno));
-    std::string dir = DirName(dest);
-    bool new_dir = !PathExists(dir);
-    Status s = MakeDirs(dir, kDirMode);
-    // A new <root>/sha256/ab folder must itself be durable, up to the root.
-    if (s.ok() && new_dir) s = SyncDir(DirName(dir));
-    if (s.ok() && new_dir) s = SyncDir(root_);
-    if (!s.ok()) return fail(s);
-    if (::rename(tmp.c_str(), dest.c_str()) != 0) {
-      return fail(Status::FromErrno("rename " + tmp + " to " + dest, errno));
-    }
-    MLOPS_RETURN_IF_ERROR(SyncDir(dir));
   }
 
   out->sha256 = std::move(digest);
@@ -171,6 +220,48 @@ Status ArtifactStore::Materialize(const std::string& sha256, const std::string& 
   if (!IsSha256Hex(sha256)) {
     return Status::InvalidArgument("'" + sha256 + "' is not a SHA-256 digest");
   }
+  if (!link_restores_) return CopyOut(sha256, dest);
+  const std::string src = PathFor(sha256);
+  for (int tries = 0; tries < 2; ++tries) {
+    if (::link(src.c_str(), dest.c_str()) == 0) return Status::OK();
+    if (errno == ENOENT) {
+      // Either the content is not stored or dest's folder does not exist.
+      if (!Contains(sha256)) return Status::NotFound("artifact " + sha256 + " is not in the store");
+      MLOPS_RETURN_IF_ERROR(MakeDirs(DirName(dest), 0755));
+      continue;
+    }
+    if (errno == EEXIST) {
+      // Already this content's link: done (rename() between two links of one
+      // file would do nothing and leave the temporary name behind).
+      struct stat have, want;
+      if (::lstat(dest.c_str(), &have) == 0 && ::stat(src.c_str(), &want) == 0 &&
+          have.st_dev == want.st_dev && have.st_ino == want.st_ino) {
+        return Status::OK();
+      }
+      // Replace what is there atomically: link under a unique name, rename.
+      static std::atomic<uint64_t> counter{0};
+      const std::string dir = DirName(dest);
+      for (int i = 0; i < 8; ++i) {
+        std::string tmp = JoinPath(dir, ".mlops-link-" + std::to_string(::getpid()) + "-" +
+                                            std::to_string(counter.fetch_add(1)));
+        if (::link(src.c_str(), tmp.c_str()) != 0) {
+          if (errno == EEXIST) continue;
+          break;  // EXDEV, EMLINK, ...: copy instead
+        }
+        if (::rename(tmp.c_str(), dest.c_str()) != 0) {
+          Status s = Status::FromErrno("rename " + tmp + " to " + dest, errno);
+          ::unlink(tmp.c_str());
+          return s;
+        }
+        return Status::OK();
+      }
+    }
+    break;  // EXDEV (another file system), EMLINK (too many links), EPERM, ...
+  }
+  return CopyOut(sha256, dest);
+}
+
+Status ArtifactStore::CopyOut(const std::string& sha256, const std::string& dest) const {
   std::string src = PathFor(sha256);
   int raw_fd = ::open(src.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (raw_fd < 0) {
@@ -178,6 +269,8 @@ Status ArtifactStore::Materialize(const std::string& sha256, const std::string& 
     return Status::FromErrno("cannot open " + src, errno);
   }
   Fd in(raw_fd);
+  struct stat st;
+  if (::fstat(in.get(), &st) != 0) return Status::FromErrno("cannot stat " + src, errno);
   std::string dir = DirName(dest);
   MLOPS_RETURN_IF_ERROR(MakeDirs(dir, 0755));
   std::string tmp;
@@ -188,15 +281,16 @@ Status ArtifactStore::Materialize(const std::string& sha256, const std::string& 
     ::unlink(tmp.c_str());
     return s;
   };
-  std::vector<char> buf(kChunk);
+  size_t buf_size = 0;
+  std::unique_ptr<char[]> buf = ReadBuffer(st.st_size, &buf_size);
   for (;;) {
-    ssize_t n = ::read(in.get(), buf.data(), buf.size());
+    ssize_t n = ::read(in.get(), buf.get(), buf_size);
     if (n < 0) {
       if (errno == EINTR) continue;
       return fail(Status::FromErrno("read " + src, errno));
     }
     if (n == 0) break;
-    Status s = WriteAll(out.get(), buf.data(), static_cast<size_t>(n), tmp);
+    Status s = WriteAll(out.get(), buf.get(), static_cast<size_t>(n), tmp);
     if (!s.ok()) return fail(s);
   }
   // A workspace copy is disposable: rename for atomicity, no fsync.

@@ -9,6 +9,7 @@
 #include <tuple>
 
 #include "lineage_walk.h"
+#include "memory_trigger_tables.h"
 #include "mlops/registry/store.h"
 #include "store_rules.h"
 
@@ -52,6 +53,85 @@ class MemoryStore final : public Store, private internal::LineageSource {
   Status LineageUpstream(const std::string& sha256, LineageGraph* out) override;
   Status LineageDownstream(const std::string& sha256, LineageGraph* out) override;
   Status InterruptUnfinished(int64_t now_ms, std::vector<int64_t>* run_ids) override;
+  Status RecordFinishedAttempts(std::vector<AttemptResult>* results) override;
+  Status FindCachedOutputs(const std::string& cache_key, StageAttemptRecord* attempt,
+                           std::vector<ArtifactEdge>* produced,
+                           std::vector<ArtifactRecord>* artifacts) override;
+  Status ListRunEdges(int64_t run_id, std::vector<ArtifactEdge>* out) override;
+  Status ListRunMetrics(int64_t run_id,
+                        std::vector<std::pair<int64_t, MetricRecord>>* out) override;
+
+  // Trigger tables: memory_trigger_tables.cc does the work, under mu_.
+  Status UpsertRepository(RepositoryRecord* r) override {
+    std::lock_guard lock(mu_);
+    return triggers_.UpsertRepository(r);
+  }
+  Status GetRepository(const std::string& name, RepositoryRecord* out) override {
+    std::lock_guard lock(mu_);
+    return triggers_.GetRepository(name, out);
+  }
+  Status ListRepositories(std::vector<RepositoryRecord>* out) override {
+    std::lock_guard lock(mu_);
+    return triggers_.ListRepositories(out);
+  }
+  Status UpdateRepositoryState(const RepositoryRecord& r) override {
+    std::lock_guard lock(mu_);
+    return triggers_.UpdateRepositoryState(r);
+  }
+  Status RecordCommit(CommitRecord* c, bool* inserted) override {
+    std::lock_guard lock(mu_);
+    return triggers_.RecordCommit(c, inserted);
+  }
+  Status UpdateCommit(const CommitRecord& c) override {
+    std::lock_guard lock(mu_);
+    return triggers_.UpdateCommit(c, runs_);
+  }
+  Status GetCommit(int64_t id, CommitRecord* out) override {
+    std::lock_guard lock(mu_);
+    return triggers_.GetCommit(id, out);
+  }
+  Status ListCommits(const CommitFilter& f, std::vector<CommitRecord>* out) override {
+    std::lock_guard lock(mu_);
+    return triggers_.ListCommits(f, out);
+  }
+  Status RecordDataVersion(DataVersionRecord* d, bool* is_new) override {
+    std::lock_guard lock(mu_);
+    return triggers_.RecordDataVersion(d, is_new);
+  }
+  Status GetDataVersion(int64_t id, DataVersionRecord* out) override {
+    std::lock_guard lock(mu_);
+    return triggers_.GetDataVersion(id, out);
+  }
+  Status ListDataVersions(const std::string& path, int limit,
+                          std::vector<DataVersionRecord>* out) override {
+    std::lock_guard lock(mu_);
+    return triggers_.ListDataVersions(path, limit, out);
+  }
+  Status LinkRunDataVersion(int64_t run_id, int64_t data_version_id) override {
+    std::lock_guard lock(mu_);
+    return triggers_.LinkRunDataVersion(run_id, data_version_id, runs_);
+  }
+  Status ListRunDataVersions(int64_t run_id, std::vector<DataVersionRecord>* out) override {
+    std::lock_guard lock(mu_);
+    return triggers_.ListRunDataVersions(run_id, runs_, out);
+  }
+  Status ListDataVersionRuns(int64_t data_version_id, std::vector<RunRecord>* out) override {
+    std::lock_guard lock(mu_);
+    return triggers_.ListDataVersionRuns(data_version_id, runs_, out);
+  }
+  Status RecordDelivery(const WebhookDeliveryRecord& d) override {
+    std::lock_guard lock(mu_);
+    return triggers_.RecordDelivery(d);
+  }
+  Status SetDeliveryResult(const std::string& source, const std::string& delivery_id,
+                           const std::string& result) override {
+    std::lock_guard lock(mu_);
+    return triggers_.SetDeliveryResult(source, delivery_id, result);
+  }
+  Status PruneDeliveries(int64_t before_ms, int64_t* removed) override {
+    std::lock_guard lock(mu_);
+    return triggers_.PruneDeliveries(before_ms, removed);
+  }
 
  private:
   struct StoredPipeline {
@@ -71,6 +151,9 @@ class MemoryStore final : public Store, private internal::LineageSource {
   Status Artifact(const std::string& sha256, ArtifactRecord* out) override;
   Status Run(int64_t id, RunRecord* out) override;
   const StoredPipeline* Current(const std::string& name) const;
+  // The edge check and the writes of FinishAttempt. REQUIRES: mu_ held.
+  Status CheckEdgesKnown(const AttemptResult& r, int64_t attempt_id) const;
+  void AddResultRows(const AttemptResult& r, int64_t attempt_id);
 
   std::mutex mu_;
   // All protected by mu_.
@@ -83,6 +166,7 @@ class MemoryStore final : public Store, private internal::LineageSource {
   std::map<int64_t, std::vector<MetricRecord>> metrics_;
   std::map<std::string, StoredArtifact> artifacts_;
   std::set<EdgeKey> edges_;
+  internal::MemoryTriggerTables triggers_;
 };
 
 const MemoryStore::StoredPipeline* MemoryStore::Current(const std::string& name) const {
@@ -140,6 +224,9 @@ Status MemoryStore::CreateRun(RunRecord* run) {
   std::lock_guard lock(mu_);
   auto p = pipelines_.find(run->pipeline_id);
   if (p == pipelines_.end()) return NotFound("pipeline", run->pipeline_id);
+  if (run->results_run_id != 0 && runs_.count(run->results_run_id) == 0) {
+    return NotFound("run", run->results_run_id);
+  }
   run->id = next_id_++;
   run->pipeline_name = p->second.rec.name;
   runs_[run->id] = *run;
@@ -156,6 +243,7 @@ Status MemoryStore::UpdateRun(const RunRecord& run) {
   r.started_ms = run.started_ms;
   r.finished_ms = run.finished_ms;
   r.recovery_count = run.recovery_count;
+  r.fingerprint = run.fingerprint;
   return Status::OK();
 }
 
@@ -202,16 +290,7 @@ Status MemoryStore::FinishAttempt(const AttemptResult& r) {
   auto it = attempts_.find(r.attempt.id);
   if (it == attempts_.end()) return NotFound("attempt", r.attempt.id);
   // Check everything before changing anything: all or nothing.
-  for (const ArtifactEdge& e : r.edges) {
-    bool known = artifacts_.count(e.artifact_sha256) != 0 ||
-                 std::any_of(r.artifacts.begin(), r.artifacts.end(), [&](const ArtifactRecord& a) {
-                   return a.sha256 == e.artifact_sha256;
-                 });
-    if (!known) {
-      return Status::InvalidArgument("attempt " + std::to_string(r.attempt.id) + ": edge '" +
-                                     e.name + "' names unknown artifact " + e.artifact_sha256);
-    }
-  }
+  MLOPS_RETURN_IF_ERROR(CheckEdgesKnown(r, r.attempt.id));
   const StageAttemptRecord& in = r.attempt;
   StageAttemptRecord& a = it->second;
   a.status = in.status;
@@ -224,8 +303,27 @@ Status MemoryStore::FinishAttempt(const AttemptResult& r) {
   if (!in.log_path.empty()) a.log_path = in.log_path;
   if (!in.host.empty()) a.host = in.host;
   if (in.started_ms != 0) a.started_ms = in.started_ms;
-  for (const ParamRecord& p : r.params) params_[a.id][p.key] = p.value;
-  auto& metrics = metrics_[a.id];
+  AddResultRows(r, a.id);
+  return Status::OK();
+}
+
+Status MemoryStore::CheckEdgesKnown(const AttemptResult& r, int64_t attempt_id) const {
+  for (const ArtifactEdge& e : r.edges) {
+    bool known = artifacts_.count(e.artifact_sha256) != 0 ||
+                 std::any_of(r.artifacts.begin(), r.artifacts.end(), [&](const ArtifactRecord& a) {
+                   return a.sha256 == e.artifact_sha256;
+                 });
+    if (!known) {
+      return Status::InvalidArgument("attempt " + std::to_string(attempt_id) + ": edge '" +
+                                     e.name + "' names unknown artifact " + e.artifact_sha256);
+    }
+  }
+  return Status::OK();
+}
+
+void MemoryStore::AddResultRows(const AttemptResult& r, int64_t attempt_id) {
+  for (const ParamRecord& p : r.params) params_[attempt_id][p.key] = p.value;
+  auto& metrics = metrics_[attempt_id];
   metrics.insert(metrics.end(), r.metrics.begin(), r.metrics.end());
   for (const ArtifactRecord& art : r.artifacts) {
     if (artifacts_.count(art.sha256) != 0) continue;
@@ -233,8 +331,9 @@ Status MemoryStore::FinishAttempt(const AttemptResult& r) {
     stored.rec.created_ms = internal::ArtifactCreatedMs(r, art);
     artifacts_.emplace(art.sha256, std::move(stored));
   }
-  for (const ArtifactEdge& e : r.edges) edges_.emplace(a.id, e.kind, e.name, e.artifact_sha256);
-  return Status::OK();
+  for (const ArtifactEdge& e : r.edges) {
+    edges_.emplace(attempt_id, e.kind, e.name, e.artifact_sha256);
+  }
 }
 
 Status MemoryStore::Attempt(int64_t id, StageAttemptRecord* out) {
@@ -376,6 +475,73 @@ Status MemoryStore::InterruptUnfinished(int64_t now_ms, std::vector<int64_t>* ru
     }
   }
   run_ids->assign(affected.begin(), affected.end());
+  return Status::OK();
+}
+
+Status MemoryStore::RecordFinishedAttempts(std::vector<AttemptResult>* results) {
+  for (const AttemptResult& r : *results) MLOPS_RETURN_IF_ERROR(internal::CheckNewAttemptResult(r));
+  std::lock_guard lock(mu_);
+  // Check everything first: all or nothing. An edge may name an artifact
+  // that an earlier result of the same batch adds.
+  std::set<std::string> batch_artifacts;
+  for (const AttemptResult& r : *results) {
+    if (runs_.count(r.attempt.run_id) == 0) return NotFound("run", r.attempt.run_id);
+    for (const ArtifactRecord& a : r.artifacts) batch_artifacts.insert(a.sha256);
+  }
+  for (const AttemptResult& r : *results) {
+    for (const ArtifactEdge& e : r.edges) {
+      if (artifacts_.count(e.artifact_sha256) == 0 && batch_artifacts.count(e.artifact_sha256) == 0) {
+        return Status::InvalidArgument("new attempt of stage '" + r.attempt.stage + "': edge '" +
+                                       e.name + "' names unknown artifact " + e.artifact_sha256);
+      }
+    }
+  }
+  for (AttemptResult& r : *results) {
+    r.attempt.id = next_id_++;
+    attempts_[r.attempt.id] = r.attempt;
+    AddResultRows(r, r.attempt.id);
+  }
+  return Status::OK();
+}
+
+Status MemoryStore::FindCachedOutputs(const std::string& cache_key, StageAttemptRecord* attempt,
+                                      std::vector<ArtifactEdge>* produced,
+                                      std::vector<ArtifactRecord>* artifacts) {
+  artifacts->clear();
+  MLOPS_RETURN_IF_ERROR(FindCachedAttempt(cache_key, attempt, produced));
+  std::lock_guard lock(mu_);
+  for (const ArtifactEdge& e : *produced) {
+    ArtifactRecord a;
+    MLOPS_RETURN_IF_ERROR(Artifact(e.artifact_sha256, &a));
+    artifacts->push_back(std::move(a));
+  }
+  return Status::OK();
+}
+
+Status MemoryStore::ListRunEdges(int64_t run_id, std::vector<ArtifactEdge>* out) {
+  std::lock_guard lock(mu_);
+  out->clear();
+  if (runs_.count(run_id) == 0) return NotFound("run", run_id);
+  for (const auto& [id, a] : attempts_) {
+    if (a.run_id != run_id) continue;
+    std::vector<ArtifactEdge> edges;
+    EdgesOfAttempt(id, &edges);
+    out->insert(out->end(), edges.begin(), edges.end());
+  }
+  return Status::OK();
+}
+
+Status MemoryStore::ListRunMetrics(int64_t run_id,
+                                   std::vector<std::pair<int64_t, MetricRecord>>* out) {
+  std::lock_guard lock(mu_);
+  out->clear();
+  if (runs_.count(run_id) == 0) return NotFound("run", run_id);
+  for (const auto& [id, a] : attempts_) {
+    if (a.run_id != run_id) continue;
+    auto it = metrics_.find(id);
+    if (it == metrics_.end()) continue;
+    for (const MetricRecord& m : it->second) out->emplace_back(id, m);
+  }
   return Status::OK();
 }
 

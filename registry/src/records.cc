@@ -27,6 +27,13 @@ constexpr std::array<std::pair<AttemptStatus, const char*>, 7> kAttemptNames = {
     {AttemptStatus::kInterrupted, "interrupted"},
 }};
 
+constexpr std::array<std::pair<CommitStatus, const char*>, 4> kCommitNames = {{
+    {CommitStatus::kPending, "pending"},
+    {CommitStatus::kTriggered, "triggered"},
+    {CommitStatus::kSuperseded, "superseded"},
+    {CommitStatus::kIgnored, "ignored"},
+}};
+
 constexpr std::array<std::pair<EdgeKind, const char*>, 2> kEdgeNames = {{
     {EdgeKind::kConsumed, "consumed"},
     {EdgeKind::kProduced, "produced"},
@@ -63,5 +70,10 @@ bool ParseAttemptStatus(const std::string& s, AttemptStatus* out) {
 
 const char* ToString(EdgeKind k) { return NameOf(kEdgeNames, k); }
 bool ParseEdgeKind(const std::string& s, EdgeKind* out) { return ValueOf(kEdgeNames, s, out); }
+
+const char* ToString(CommitStatus s) { return NameOf(kCommitNames, s); }
+bool ParseCommitStatus(const std::string& s, CommitStatus* out) {
+  return ValueOf(kCommitNames, s, out);
+}
 
 }  // namespace mlops::registry

@@ -28,6 +28,8 @@ Status ReadRun(const Stmt& s, RunRecord* r) {
   r->started_ms = s.Int64(10);
   r->finished_ms = s.Int64(11);
   r->recovery_count = s.Int(12);
+  r->fingerprint = s.Text(13);
+  r->results_run_id = s.IsNull(14) ? 0 : s.Int64(14);
   return Status::OK();
 }
 

@@ -18,7 +18,8 @@ inline constexpr const char* kPipelineCols =
     "SELECT id, name, definition_sha256, definition, source_dir, created_ms FROM pipelines ";
 inline constexpr const char* kRunCols =
     "SELECT r.id, r.pipeline_id, p.name, r.triggered_by, r.reason, r.commit_id, r.force, "
-    "r.status, r.error, r.queued_ms, r.started_ms, r.finished_ms, r.recovery_count "
+    "r.status, r.error, r.queued_ms, r.started_ms, r.finished_ms, r.recovery_count, "
+    "r.fingerprint, r.results_run_id "
     "FROM runs r JOIN pipelines p ON p.id = r.pipeline_id ";
 inline constexpr const char* kAttemptCols =
     "SELECT id, run_id, stage, attempt, plugin_name, plugin_version, plugin_sha256, params_json, "

@@ -112,7 +112,94 @@ CREATE TABLE artifact_edges (
 ) WITHOUT ROWID;
 CREATE INDEX edges_by_artifact ON artifact_edges (artifact_sha256, kind, attempt_id);
 )sql"},
+    // 2: triggers. Watched repositories and the commits seen on them (with
+    // the runs each started), content versions of watched data paths (with
+    // the runs made from each: lineage from a model back to its data), and
+    // webhook deliveries, so that a replay starts nothing after a restart.
+    {2, R"sql(
+CREATE TABLE repositories (
+  id                   INTEGER PRIMARY KEY,
+  name                 TEXT NOT NULL UNIQUE,
+  url                  TEXT NOT NULL,
+  branches             TEXT NOT NULL,  -- one per line
+  pipeline_path        TEXT NOT NULL,
+  last_commit          TEXT NOT NULL,
+  last_error           TEXT NOT NULL,
+  consecutive_failures INTEGER NOT NULL,
+  last_attempt_ms      INTEGER NOT NULL,
+  last_success_ms      INTEGER NOT NULL,
+  next_poll_ms         INTEGER NOT NULL,
+  created_ms           INTEGER NOT NULL
+);
+
+CREATE TABLE commits (
+  id            INTEGER PRIMARY KEY,
+  repository_id INTEGER NOT NULL REFERENCES repositories (id),
+  sha           TEXT NOT NULL,
+  branch        TEXT NOT NULL,
+  origin        TEXT NOT NULL,
+  seen_ms       INTEGER NOT NULL,
+  status        TEXT NOT NULL
+                CHECK (status IN ('pending', 'triggered', 'superseded', 'ignored')),
+  superseded_by TEXT NOT NULL,
+  reason        TEXT NOT NULL,
+  UNIQUE (repository_id, branch, sha)
+);
+CREATE INDEX commits_by_status ON commits (status, id);
+
+CREATE TABLE commit_runs (
+  commit_id INTEGER NOT NULL REFERENCES commits (id),
+  run_id    INTEGER NOT NULL REFERENCES runs (id),
+  PRIMARY KEY (commit_id, run_id)
+) WITHOUT ROWID;
+CREATE INDEX commit_runs_by_run ON commit_runs (run_id, commit_id);
+
+CREATE TABLE data_versions (
+  id            INTEGER PRIMARY KEY,
+  path          TEXT NOT NULL,
+  sha256        TEXT NOT NULL,
+  size          INTEGER NOT NULL,
+  file_count    INTEGER NOT NULL,
+  first_seen_ms INTEGER NOT NULL,
+  superseded_by INTEGER REFERENCES data_versions (id)  -- NULL while current
+);
+CREATE INDEX data_versions_by_path ON data_versions (path, id);
+CREATE INDEX data_versions_by_digest ON data_versions (sha256);
+
+CREATE TABLE run_data_versions (
+  run_id          INTEGER NOT NULL REFERENCES runs (id),
+  data_version_id INTEGER NOT NULL REFERENCES data_versions (id),
+  PRIMARY KEY (run_id, data_version_id)
+) WITHOUT ROWID;
+CREATE INDEX run_data_versions_by_version ON run_data_versions (data_version_id, run_id);
+
+CREATE TABLE webhook_deliveries (
+  id          INTEGER PRIMARY KEY,
+  source      TEXT NOT NULL,
+  delivery_id TEXT NOT NULL,
+  received_ms INTEGER NOT NULL,
+  result      TEXT NOT NULL,
+  UNIQUE (source, delivery_id)
+);
+CREATE INDEX webhook_deliveries_by_time ON webhook_deliveries (received_ms);
+)sql"},
+    // 3: the run-level up-to-date check: what decided a succeeded run's
+    // results, and for a run found up to date, the run whose results stand.
+    {3, R"sql(
+ALTER TABLE runs ADD COLUMN fingerprint TEXT NOT NULL DEFAULT '';
+ALTER TABLE runs ADD COLUMN results_run_id INTEGER REFERENCES runs (id);
+)sql"},
 };
+
+constexpr bool InVersionOrder() {
+  int last = 0;
+  for (const Migration& m : kMigrations) {
+    if (m.version <= last) return false;
+    last = m.version;
+  }
+  return true;
+}
+static_assert(InVersionOrder(), "kMigrations must be in strictly increasing version order");
 
 Status ReadUserVersion(SqliteDb* db, int* version) {
   std::string value;
@@ -215,5 +302,16 @@ Status CheckSqliteIntegrity(const std::string& path) {
 }
 
 int SchemaVersion() { return std::end(internal::kMigrations)[-1].version; }
+
+namespace internal {
+
+const char* MigrationSql(int version) {
+  for (const Migration& m : kMigrations) {
+    if (m.version == version) return m.sql;
+  }
+  return nullptr;
+}
+
+}  // namespace internal
 
 }  // namespace mlops::registry

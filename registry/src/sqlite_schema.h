@@ -18,4 +18,8 @@ namespace mlops::registry::internal {
 // file lacks, each in its own transaction.
 Status OpenRegistryDb(const std::string& path, std::unique_ptr<SqliteDb>* out);
 
+// The SQL of migration `version`, for tests that build an older file;
+// nullptr when there is no such migration.
+const char* MigrationSql(int version);
+
 }  // namespace mlops::registry::internal

@@ -11,6 +11,7 @@
 #include "sqlite_db.h"
 #include "sqlite_rows.h"
 #include "sqlite_schema.h"
+#include "sqlite_trigger_tables.h"
 #include "store_rules.h"
 
 namespace mlops::registry {
@@ -60,6 +61,71 @@ class SqliteStore final : public Store, private internal::LineageSource {
   Status LineageUpstream(const std::string& sha256, LineageGraph* out) override;
   Status LineageDownstream(const std::string& sha256, LineageGraph* out) override;
   Status InterruptUnfinished(int64_t now_ms, std::vector<int64_t>* run_ids) override;
+  Status RecordFinishedAttempts(std::vector<AttemptResult>* results) override;
+  Status FindCachedOutputs(const std::string& cache_key, StageAttemptRecord* attempt,
+                           std::vector<ArtifactEdge>* produced,
+                           std::vector<ArtifactRecord>* artifacts) override;
+  Status ListRunEdges(int64_t run_id, std::vector<ArtifactEdge>* out) override;
+  Status ListRunMetrics(int64_t run_id,
+                        std::vector<std::pair<int64_t, MetricRecord>>* out) override;
+
+  // Trigger tables: sqlite_trigger_tables.cc does the work, under mu_.
+  Status UpsertRepository(RepositoryRecord* r) override { return Locked(internal::UpsertRepository, r); }
+  Status GetRepository(const std::string& name, RepositoryRecord* out) override {
+    return Locked(internal::GetRepository, name, out);
+  }
+  Status ListRepositories(std::vector<RepositoryRecord>* out) override {
+    return Locked(internal::ListRepositories, out);
+  }
+  Status UpdateRepositoryState(const RepositoryRecord& r) override {
+    return Locked(internal::UpdateRepositoryState, r);
+  }
+  Status RecordCommit(CommitRecord* c, bool* inserted) override {
+    return Locked(internal::RecordCommit, c, inserted);
+  }
+  Status UpdateCommit(const CommitRecord& c) override { return Locked(internal::UpdateCommit, c); }
+  Status GetCommit(int64_t id, CommitRecord* out) override {
+    return Locked(internal::GetCommit, id, out);
+  }
+  Status ListCommits(const CommitFilter& f, std::vector<CommitRecord>* out) override {
+    return Locked(internal::ListCommits, f, out);
+  }
+  Status RecordDataVersion(DataVersionRecord* d, bool* is_new) override {
+    return Locked(internal::RecordDataVersion, d, is_new);
+  }
+  Status GetDataVersion(int64_t id, DataVersionRecord* out) override {
+    return Locked(internal::GetDataVersion, id, out);
+  }
+  Status ListDataVersions(const std::string& path, int limit,
+                          std::vector<DataVersionRecord>* out) override {
+    return Locked(internal::ListDataVersions, path, limit, out);
+  }
+  Status LinkRunDataVersion(int64_t run_id, int64_t data_version_id) override {
+    return Locked(internal::LinkRunDataVersion, run_id, data_version_id);
+  }
+  Status ListRunDataVersions(int64_t run_id, std::vector<DataVersionRecord>* out) override {
+    return Locked(internal::ListRunDataVersions, run_id, out);
+  }
+  Status ListDataVersionRuns(int64_t data_version_id, std::vector<RunRecord>* out) override {
+    return Locked(internal::ListDataVersionRuns, data_version_id, out);
+  }
+  Status RecordDelivery(const WebhookDeliveryRecord& d) override {
+    return Locked(internal::RecordDelivery, d);
+  }
+  Status SetDeliveryResult(const std::string& source, const std::string& delivery_id,
+                           const std::string& result) override {
+    return Locked(internal::SetDeliveryResult, source, delivery_id, result);
+  }
+  Status PruneDeliveries(int64_t before_ms, int64_t* removed) override {
+    return Locked(internal::PruneDeliveries, before_ms, removed);
+  }
+
+ private:
+  template <typename F, typename... Args>
+  Status Locked(F f, Args&&... args) {
+    std::lock_guard lock(mu_);
+    return f(db_.get(), std::forward<Args>(args)...);
+  }
 
  private:
   // LineageSource, and the unlocked readers behind the public getters.
@@ -72,6 +138,14 @@ class SqliteStore final : public Store, private internal::LineageSource {
   Status Run(int64_t id, RunRecord* out) override;
   Status Exists(const char* sql, int64_t id, const std::string& what);
   Status Lineage(const std::string& sha256, internal::LineageDirection d, LineageGraph* out);
+  // Inserts an attempt row and sets rec->id. REQUIRES: mu_ held, in a write
+  // transaction, the run exists.
+  Status InsertAttempt(StageAttemptRecord* rec);
+  // Writes the params, metrics, artifacts and edges of `r` for attempt
+  // `attempt_id`. REQUIRES: mu_ held, in a write transaction.
+  Status InsertResultRows(const AttemptResult& r, int64_t attempt_id);
+  Status FindCached(const std::string& cache_key, StageAttemptRecord* attempt,
+                    std::vector<ArtifactEdge>* produced);
 
   std::mutex mu_;
   std::unique_ptr<SqliteDb> db_;  // protected by mu_
@@ -173,8 +247,8 @@ Status SqliteStore::CreateRun(RunRecord* run) {
   Stmt s;
   MLOPS_RETURN_IF_ERROR(db_->Prepare(
       "INSERT INTO runs (pipeline_id, triggered_by, reason, commit_id, force, status, error, "
-      "queued_ms, started_ms, finished_ms, recovery_count) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+      "queued_ms, started_ms, finished_ms, recovery_count, fingerprint, results_run_id) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
       &s));
   s.Bind(1, run->pipeline_id);
   s.Bind(2, run->trigger);
@@ -187,7 +261,17 @@ Status SqliteStore::CreateRun(RunRecord* run) {
   s.Bind(9, run->started_ms);
   s.Bind(10, run->finished_ms);
   s.Bind(11, run->recovery_count);
-  MLOPS_RETURN_IF_ERROR(s.Run());
+  s.Bind(12, run->fingerprint);
+  if (run->results_run_id != 0) {
+    s.Bind(13, run->results_run_id);
+  } else {
+    s.BindNull(13);
+  }
+  Status inserted = s.Run();
+  if (inserted.IsConflict() && run->results_run_id != 0) {
+    return Status::NotFound("run " + std::to_string(run->results_run_id) + " not found");
+  }
+  MLOPS_RETURN_IF_ERROR(inserted);
   run->id = db_->LastInsertId();
   return txn.Commit();
 }
@@ -197,7 +281,7 @@ Status SqliteStore::UpdateRun(const RunRecord& run) {
   Stmt s;
   MLOPS_RETURN_IF_ERROR(
       db_->Prepare("UPDATE runs SET status = ?1, error = ?2, started_ms = ?3, finished_ms = ?4, "
-                   "recovery_count = ?5 WHERE id = ?6",
+                   "recovery_count = ?5, fingerprint = ?7 WHERE id = ?6",
                    &s));
   s.Bind(1, ToString(run.status));
   s.Bind(2, run.error);
@@ -205,6 +289,7 @@ Status SqliteStore::UpdateRun(const RunRecord& run) {
   s.Bind(4, run.finished_ms);
   s.Bind(5, run.recovery_count);
   s.Bind(6, run.id);
+  s.Bind(7, run.fingerprint);
   MLOPS_RETURN_IF_ERROR(s.Run());
   if (db_->Changes() == 0) return Status::NotFound("run " + std::to_string(run.id) + " not found");
   return Status::OK();
@@ -255,6 +340,11 @@ Status SqliteStore::CreateAttempt(StageAttemptRecord* rec) {
   Txn txn(db_.get(), Txn::Mode::kWrite);
   MLOPS_RETURN_IF_ERROR(txn.Begin());
   MLOPS_RETURN_IF_ERROR(Exists("SELECT 1 FROM runs WHERE id = ?1", rec->run_id, "run"));
+  MLOPS_RETURN_IF_ERROR(InsertAttempt(rec));
+  return txn.Commit();
+}
+
+Status SqliteStore::InsertAttempt(StageAttemptRecord* rec) {
   Stmt s;
   MLOPS_RETURN_IF_ERROR(db_->Prepare(
       "INSERT INTO stage_attempts (run_id, stage, attempt, plugin_name, plugin_version, "
@@ -282,7 +372,7 @@ Status SqliteStore::CreateAttempt(StageAttemptRecord* rec) {
   s.Bind(18, rec->finished_ms);
   MLOPS_RETURN_IF_ERROR(s.Run());
   rec->id = db_->LastInsertId();
-  return txn.Commit();
+  return Status::OK();
 }
 
 Status SqliteStore::FinishAttempt(const AttemptResult& r) {
@@ -315,11 +405,16 @@ Status SqliteStore::FinishAttempt(const AttemptResult& r) {
     if (db_->Changes() == 0)
       return Status::NotFound("attempt " + std::to_string(a.id) + " not found");
   }
+  MLOPS_RETURN_IF_ERROR(InsertResultRows(r, a.id));
+  return txn.Commit();
+}
+
+Status SqliteStore::InsertResultRows(const AttemptResult& r, int64_t attempt_id) {
   for (const ParamRecord& p : r.params) {
     Stmt s;
     MLOPS_RETURN_IF_ERROR(db_->Prepare(
         "INSERT OR REPLACE INTO params (attempt_id, key, value) VALUES (?1, ?2, ?3)", &s));
-    s.Bind(1, a.id);
+    s.Bind(1, attempt_id);
     s.Bind(2, p.key);
     s.Bind(3, p.value);
     MLOPS_RETURN_IF_ERROR(s.Run());
@@ -329,7 +424,7 @@ Status SqliteStore::FinishAttempt(const AttemptResult& r) {
     MLOPS_RETURN_IF_ERROR(db_->Prepare(
         "INSERT INTO metrics (attempt_id, key, value, step, time_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
         &s));
-    s.Bind(1, a.id);
+    s.Bind(1, attempt_id);
     s.Bind(2, m.key);
     if (std::isnan(m.value)) {
       s.BindNull(3);
@@ -360,7 +455,7 @@ Status SqliteStore::FinishAttempt(const AttemptResult& r) {
       bool row = false;
       MLOPS_RETURN_IF_ERROR(s.Step(&row));
       if (!row) {
-        return Status::InvalidArgument("attempt " + std::to_string(a.id) + ": edge '" + e.name +
+        return Status::InvalidArgument("attempt " + std::to_string(attempt_id) + ": edge '" + e.name +
                                        "' names unknown artifact " + e.artifact_sha256);
       }
     }
@@ -369,13 +464,13 @@ Status SqliteStore::FinishAttempt(const AttemptResult& r) {
         "INSERT OR IGNORE INTO artifact_edges (attempt_id, artifact_sha256, kind, name) "
         "VALUES (?1, ?2, ?3, ?4)",
         &s));
-    s.Bind(1, a.id);
+    s.Bind(1, attempt_id);
     s.Bind(2, e.artifact_sha256);
     s.Bind(3, ToString(e.kind));
     s.Bind(4, e.name);
     MLOPS_RETURN_IF_ERROR(s.Run());
   }
-  return txn.Commit();
+  return Status::OK();
 }
 
 Status SqliteStore::Attempt(int64_t id, StageAttemptRecord* out) {
@@ -468,6 +563,30 @@ Status SqliteStore::FindCachedAttempt(const std::string& cache_key, StageAttempt
   std::lock_guard lock(mu_);
   Txn txn(db_.get(), Txn::Mode::kRead);
   MLOPS_RETURN_IF_ERROR(txn.Begin());
+  MLOPS_RETURN_IF_ERROR(FindCached(cache_key, attempt, produced));
+  return txn.Commit();
+}
+
+Status SqliteStore::FindCachedOutputs(const std::string& cache_key, StageAttemptRecord* attempt,
+                                      std::vector<ArtifactEdge>* produced,
+                                      std::vector<ArtifactRecord>* artifacts) {
+  produced->clear();
+  artifacts->clear();
+  if (cache_key.empty()) return Status::NotFound("no cache key");
+  std::lock_guard lock(mu_);
+  Txn txn(db_.get(), Txn::Mode::kRead);
+  MLOPS_RETURN_IF_ERROR(txn.Begin());
+  MLOPS_RETURN_IF_ERROR(FindCached(cache_key, attempt, produced));
+  for (const ArtifactEdge& e : *produced) {
+    ArtifactRecord a;
+    MLOPS_RETURN_IF_ERROR(Artifact(e.artifact_sha256, &a));
+    artifacts->push_back(std::move(a));
+  }
+  return txn.Commit();
+}
+
+Status SqliteStore::FindCached(const std::string& cache_key, StageAttemptRecord* attempt,
+                               std::vector<ArtifactEdge>* produced) {
   {
     Stmt s;
     MLOPS_RETURN_IF_ERROR(
@@ -483,8 +602,7 @@ Status SqliteStore::FindCachedAttempt(const std::string& cache_key, StageAttempt
       Sql(kEdgeCols, "WHERE attempt_id = ?1 AND kind = 'produced' ORDER BY name, artifact_sha256"),
       &s));
   s.Bind(1, attempt->id);
-  MLOPS_RETURN_IF_ERROR(Collect(&s, produced, ReadEdge));
-  return txn.Commit();
+  return Collect(&s, produced, ReadEdge);
 }
 
 Status SqliteStore::Artifact(const std::string& sha256, ArtifactRecord* out) {
@@ -564,6 +682,66 @@ Status SqliteStore::InterruptUnfinished(int64_t now_ms, std::vector<int64_t>* ru
                    &s));
   s.Bind(1, now_ms);
   MLOPS_RETURN_IF_ERROR(s.Run());
+  return txn.Commit();
+}
+
+Status SqliteStore::RecordFinishedAttempts(std::vector<AttemptResult>* results) {
+  for (const AttemptResult& r : *results) MLOPS_RETURN_IF_ERROR(internal::CheckNewAttemptResult(r));
+  std::lock_guard lock(mu_);
+  Txn txn(db_.get(), Txn::Mode::kWrite);
+  MLOPS_RETURN_IF_ERROR(txn.Begin());
+  Status st;
+  for (AttemptResult& r : *results) {
+    st = Exists("SELECT 1 FROM runs WHERE id = ?1", r.attempt.run_id, "run");
+    if (st.ok()) st = InsertAttempt(&r.attempt);
+    if (st.ok()) st = InsertResultRows(r, r.attempt.id);
+    if (!st.ok()) break;
+  }
+  if (st.ok()) st = txn.Commit();
+  if (!st.ok()) {
+    for (AttemptResult& r : *results) r.attempt.id = 0;  // rolled back
+  }
+  return st;
+}
+
+Status SqliteStore::ListRunEdges(int64_t run_id, std::vector<ArtifactEdge>* out) {
+  std::lock_guard lock(mu_);
+  out->clear();
+  Txn txn(db_.get(), Txn::Mode::kRead);
+  MLOPS_RETURN_IF_ERROR(txn.Begin());
+  MLOPS_RETURN_IF_ERROR(Exists("SELECT 1 FROM runs WHERE id = ?1", run_id, "run"));
+  Stmt s;
+  MLOPS_RETURN_IF_ERROR(db_->Prepare(
+      "SELECT e.attempt_id, e.artifact_sha256, e.kind, e.name FROM artifact_edges e "
+      "JOIN stage_attempts a ON a.id = e.attempt_id WHERE a.run_id = ?1 "
+      "ORDER BY e.attempt_id, e.kind, e.name, e.artifact_sha256",
+      &s));
+  s.Bind(1, run_id);
+  MLOPS_RETURN_IF_ERROR(Collect(&s, out, ReadEdge));
+  return txn.Commit();
+}
+
+Status SqliteStore::ListRunMetrics(int64_t run_id,
+                                   std::vector<std::pair<int64_t, MetricRecord>>* out) {
+  std::lock_guard lock(mu_);
+  out->clear();
+  Txn txn(db_.get(), Txn::Mode::kRead);
+  MLOPS_RETURN_IF_ERROR(txn.Begin());
+  MLOPS_RETURN_IF_ERROR(Exists("SELECT 1 FROM runs WHERE id = ?1", run_id, "run"));
+  Stmt s;
+  MLOPS_RETURN_IF_ERROR(db_->Prepare(
+      "SELECT m.attempt_id, m.key, m.value, m.step, m.time_ms FROM metrics m "
+      "JOIN stage_attempts a ON a.id = m.attempt_id WHERE a.run_id = ?1 "
+      "ORDER BY m.attempt_id, m.id",
+      &s));
+  s.Bind(1, run_id);
+  MLOPS_RETURN_IF_ERROR(Collect(&s, out, [](const Stmt& s, std::pair<int64_t, MetricRecord>* p) {
+    p->first = s.Int64(0);
+    p->second.key = s.Text(1);
+    p->second.value = s.IsNull(2) ? std::numeric_limits<double>::quiet_NaN() : s.Double(2);
+    p->second.step = s.Int64(3);
+    p->second.time_ms = s.Int64(4);
+  }));
   return txn.Commit();
 }
 

@@ -26,6 +26,23 @@ Status CheckAttemptResult(const AttemptResult& r) {
   return Status::OK();
 }
 
+Status CheckNewAttemptResult(const AttemptResult& r) {
+  if (r.attempt.id != 0) {
+    return Status::InvalidArgument("RecordFinishedAttempts: attempt " +
+                                   std::to_string(r.attempt.id) + " is already recorded");
+  }
+  for (const ArtifactEdge& e : r.edges) {
+    if (e.attempt_id != 0) {
+      return Status::InvalidArgument("RecordFinishedAttempts: edge '" + e.name +
+                                     "' belongs to attempt " + std::to_string(e.attempt_id));
+    }
+  }
+  AttemptResult numbered;
+  numbered.attempt.id = 1;  // the rest of the checks, as for a recorded attempt
+  numbered.artifacts = r.artifacts;
+  return CheckAttemptResult(numbered);
+}
+
 int64_t ArtifactCreatedMs(const AttemptResult& r, const ArtifactRecord& a) {
   if (a.created_ms != 0) return a.created_ms;
   if (r.attempt.finished_ms != 0) return r.attempt.finished_ms;

@@ -14,6 +14,9 @@ namespace mlops::registry::internal {
 // digests well-formed, edges belonging to the attempt. Edges naming an
 // artifact that is neither in `r.artifacts` nor stored are the store's check.
 Status CheckAttemptResult(const AttemptResult& r);
+// The same for an attempt RecordFinishedAttempts is to insert: its id and
+// its edges' attempt ids are still 0.
+Status CheckNewAttemptResult(const AttemptResult& r);
 
 // The attempt an edge of `r` belongs to (its own id, or the attempt's).
 inline int64_t EdgeAttemptId(const AttemptResult& r, const ArtifactEdge& e) {

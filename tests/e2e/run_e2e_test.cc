@@ -93,18 +93,80 @@ TEST_F(RunE2E, TwentyStageDiamondProducesCheckedOutputs) {
   ASSERT_EQ(logs.exit_code, 0);
   EXPECT_NE(logs.out.find("seed"), std::string::npos) << logs.out;
 
-  // A second run of the unchanged pipeline is all cache hits.
+  // A second run of the unchanged pipeline is up to date: recorded at once,
+  // pointing at the run whose stages and artifacts stand, running nothing.
   auto again = d->Ctl({"--json", "trigger", "diamond20", "--wait"});
   ASSERT_EQ(again.exit_code, 0) << again.err;
   json run2 = json::parse(again.out);
-  int hits = 0;
-  for (const auto& s : run2["stages"]) hits += s["cache_hit"].get<bool>() ? 1 : 0;
-  EXPECT_EQ(hits, 20);
+  EXPECT_EQ(run2["status"], "succeeded");
+  EXPECT_EQ(run2["results_run_id"], run_id);
+  EXPECT_TRUE(run2["stages"].empty());
+  EXPECT_NE(run2["reason"].get<std::string>().find(
+                "up to date: the results of run " + std::to_string(run_id) + " stand"),
+            std::string::npos)
+      << run2.dump();
+  const std::string id2 = std::to_string(run2["id"].get<int64_t>());
+  auto human = d->Ctl({"trigger", "diamond20", "--wait"});
+  ASSERT_EQ(human.exit_code, 0) << human.err;
+  EXPECT_NE(human.out.find("succeeded (up to date: the results of run " + std::to_string(run_id) +
+                           " stand)"),
+            std::string::npos)
+      << human.out;
+  auto show2 = d->Ctl({"runs", "show", id2});
+  ASSERT_EQ(show2.exit_code, 0);
+  EXPECT_NE(show2.out.find("up to date: nothing ran; the stages and artifacts of run " +
+                           std::to_string(run_id) + " stand"),
+            std::string::npos)
+      << show2.out;
+  // Its logs are those of the run that holds the stages.
+  auto logs2 = d->Ctl({"logs", id2, "top"});
+  ASSERT_EQ(logs2.exit_code, 0) << logs2.err;
+  EXPECT_NE(logs2.out.find("seed"), std::string::npos) << logs2.out;
   // --force runs every stage again.
   auto forced = d->Ctl({"--json", "trigger", "diamond20", "--wait", "--force"});
   ASSERT_EQ(forced.exit_code, 0);
   const json forced_run = json::parse(forced.out);
   for (const auto& s : forced_run["stages"]) EXPECT_FALSE(s["cache_hit"].get<bool>());
+}
+
+// A changed input file: its stage runs again, the others are cache hits;
+// then that run's results stand. --wait polls the summary view.
+TEST_F(RunE2E, ChangedInputRerunsItsStageAndReusesTheOthers) {
+  AddPipeline("inc.yaml", R"(version: 1
+name: inc
+stages:
+  - {name: a, uses: exec, shell: true, run: "echo a > a.txt", outputs: [a.txt]}
+  - {name: b, uses: exec, shell: true, needs: [a], inputs: [b_in.txt], run: "cat b_in.txt a.txt > b.txt", outputs: [b.txt]}
+)");
+  WriteText(dir_.Sub("pipelines/b_in.txt"), "one\n");
+  auto d = StartDaemon();
+  auto first = d->Ctl({"--json", "trigger", "inc", "--wait"});
+  ASSERT_EQ(first.exit_code, 0) << first.out << first.err << ReadText(d->log_path());
+  const int64_t first_id = json::parse(first.out)["id"];
+  auto same = d->Ctl({"--json", "trigger", "inc", "--wait"});
+  ASSERT_EQ(same.exit_code, 0);
+  EXPECT_EQ(json::parse(same.out)["results_run_id"], first_id);
+
+  WriteText(dir_.Sub("pipelines/b_in.txt"), "two\n");
+  auto changed = d->Ctl({"trigger", "inc", "--wait"});
+  ASSERT_EQ(changed.exit_code, 0) << changed.out << changed.err;
+  // The progress lines name each stage's transitions.
+  EXPECT_NE(changed.err.find("a (attempt 1): cached"), std::string::npos) << changed.err;
+  EXPECT_NE(changed.err.find("b (attempt 1): succeeded"), std::string::npos) << changed.err;
+  const std::string changed_id = changed.out.substr(4, changed.out.find(' ', 4) - 4);
+  json run = json::parse(d->Ctl({"--json", "runs", "show", changed_id}).out);
+  EXPECT_TRUE(run["results_run_id"].is_null());
+  ASSERT_EQ(run["stages"].size(), 2u);
+  EXPECT_TRUE(run["stages"][0]["cache_hit"].get<bool>());
+  EXPECT_FALSE(run["stages"][1]["cache_hit"].get<bool>());
+  std::string b_sha;
+  for (const auto& e : run["stages"][1]["artifacts"]) {
+    if (e["kind"] == "produced") b_sha = e["artifact"];
+  }
+  auto content = d->Ctl({"artifacts", "get", b_sha});
+  EXPECT_EQ(content.out, "two\na\n");
+  auto next = d->Ctl({"--json", "trigger", "inc", "--wait"});
+  EXPECT_EQ(json::parse(next.out)["results_run_id"], std::stoll(changed_id));
 }
 
 TEST_F(RunE2E, WaitExitCodesSayHowTheRunEnded) {

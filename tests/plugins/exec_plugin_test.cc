@@ -153,7 +153,9 @@ TEST_F(ExecPluginTest, StderrGoesToTheLogToo) {
 }
 
 TEST_F(ExecPluginTest, CancelStopsTheCommandPromptly) {
-  AttemptSpec spec = Spec(200, {{"run", "sh -c 'echo $$ > cmd.pid; exec sleep 30'"}});
+  // Written whole (rename) so that the test never reads a half-written pid.
+  AttemptSpec spec =
+      Spec(200, {{"run", "sh -c 'echo $$ > cmd.tmp && mv cmd.tmp cmd.pid; exec sleep 30'"}});
   runner_.Start(spec);
   ASSERT_TRUE(testing::WaitForFile(spec.work_dir + "/cmd.pid"));
   pid_t command = testing::ReadPid(spec.work_dir + "/cmd.pid");

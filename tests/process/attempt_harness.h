@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <chrono>
 #include <condition_variable>
 #include <fstream>
@@ -127,6 +128,17 @@ inline pid_t ReadPid(const std::string& path) {
 
 // True when no process has this pid (a zombie still counts as one).
 inline bool ProcessGone(pid_t pid) { return ::kill(pid, 0) != 0 && errno == ESRCH; }
+
+// The parent of `pid` from /proc/<pid>/stat; 0 when it cannot be read.
+inline pid_t ParentOf(pid_t pid) {
+  std::string text = ReadText("/proc/" + std::to_string(pid) + "/stat");
+  size_t close = text.rfind(')');
+  if (close == std::string::npos) return 0;
+  char state = 0;
+  int ppid = 0;
+  if (std::sscanf(text.c_str() + close + 1, " %c %d", &state, &ppid) != 2) return 0;
+  return ppid;
+}
 inline bool GroupGone(pid_t pgid) { return ::kill(-pgid, 0) != 0 && errno == ESRCH; }
 
 }  // namespace mlops::testing

@@ -5,8 +5,10 @@
 #include <signal.h>
 
 #include <chrono>
+#include <tuple>
 
 #include "process/attempt_harness.h"
+#include "process/runner_fixture.h"
 #include "process/stage_orphans.h"
 
 namespace mlops {
@@ -17,33 +19,10 @@ using testing::FixturePath;
 using testing::MakeSpec;
 using Kind = AttemptOutcome::Kind;
 
-class ProcessStageRunnerTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() { ASSERT_TRUE(BecomeChildSubreaper().ok()); }
+// Every test runs through fork servers and through hosts of their own.
+class ProcessStageRunnerTest : public testing::RunnerPathTest {};
 
-  ProcessStageRunnerOptions Options() {
-    ProcessStageRunnerOptions o;
-    o.stage_host_path = MLOPS_STAGE_HOST_PATH;
-    return o;
-  }
-
-  AttemptOutcome Run(const AttemptSpec& spec) {
-    runner_.Start(spec);
-    AttemptOutcome out;
-    EXPECT_TRUE(collector_.Wait(spec.attempt_id, &out)) << "no outcome for " << spec.attempt_id;
-    return out;
-  }
-
-  AttemptSpec Fixture(int64_t id, const std::string& name, const std::string& params = "{}") {
-    return MakeSpec(dir_, id, FixturePath(name), params);
-  }
-
-  testing::TempDir dir_;
-  testing::OutcomeCollector collector_;
-  ProcessStageRunner runner_{Options(), collector_.Callback()};
-};
-
-TEST_F(ProcessStageRunnerTest, ReporterSucceedsWithOutputsMetricsAndParams) {
+TEST_P(ProcessStageRunnerTest, ReporterSucceedsWithOutputsMetricsAndParams) {
   AttemptSpec spec = Fixture(1, "reporter");
   spec.inputs = {{"data.csv", "/data/data.csv"}};
   AttemptOutcome out = Run(spec);
@@ -67,10 +46,10 @@ TEST_F(ProcessStageRunnerTest, ReporterSucceedsWithOutputsMetricsAndParams) {
   std::string log = testing::ReadText(spec.log_path);
   EXPECT_NE(log.find("[info] input data.csv=/data/data.csv"), std::string::npos) << log;
   EXPECT_NE(log.find("[warn] done reporting"), std::string::npos) << log;
-  EXPECT_EQ(runner_.Running(), 0);
+  EXPECT_EQ(runner_->Running(), 0);
 }
 
-TEST_F(ProcessStageRunnerTest, ProgressReachesTheOptionalCallback) {
+TEST_P(ProcessStageRunnerTest, ProgressReachesTheOptionalCallback) {
   std::mutex mu;
   std::vector<std::pair<int64_t, double>> seen;
   ProcessStageRunnerOptions options = Options();
@@ -89,7 +68,7 @@ TEST_F(ProcessStageRunnerTest, ProgressReachesTheOptionalCallback) {
   EXPECT_EQ(seen, (std::vector<std::pair<int64_t, double>>{{2, 0.5}}));
 }
 
-TEST_F(ProcessStageRunnerTest, SegfaultFailsWithSignal) {
+TEST_P(ProcessStageRunnerTest, SegfaultFailsWithSignal) {
   AttemptOutcome out = Run(Fixture(3, "segfault"));
   EXPECT_EQ(out.kind, Kind::kFailed);
   EXPECT_EQ(out.signal, SIGSEGV);
@@ -97,14 +76,14 @@ TEST_F(ProcessStageRunnerTest, SegfaultFailsWithSignal) {
   EXPECT_EQ(out.error, "stage host killed by signal 11 (SIGSEGV)");
 }
 
-TEST_F(ProcessStageRunnerTest, AbortFailsWithSignal) {
+TEST_P(ProcessStageRunnerTest, AbortFailsWithSignal) {
   AttemptOutcome out = Run(Fixture(4, "abort"));
   EXPECT_EQ(out.kind, Kind::kFailed);
   EXPECT_EQ(out.signal, SIGABRT);
   EXPECT_EQ(out.error, "stage host killed by signal 6 (SIGABRT)");
 }
 
-TEST_F(ProcessStageRunnerTest, ThrowingPluginFailsWithItsMessage) {
+TEST_P(ProcessStageRunnerTest, ThrowingPluginFailsWithItsMessage) {
   AttemptOutcome out = Run(Fixture(5, "throw"));
   EXPECT_EQ(out.kind, Kind::kFailed);
   EXPECT_EQ(out.exit_code, 1);
@@ -112,21 +91,21 @@ TEST_F(ProcessStageRunnerTest, ThrowingPluginFailsWithItsMessage) {
   EXPECT_EQ(out.error, "plugin throw threw an exception: fixture exploded");
 }
 
-TEST_F(ProcessStageRunnerTest, ExitZeroWithoutResultIsAFailure) {
+TEST_P(ProcessStageRunnerTest, ExitZeroWithoutResultIsAFailure) {
   AttemptOutcome out = Run(Fixture(6, "exit_without_result"));
   EXPECT_EQ(out.kind, Kind::kFailed);
   EXPECT_EQ(out.exit_code, 0);
   EXPECT_EQ(out.error, "stage host exited with code 0 without reporting a result");
 }
 
-TEST_F(ProcessStageRunnerTest, PluginErrorIsTheLastSetError) {
+TEST_P(ProcessStageRunnerTest, PluginErrorIsTheLastSetError) {
   AttemptOutcome out = Run(Fixture(7, "fail"));
   EXPECT_EQ(out.kind, Kind::kFailed);
   EXPECT_EQ(out.exit_code, 1);
   EXPECT_EQ(out.error, "fixture failed on purpose");
 }
 
-TEST_F(ProcessStageRunnerTest, WrongAbiMajorFailsNamingBothVersions) {
+TEST_P(ProcessStageRunnerTest, WrongAbiMajorFailsNamingBothVersions) {
   AttemptOutcome out = Run(Fixture(8, "wrong_abi"));
   EXPECT_EQ(out.kind, Kind::kFailed);
   EXPECT_EQ(out.exit_code, 3);
@@ -135,7 +114,7 @@ TEST_F(ProcessStageRunnerTest, WrongAbiMajorFailsNamingBothVersions) {
       << out.error;
 }
 
-TEST_F(ProcessStageRunnerTest, HangTimesOutAndItsGroupIsGone) {
+TEST_P(ProcessStageRunnerTest, HangTimesOutAndItsGroupIsGone) {
   AttemptSpec spec = Fixture(9, "hang");
   spec.timeout = 300ms;
   spec.kill_grace = 200ms;
@@ -155,13 +134,13 @@ TEST_F(ProcessStageRunnerTest, HangTimesOutAndItsGroupIsGone) {
   EXPECT_NE(log.find("SIGKILL to the stage's process group"), std::string::npos) << log;
 }
 
-TEST_F(ProcessStageRunnerTest, CancelStopsACooperativePluginBeforeTheGrace) {
+TEST_P(ProcessStageRunnerTest, CancelStopsACooperativePluginBeforeTheGrace) {
   AttemptSpec spec = Fixture(10, "wait_cancel");
   spec.kill_grace = 10s;
-  runner_.Start(spec);
+  runner_->Start(spec);
   ASSERT_TRUE(testing::WaitForFile(spec.work_dir + "/host.pid"));
   auto cancelled = std::chrono::steady_clock::now();
-  runner_.Cancel(10);
+  runner_->Cancel(10);
   AttemptOutcome out;
   ASSERT_TRUE(collector_.Wait(10, &out));
   EXPECT_LT(std::chrono::steady_clock::now() - cancelled, 2s);
@@ -171,12 +150,12 @@ TEST_F(ProcessStageRunnerTest, CancelStopsACooperativePluginBeforeTheGrace) {
   EXPECT_EQ(out.error, "cancelled");
 }
 
-TEST_F(ProcessStageRunnerTest, CancelKillsAPluginThatIgnoresSigterm) {
+TEST_P(ProcessStageRunnerTest, CancelKillsAPluginThatIgnoresSigterm) {
   AttemptSpec spec = Fixture(11, "hang");
   spec.kill_grace = 100ms;
-  runner_.Start(spec);
+  runner_->Start(spec);
   ASSERT_TRUE(testing::WaitForFile(spec.work_dir + "/host.pid"));
-  runner_.Cancel(11);
+  runner_->Cancel(11);
   AttemptOutcome out;
   ASSERT_TRUE(collector_.Wait(11, &out, 5s));
   EXPECT_EQ(out.kind, Kind::kCancelled);
@@ -184,16 +163,16 @@ TEST_F(ProcessStageRunnerTest, CancelKillsAPluginThatIgnoresSigterm) {
   EXPECT_TRUE(testing::GroupGone(testing::ReadPid(spec.work_dir + "/host.pid")));
 }
 
-TEST_F(ProcessStageRunnerTest, CancelOfAnUnknownAttemptIsIgnored) {
-  runner_.Cancel(12345);
+TEST_P(ProcessStageRunnerTest, CancelOfAnUnknownAttemptIsIgnored) {
+  runner_->Cancel(12345);
   AttemptOutcome out = Run(Fixture(12, "reporter"));
   EXPECT_EQ(out.kind, Kind::kSucceeded) << out.error;
   EXPECT_EQ(collector_.Total(), 1u);
 }
 
-TEST_F(ProcessStageRunnerTest, MissingStageHostIsAStartFailure) {
+TEST_P(ProcessStageRunnerTest, MissingStageHostIsAStartFailure) {
   testing::OutcomeCollector collector;
-  ProcessStageRunnerOptions options;
+  ProcessStageRunnerOptions options = Options();
   options.stage_host_path = dir_ / "no-such-mlops-stage";
   ProcessStageRunner runner(options, collector.Callback());
   runner.Start(Fixture(13, "reporter"));
@@ -204,7 +183,7 @@ TEST_F(ProcessStageRunnerTest, MissingStageHostIsAStartFailure) {
   EXPECT_EQ(runner.Running(), 0);
 }
 
-TEST_F(ProcessStageRunnerTest, UnwritableLogIsAStartFailure) {
+TEST_P(ProcessStageRunnerTest, UnwritableLogIsAStartFailure) {
   AttemptSpec spec = Fixture(14, "reporter");
   spec.log_path = "/proc/no-such-dir/14.log";
   AttemptOutcome out = Run(spec);
@@ -212,7 +191,7 @@ TEST_F(ProcessStageRunnerTest, UnwritableLogIsAStartFailure) {
   EXPECT_FALSE(out.error.empty());
 }
 
-TEST_F(ProcessStageRunnerTest, DestructionCancelsRunningAttempts) {
+TEST_P(ProcessStageRunnerTest, DestructionCancelsRunningAttempts) {
   testing::OutcomeCollector collector;
   AttemptSpec spec = Fixture(15, "hang");
   {
@@ -228,9 +207,9 @@ TEST_F(ProcessStageRunnerTest, DestructionCancelsRunningAttempts) {
 
 // Regression: a sweep after one runner's crashed host once ended the live
 // hosts of another runner in the same process.
-TEST_F(ProcessStageRunnerTest, AnotherRunnersSweepSparesOurHosts) {
+TEST_P(ProcessStageRunnerTest, AnotherRunnersSweepSparesOurHosts) {
   AttemptSpec waiting = Fixture(17, "wait_cancel");
-  runner_.Start(waiting);
+  runner_->Start(waiting);
   ASSERT_TRUE(testing::WaitForFile(waiting.work_dir + "/host.pid"));
   testing::OutcomeCollector other_collector;
   {
@@ -243,21 +222,21 @@ TEST_F(ProcessStageRunnerTest, AnotherRunnersSweepSparesOurHosts) {
     ASSERT_TRUE(other_collector.Wait(18, &crashed));
     EXPECT_EQ(crashed.signal, SIGSEGV);
   }
-  EXPECT_EQ(runner_.Running(), 1);
-  runner_.Cancel(17);
+  EXPECT_EQ(runner_->Running(), 1);
+  runner_->Cancel(17);
   AttemptOutcome out;
   ASSERT_TRUE(collector_.Wait(17, &out));
   EXPECT_EQ(out.kind, Kind::kCancelled);
   EXPECT_EQ(out.signal, 0) << "the host was killed, not cancelled: " << out.error;
 }
 
-TEST_F(ProcessStageRunnerTest, FiftyParallelAttemptsAreEachReportedOnce) {
+TEST_P(ProcessStageRunnerTest, FiftyParallelAttemptsAreEachReportedOnce) {
   constexpr int kAttempts = 50;
   for (int id = 100; id < 100 + kAttempts; ++id) {
     AttemptSpec spec = Fixture(id, id % 5 == 0 ? "fail" : "reporter");
     spec.work_dir = dir_ / ("work-" + std::to_string(id));
     MakeDirs(spec.work_dir);
-    runner_.Start(spec);
+    runner_->Start(spec);
   }
   ASSERT_TRUE(collector_.WaitForTotal(kAttempts, 60s));
   std::this_thread::sleep_for(50ms);  // a duplicate would arrive now
@@ -265,18 +244,18 @@ TEST_F(ProcessStageRunnerTest, FiftyParallelAttemptsAreEachReportedOnce) {
   EXPECT_EQ(counts.size(), static_cast<size_t>(kAttempts));
   for (const auto& [id, n] : counts) EXPECT_EQ(n, 1) << "attempt " << id;
   EXPECT_EQ(collector_.Total(), static_cast<size_t>(kAttempts));
-  EXPECT_EQ(runner_.Running(), 0);
+  EXPECT_EQ(runner_->Running(), 0);
 }
 
-TEST_F(ProcessStageRunnerTest, RunningCountsStartedAttempts) {
+TEST_P(ProcessStageRunnerTest, RunningCountsStartedAttempts) {
   AttemptSpec spec = Fixture(16, "wait_cancel");
-  runner_.Start(spec);
-  EXPECT_EQ(runner_.Running(), 1);
+  runner_->Start(spec);
+  EXPECT_EQ(runner_->Running(), 1);
   ASSERT_TRUE(testing::WaitForFile(spec.work_dir + "/host.pid"));
-  runner_.Cancel(16);
+  runner_->Cancel(16);
   AttemptOutcome out;
   ASSERT_TRUE(collector_.Wait(16, &out));
-  EXPECT_EQ(runner_.Running(), 0);
+  EXPECT_EQ(runner_->Running(), 0);
 }
 
 // A grandchild `sleep 300` must not outlive its stage, however the stage
@@ -291,11 +270,13 @@ void PrintTo(const GrandchildCase& c, std::ostream* os) {
   *os << "detach=" << c.detach << " then=" << c.then << " expect " << ToString(c.kind);
 }
 
-class GrandchildTest : public ProcessStageRunnerTest,
-                       public ::testing::WithParamInterface<GrandchildCase> {};
+class GrandchildTest : public testing::RunnerTest<std::tuple<GrandchildCase, bool>> {
+ protected:
+  bool UseForkServer() const override { return std::get<1>(GetParam()); }
+};
 
 TEST_P(GrandchildTest, LeavesNoProcessBehind) {
-  const GrandchildCase& c = GetParam();
+  const GrandchildCase& c = std::get<0>(GetParam());
   AttemptSpec spec = Fixture(20, "grandchild",
                              std::string("{\"detach\":\"") + c.detach + "\",\"then\":\"" +
                                  c.then + "\"}");
@@ -311,17 +292,25 @@ TEST_P(GrandchildTest, LeavesNoProcessBehind) {
 
 INSTANTIATE_TEST_SUITE_P(
     AllEndings, GrandchildTest,
-    ::testing::Values(GrandchildCase{"none", "return", Kind::kSucceeded},
-                      GrandchildCase{"setpgid", "return", Kind::kSucceeded},
-                      GrandchildCase{"setsid", "return", Kind::kSucceeded},
-                      GrandchildCase{"none", "exit", Kind::kFailed},
-                      GrandchildCase{"setpgid", "exit", Kind::kFailed},
-                      GrandchildCase{"setsid", "exit", Kind::kFailed},
-                      GrandchildCase{"setsid", "segfault", Kind::kFailed},
-                      GrandchildCase{"setsid", "hang", Kind::kTimedOut}),
-    [](const ::testing::TestParamInfo<GrandchildCase>& info) {
-      return std::string(info.param.detach) + "_" + info.param.then;
+    ::testing::Combine(::testing::Values(GrandchildCase{"none", "return", Kind::kSucceeded},
+                                         GrandchildCase{"setpgid", "return", Kind::kSucceeded},
+                                         GrandchildCase{"setsid", "return", Kind::kSucceeded},
+                                         GrandchildCase{"none", "exit", Kind::kFailed},
+                                         GrandchildCase{"setpgid", "exit", Kind::kFailed},
+                                         GrandchildCase{"setsid", "exit", Kind::kFailed},
+                                         GrandchildCase{"setsid", "segfault", Kind::kFailed},
+                                         GrandchildCase{"setsid", "hang", Kind::kTimedOut}),
+                       ::testing::Bool()),
+    [](const ::testing::TestParamInfo<std::tuple<GrandchildCase, bool>>& info) {
+      const GrandchildCase& c = std::get<0>(info.param);
+      return std::string(c.detach) + "_" + c.then + "_" +
+             testing::PathName(std::get<1>(info.param));
     });
+
+INSTANTIATE_TEST_SUITE_P(Paths, ProcessStageRunnerTest, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return testing::PathName(info.param);
+                         });
 
 }  // namespace
 }  // namespace mlops

@@ -113,11 +113,28 @@ TEST_F(ArtifactStoreTest, SymlinksAndNonRegularFilesAreRefused) {
   EXPECT_FALSE(store_.Contains(Sha256Hex("a,b\n")));
 }
 
+TEST_F(ArtifactStoreTest, KnownContentIsHashedWithoutATemporaryFile) {
+  ArtifactRecord first, again;
+  ASSERT_TRUE(store_.Ingest(Write("a.csv", "1,2\n"), "", &first).ok());
+  // Make any temporary file impossible: <root>/tmp becomes a plain file, so
+  // creating one there (or the folder) fails, for root as well.
+  ASSERT_TRUE(RemoveTree(dir_.Join("store/tmp")).ok());
+  ASSERT_TRUE(WriteFileAtomic(dir_.Join("store/tmp"), "not a folder").ok());
+  Status st = store_.Ingest(Write("b.csv", "1,2\n"), "", &again);
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  EXPECT_EQ(again.sha256, first.sha256);
+  EXPECT_EQ(again.size, 4);
+  // New content does need one, and says so.
+  EXPECT_FALSE(store_.Ingest(Write("c.csv", "3,4\n"), "", &again).ok());
+  EXPECT_FALSE(store_.Contains(Sha256Hex("3,4\n")));
+}
+
 TEST_F(ArtifactStoreTest, MaterializeRoundTrips) {
+  ArtifactStore store(dir_.Join("store"), ArtifactStore::RestoreMode::kCopy);
   ArtifactRecord rec;
-  ASSERT_TRUE(store_.Ingest(Write("features.csv", "x,y\n1,2\n"), "", &rec).ok());
+  ASSERT_TRUE(store.Ingest(Write("features.csv", "x,y\n1,2\n"), "", &rec).ok());
   std::string dest = dir_.Join("workspace/deep/er/features.csv");
-  Status st = store_.Materialize(rec.sha256, dest);
+  Status st = store.Materialize(rec.sha256, dest);
   ASSERT_TRUE(st.ok()) << st.ToString();
   std::string out;
   ASSERT_TRUE(ReadFile(dest, &out).ok());
@@ -127,14 +144,56 @@ TEST_F(ArtifactStoreTest, MaterializeRoundTrips) {
 
   // Replaces what is there.
   ASSERT_TRUE(WriteFileAtomic(dest, "stale").ok());
-  ASSERT_TRUE(store_.Materialize(rec.sha256, dest).ok());
+  ASSERT_TRUE(store.Materialize(rec.sha256, dest).ok());
   ASSERT_TRUE(ReadFile(dest, &out).ok());
   EXPECT_EQ(out, "x,y\n1,2\n");
   EXPECT_EQ(CountEntries(DirName(dest)), 1);
 
-  EXPECT_TRUE(store_.Materialize(Sha256Hex("absent"), dir_.Join("x")).IsNotFound());
-  EXPECT_TRUE(store_.Materialize("../../etc/passwd", dir_.Join("x")).IsInvalidArgument());
-  EXPECT_FALSE(store_.Contains("../../etc/passwd"));
+  EXPECT_TRUE(store.Materialize(Sha256Hex("absent"), dir_.Join("x")).IsNotFound());
+  EXPECT_TRUE(store.Materialize("../../etc/passwd", dir_.Join("x")).IsInvalidArgument());
+  EXPECT_FALSE(store.Contains("../../etc/passwd"));
+}
+
+TEST_F(ArtifactStoreTest, LinkedRestoresShareTheReadOnlyStoredFile) {
+  ArtifactStore store(dir_.Join("store"), ArtifactStore::RestoreMode::kLink);
+  EXPECT_TRUE(store.links_restores());
+  ArtifactRecord rec;
+  ASSERT_TRUE(store.Ingest(Write("model.pt", "weights"), "", &rec).ok());
+  std::string dest = dir_.Join("ws/models/model.pt");
+  Status st = store.Materialize(rec.sha256, dest);  // creates models/
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  struct stat stored, restored;
+  ASSERT_EQ(::stat(store.PathFor(rec.sha256).c_str(), &stored), 0);
+  ASSERT_EQ(::stat(dest.c_str(), &restored), 0);
+  EXPECT_EQ(stored.st_ino, restored.st_ino);  // no new file, no copy
+  EXPECT_EQ(ModeOf(dest), 0444u);
+  // Again onto the same link, and over another file: replaced whole, and no
+  // temporary name is left behind.
+  ASSERT_TRUE(store.Materialize(rec.sha256, dest).ok());
+  ASSERT_TRUE(WriteFileAtomic(dest + ".other", "stale").ok());
+  ASSERT_TRUE(::rename((dest + ".other").c_str(), dest.c_str()) == 0);
+  ASSERT_TRUE(store.Materialize(rec.sha256, dest).ok());
+  std::string out;
+  ASSERT_TRUE(ReadFile(dest, &out).ok());
+  EXPECT_EQ(out, "weights");
+  EXPECT_EQ(CountEntries(DirName(dest)), 1);
+  EXPECT_TRUE(store.Materialize(Sha256Hex("absent"), dir_.Join("ws/x")).IsNotFound());
+
+  // Copy mode gives a writable file of its own.
+  ArtifactStore copying(dir_.Join("store"), ArtifactStore::RestoreMode::kCopy);
+  EXPECT_FALSE(copying.links_restores());
+  std::string copy = dir_.Join("ws2/model.pt");
+  ASSERT_TRUE(copying.Materialize(rec.sha256, copy).ok());
+  ASSERT_EQ(::stat(copy.c_str(), &restored), 0);
+  EXPECT_NE(stored.st_ino, restored.st_ino);
+  EXPECT_EQ(ModeOf(copy), 0644u);
+}
+
+TEST_F(ArtifactStoreTest, AutoRestoreModeNeverLinksForRoot) {
+  // Root writes through a read-only mode, so a link would expose the store.
+  if (::geteuid() == 0) {
+    EXPECT_FALSE(store_.links_restores());
+  }
 }
 
 TEST_F(ArtifactStoreTest, StoredContentIsReadOnlyAndPrivate) {

@@ -15,6 +15,7 @@ namespace {
 
 using registry::AttemptStatus;
 using registry::RunStatus;
+using testing::CountingStore;
 using testing::FakePlugins;
 using testing::FakeRunner;
 using testing::FakeWorkspace;
@@ -41,7 +42,7 @@ class SchedulerTest : public ::testing::Test {
     SchedulerOptions opts;
     opts.capacity = cap;
     opts.observer = &observer_;
-    sched_ = std::make_unique<Scheduler>(store_.get(), &runner_, &ws_, &plugins_, &clock_, opts);
+    sched_ = std::make_unique<Scheduler>(&counting_, &runner_, &ws_, &plugins_, &clock_, opts);
     runner_.set_sink([this](AttemptOutcome o) { sched_->OnAttemptFinished(std::move(o)); });
   }
 
@@ -50,13 +51,15 @@ class SchedulerTest : public ::testing::Test {
     p.name = name;
     p.definition = yaml;
     p.definition_sha256 = Sha256Hex(yaml);
+    p.source_dir = FakeWorkspace::kSourceDir;
     ASSERT_TRUE(store_->UpsertPipeline(&p).ok());
   }
 
-  int64_t Submit(const std::string& name, bool force = false) {
+  int64_t Submit(const std::string& name, bool force = false, const std::string& commit = "") {
     RunRequest r;
     r.pipeline = name;
     r.force = force;
+    r.commit = commit;
     int64_t id = 0;
     EXPECT_TRUE(sched_->Submit(r, &id).ok());
     sched_->Step(kNoWait);
@@ -99,7 +102,22 @@ class SchedulerTest : public ::testing::Test {
     sched_->Step(kNoWait);
   }
 
+  std::vector<registry::StageAttemptRecord> Attempts(int64_t run) {
+    std::vector<registry::StageAttemptRecord> attempts;
+    EXPECT_TRUE(store_->ListAttempts(run, &attempts).ok());
+    return attempts;
+  }
+
+  // Runs `name` to the end, finishing every attempt with success.
+  int64_t RunToEnd(const std::string& name, bool force = false, const std::string& commit = "") {
+    int64_t id = Submit(name, force, commit);
+    for (int i = 0; i < 100 && runner_.Running() > 0; ++i) SucceedAll();
+    EXPECT_TRUE(registry::IsTerminal(Run(id).status));
+    return id;
+  }
+
   std::unique_ptr<registry::Store> store_ = registry::NewMemoryStore();
+  CountingStore counting_{store_.get()};
   FakeRunner runner_;
   FakeWorkspace ws_;
   FakePlugins plugins_;
@@ -207,27 +225,212 @@ TEST_F(SchedulerTest, ExhaustedRetriesFailTheRunAndSkipDownstream) {
   EXPECT_EQ(observer_.attempts, (std::vector<std::string>{"diamond:exec:failed"}));
 }
 
-TEST_F(SchedulerTest, UnchangedSecondRunIsServedFromCache) {
+TEST_F(SchedulerTest, UnchangedSecondRunIsUpToDateInOneTransaction) {
   AddPipeline("diamond", kDiamond);
-  Submit("diamond");
-  for (int i = 0; i < 3; ++i) SucceedAll();
+  const int64_t first = RunToEnd("diamond");
+  const registry::RunRecord done = Run(first);
+  ASSERT_EQ(done.status, RunStatus::kSucceeded);
+  ASSERT_EQ(done.fingerprint.size(), 64u);
+  EXPECT_EQ(done.results_run_id, 0);
   const size_t started = runner_.started.size();
-  int64_t second = Submit("diamond");
-  EXPECT_EQ(runner_.started.size(), started) << "a cached stage was run again";
-  EXPECT_EQ(Run(second).status, RunStatus::kSucceeded);
-  std::vector<registry::StageAttemptRecord> attempts;
-  ASSERT_TRUE(store_->ListAttempts(second, &attempts).ok());
-  ASSERT_EQ(attempts.size(), 4u);
-  for (const auto& a : attempts) {
-    EXPECT_TRUE(a.cache_hit) << a.stage;
-    EXPECT_EQ(a.status, AttemptStatus::kCached);
-    EXPECT_NE(a.reason.find("cache hit"), std::string::npos);
+  const size_t prepared = ws_.prepared.size();
+
+  counting_.Reset();
+  RunRequest r;
+  r.pipeline = "diamond";
+  r.reason = "nightly";
+  int64_t second = 0;
+  registry::RunRecord returned;
+  ASSERT_TRUE(sched_->Submit(r, &second, &returned).ok());
+  // Decided and recorded by Submit itself, before the loop ever ran.
+  EXPECT_EQ(returned.status, RunStatus::kSucceeded);
+  EXPECT_EQ(counting_.writes(), 1);
+  EXPECT_EQ(counting_.calls("CreateRun"), 1);
+  registry::RunRecord up = Run(second);
+  EXPECT_EQ(up.status, RunStatus::kSucceeded);
+  EXPECT_EQ(up.results_run_id, first);
+  EXPECT_EQ(up.fingerprint, done.fingerprint);
+  EXPECT_EQ(up.reason, "nightly; up to date: the results of run " + std::to_string(first) + " stand");
+  EXPECT_GT(up.finished_ms, 0);
+  sched_->Step(kNoWait);
+  EXPECT_TRUE(Attempts(second).empty());
+  EXPECT_EQ(runner_.started.size(), started);
+  EXPECT_EQ(ws_.prepared.size(), prepared) << "an up-to-date run made a workspace";
+  EXPECT_EQ(observer_.runs,
+            (std::vector<std::string>{"diamond:succeeded", "diamond:succeeded"}));
+
+  // The next one points at the run that holds the stages, not at an
+  // up-to-date run.
+  const int64_t third = Submit("diamond");
+  EXPECT_EQ(Run(third).results_run_id, first);
+  // The definition was parsed once for all three.
+  EXPECT_EQ(sched_->pipeline_cache().parses(), 1);
+}
+
+TEST_F(SchedulerTest, ForceRunsEverythingAndItsResultsThenStand) {
+  AddPipeline("diamond", kDiamond);
+  RunToEnd("diamond");
+  const size_t started = runner_.started.size();
+  const int64_t forced = RunToEnd("diamond", /*force=*/true);
+  EXPECT_EQ(runner_.started.size(), started + 4);
+  for (const auto& a : Attempts(forced)) {
+    EXPECT_FALSE(a.cache_hit) << a.stage;
+    EXPECT_EQ(a.reason, "forced: the stage cache was ignored");
   }
-  // Outputs were put back into the new workspace.
-  EXPECT_TRUE(ws_.files.count("/ws/run-" + std::to_string(second) + "/d.out"));
-  // --force runs everything again.
-  Submit("diamond", /*force=*/true);
+  EXPECT_EQ(Run(forced).status, RunStatus::kSucceeded);
+  EXPECT_EQ(Run(Submit("diamond")).results_run_id, forced);
+}
+
+TEST_F(SchedulerTest, ChangedCommitIsNotUpToDate) {
+  AddPipeline("diamond", kDiamond);
+  const int64_t first = RunToEnd("diamond", false, "abc");
+  EXPECT_EQ(Run(Submit("diamond", false, "abc")).results_run_id, first);
+  const size_t started = runner_.started.size();
+  const int64_t other = RunToEnd("diamond", false, "def");
+  EXPECT_EQ(Run(other).results_run_id, 0);
+  EXPECT_EQ(runner_.started.size(), started + 4);  // the commit is in every stage's key
+  EXPECT_EQ(Run(other).status, RunStatus::kSucceeded);
+}
+
+const char kDiamondWithInput[] = R"(version: 1
+name: diamond
+stages:
+  - {name: a, uses: exec, run: "true", inputs: [data/a.csv], outputs: [a.out]}
+  - {name: b, uses: exec, run: "true", needs: [a], outputs: [b.out]}
+  - {name: c, uses: exec, run: "true", needs: [a], outputs: [c.out]}
+  - {name: d, uses: exec, run: "true", needs: [b, c], inputs: [d.csv], outputs: [d.out]}
+)";
+
+TEST_F(SchedulerTest, ChangedLastInputRunsOnlyItsStageAndReusesTheRestInOneWrite) {
+  AddPipeline("diamond", kDiamondWithInput);
+  ws_.source_files = {{"data/a.csv", "1"}, {"d.csv", "1"}};
+  const int64_t first = RunToEnd("diamond");
+  ASSERT_EQ(Run(first).status, RunStatus::kSucceeded);
+  const size_t started = runner_.started.size();
+
+  ws_.source_files["d.csv"] = "2";
+  counting_.Reset();
+  const int64_t second = Submit("diamond");
+  EXPECT_EQ(RunningStages(), (std::vector<std::string>{"d"}));
+  // a, b and c: one cache lookup each, no per-attempt writes, one batch
+  // written before d's attempt was created.
+  EXPECT_EQ(counting_.calls("FindCachedOutputs"), 4);  // d's lookup misses
+  EXPECT_EQ(counting_.calls("RecordFinishedAttempts"), 1);
+  EXPECT_EQ(counting_.calls("CreateAttempt"), 1);
+  EXPECT_EQ(counting_.calls("GetArtifact"), 0);
+  EXPECT_EQ(counting_.calls("FindCachedAttempt"), 0);
+  SucceedAll("new");
   EXPECT_EQ(runner_.started.size(), started + 1);
+  ASSERT_EQ(Run(second).status, RunStatus::kSucceeded);
+  EXPECT_EQ(Run(second).results_run_id, 0);
+  auto attempts = Attempts(second);
+  ASSERT_EQ(attempts.size(), 4u);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(attempts[i].status, AttemptStatus::kCached) << attempts[i].stage;
+    EXPECT_TRUE(attempts[i].cache_hit);
+    EXPECT_NE(attempts[i].reason.find("cache hit"), std::string::npos);
+  }
+  EXPECT_EQ(attempts[3].stage, "d");
+  EXPECT_EQ(attempts[3].status, AttemptStatus::kSucceeded);
+  // Lineage of the cached stages: b consumed a's output, produced its own.
+  std::vector<registry::ArtifactEdge> edges;
+  ASSERT_TRUE(store_->ListEdges(attempts[1].id, &edges).ok());
+  ASSERT_EQ(edges.size(), 2u);
+  EXPECT_EQ(edges[0].name, "a.out");
+  EXPECT_EQ(edges[1].name, "b.out");
+  // The cached outputs were put back into the new workspace.
+  const std::string ws = "/ws/run-" + std::to_string(second);
+  EXPECT_TRUE(ws_.files.count(ws + "/a.out"));
+  EXPECT_TRUE(ws_.files.count(ws + "/c.out"));
+
+  // Now that run's results stand; and a changed first input runs all again.
+  EXPECT_EQ(Run(Submit("diamond")).results_run_id, second);
+  ws_.source_files["data/a.csv"] = "2";
+  const int64_t third = RunToEnd("diamond");
+  EXPECT_EQ(Run(third).results_run_id, 0);
+  EXPECT_EQ(runner_.started.size(), started + 1 + 4);
+}
+
+TEST_F(SchedulerTest, MissingArtifactMeansTheRunIsNotUpToDate) {
+  AddPipeline("diamond", kDiamond);
+  const int64_t first = RunToEnd("diamond");
+  const size_t started = runner_.started.size();
+  // c's output left the content store.
+  std::vector<registry::ArtifactEdge> edges;
+  ASSERT_TRUE(store_->ListRunEdges(first, &edges).ok());
+  for (const auto& e : edges) {
+    if (e.name == "c.out") ws_.store.erase(e.artifact_sha256);
+  }
+  const int64_t second = Submit("diamond");
+  EXPECT_EQ(Run(second).results_run_id, 0);
+  // a and b are cache hits; c's result is gone, so c runs again; its key is
+  // unchanged, so d is a cache hit once c is done.
+  EXPECT_EQ(RunningStages(), (std::vector<std::string>{"c"}));
+  SucceedAll();
+  EXPECT_EQ(Run(second).status, RunStatus::kSucceeded);
+  EXPECT_EQ(runner_.started.size(), started + 1);
+  EXPECT_EQ(Attempts(second).size(), 4u);
+}
+
+TEST_F(SchedulerTest, InputChangedAfterSubmitIsNotVouchedFor) {
+  AddPipeline("late", R"(version: 1
+name: late
+stages:
+  - {name: a, uses: exec, run: "true", outputs: [a.out]}
+  - {name: b, uses: exec, run: "true", needs: [a], inputs: [in.csv], outputs: [b.out]}
+)");
+  ws_.source_files = {{"in.csv", "v1"}};
+  const int64_t first = Submit("late");
+  // The workspace copy changes before b reads it.
+  ws_.files["/ws/run-" + std::to_string(first) + "/in.csv"] = "v2";
+  SucceedAll();
+  SucceedAll();
+  ASSERT_EQ(Run(first).status, RunStatus::kSucceeded);
+  EXPECT_EQ(Run(first).fingerprint, "") << "the run did not see the inputs it was submitted with";
+  // So an unchanged source is not up to date with that run.
+  const int64_t second = Submit("late");
+  EXPECT_EQ(Run(second).results_run_id, 0);
+}
+
+TEST_F(SchedulerTest, InputMadeByAStageMustNotComeFromTheSource) {
+  AddPipeline("made", R"(version: 1
+name: made
+stages:
+  - {name: a, uses: exec, run: "true", outputs: [a.out]}
+  - {name: b, uses: exec, run: "true", needs: [a], inputs: [a.out], outputs: [b.out]}
+)");
+  const int64_t first = RunToEnd("made");
+  ASSERT_EQ(Run(first).fingerprint.size(), 64u);
+  EXPECT_EQ(Run(Submit("made")).results_run_id, first);
+  // A file of that name appears in the source folder: another fingerprint.
+  ws_.source_files["a.out"] = "from the source";
+  const int64_t second = Submit("made");
+  EXPECT_EQ(Run(second).results_run_id, 0);
+}
+
+TEST_F(SchedulerTest, FailedRunIsNeverUpToDate) {
+  AddPipeline("diamond", kDiamond);
+  const int64_t failed = Submit("diamond");
+  runner_.Finish(runner_.RunningIds()[0], Kind::kFailed, {}, "exit 1");
+  sched_->Step(kNoWait);
+  ASSERT_EQ(Run(failed).status, RunStatus::kFailed);
+  EXPECT_EQ(Run(failed).fingerprint, "");
+  const int64_t again = Submit("diamond");
+  EXPECT_EQ(Run(again).results_run_id, 0);
+  EXPECT_EQ(runner_.Running(), 1);
+}
+
+TEST_F(SchedulerTest, UnrecordedCacheHitsFailTheRun) {
+  AddPipeline("diamond", kDiamondWithInput);
+  ws_.source_files = {{"data/a.csv", "1"}, {"d.csv", "1"}};
+  RunToEnd("diamond");
+  ws_.source_files["d.csv"] = "2";
+  counting_.fail["RecordFinishedAttempts"] = Status::IOError("disk full");
+  const int64_t second = RunToEnd("diamond");
+  const registry::RunRecord r = Run(second);
+  EXPECT_EQ(r.status, RunStatus::kFailed);
+  EXPECT_EQ(r.error, "registry: could not record 3 finished stage(s): disk full");
+  EXPECT_EQ(r.fingerprint, "");
 }
 
 TEST_F(SchedulerTest, ChangedInputReRunsOnlyItsStageAndDownstream) {

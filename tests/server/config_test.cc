@@ -66,6 +66,27 @@ TEST_F(ConfigTest, BadInputNamesTheSpot) {
   }
 }
 
+TEST_F(ConfigTest, RepositoriesAreRead) {
+  DaemonConfig c;
+  ASSERT_TRUE(Load("repositories:\n"
+                   "  - name: demo\n    url: /srv/git/demo.git\n    branches: [main, dev]\n"
+                   "    poll_interval: 5s\n    webhook_secret: s3cret\n"
+                   "  - {name: other, url: 'https://git.example/x.git'}\n", &c).ok());
+  ASSERT_EQ(c.repositories.size(), 2u);
+  EXPECT_EQ(c.repositories[0].branches, (std::vector<std::string>{"main", "dev"}));
+  EXPECT_EQ(c.repositories[0].poll_interval, std::chrono::seconds(5));
+  EXPECT_EQ(c.repositories[0].webhook_secret, "s3cret");
+  EXPECT_EQ(c.repositories[1].pipeline_path, ".mlops/pipeline.yaml");
+  EXPECT_EQ(c.repositories[1].branches, (std::vector<std::string>{"main"}));
+  DaemonConfig bad;
+  Status s = Load("repositories:\n  - {name: a, url: /x}\n  - {name: a, url: /y}\n", &bad);
+  EXPECT_NE(s.message().find(":3:5: repository name 'a' is used twice"), std::string::npos) << s.message();
+  s = Load("repositories:\n  - {name: a}\n", &bad);
+  EXPECT_NE(s.message().find("needs a name and a url"), std::string::npos) << s.message();
+  s = Load("repositories:\n  - {name: a, url: /x, colour: red}\n", &bad);
+  EXPECT_NE(s.message().find("unknown repository setting 'colour'"), std::string::npos) << s.message();
+}
+
 TEST_F(ConfigTest, MissingFileIsNotFound) {
   DaemonConfig c;
   EXPECT_TRUE(LoadConfigFile("/nonexistent/mlopsd.yaml", &c).IsNotFound());

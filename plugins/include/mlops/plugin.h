@@ -20,6 +20,27 @@
  *
  * Thread-safety: the callbacks may be called from any thread of the plugin,
  * but not after run() has returned.
+ *
+ * Process model (what a plugin may rely on, and what it must not do):
+ *  - The daemon loads a plugin file ONCE, in a fork server (a stage host
+ *    that serves that file), and runs each attempt in a child fork()ed from
+ *    it: run() is called exactly once per process, never in the server.
+ *    Whatever run() does (crash, leak, exit, hang) ends with its process.
+ *  - Load-time code (static constructors, the entry function) therefore
+ *    runs once for many attempts, in the server, before any attempt's
+ *    spec, environment or working directory is known. It must not start
+ *    threads (fork() copies only the calling thread; a lock another thread
+ *    held stays locked in every attempt), must not open descriptors or
+ *    connections meant for an attempt, and must not depend on the
+ *    attempt's environment or current directory; what it prints goes
+ *    nowhere. State it sets up is shared copy-on-write by all attempts;
+ *    changes made in run() stay in that attempt's process.
+ *  - When the daemon dies the attempt is cancelled (is_cancelled() turns
+ *    true, the attempt's process group gets SIGTERM) and, after the stage's
+ *    kill grace, killed. The host uses the real-time signal SIGRTMAX-2 for
+ *    this: a plugin must leave that signal's disposition and mask alone.
+ *  - Static destructors and atexit handlers do not run: the host ends with
+ *    _exit() once the result is out.
  */
 #ifndef MLOPS_PLUGIN_H_
 #define MLOPS_PLUGIN_H_

@@ -41,6 +41,14 @@ struct RunRecord {
   int64_t started_ms = 0;
   int64_t finished_ms = 0;
   int recovery_count = 0;     // times restarted after a daemon crash
+  // SHA-256 over what decides the results of a whole run (definition,
+  // source folder, commit, plugin digests, declared input digests); set on a
+  // run that succeeded with exactly those, empty otherwise. A later run with
+  // the same fingerprint is up to date.
+  std::string fingerprint;
+  // Non-zero for a run found up to date: the run whose stages and artifacts
+  // stand for it (it has no attempts of its own).
+  int64_t results_run_id = 0;
 };
 
 struct RunFilter {
@@ -124,6 +132,74 @@ struct LineageGraph {
   std::vector<ArtifactRecord> artifacts;
   std::vector<ArtifactEdge> edges;
   std::vector<RunRecord> runs;
+};
+
+// A watched git repository: its configuration (from the daemon's config)
+// and the state of its polling.
+struct RepositoryRecord {
+  int64_t id = 0;
+  std::string name;                   // unique; the key in the daemon's config
+  std::string url;
+  std::vector<std::string> branches;
+  std::string pipeline_path;          // inside the repository
+  // State: written only by UpdateRepositoryState.
+  std::string last_commit;            // newest commit seen on a watched branch
+  std::string last_error;             // empty when the last attempt succeeded
+  int consecutive_failures = 0;       // for backoff
+  int64_t last_attempt_ms = 0;
+  int64_t last_success_ms = 0;
+  int64_t next_poll_ms = 0;
+  int64_t created_ms = 0;
+};
+
+// What became of a commit seen on a watched branch: it waits in the
+// coalescing window (pending), started runs (triggered), was replaced by a
+// newer commit of the same burst (superseded), or started nothing (ignored,
+// e.g. no pipeline matched).
+enum class CommitStatus { kPending, kTriggered, kSuperseded, kIgnored };
+const char* ToString(CommitStatus s);
+bool ParseCommitStatus(const std::string& s, CommitStatus* out);
+
+struct CommitRecord {
+  int64_t id = 0;
+  int64_t repository_id = 0;     // filled on read
+  std::string repository;        // the repository's name
+  std::string sha;               // 40 lower-case hex
+  std::string branch;
+  std::string origin;            // who reported it: "poll", "gitlab", "github", "manual"
+  int64_t seen_ms = 0;
+  CommitStatus status = CommitStatus::kPending;
+  std::string superseded_by;     // the newer commit, when superseded
+  std::string reason;            // for humans
+  std::vector<int64_t> run_ids;  // runs it started, ascending
+};
+
+struct CommitFilter {
+  std::string repository;            // empty = any
+  std::string branch;                // empty = any
+  std::vector<CommitStatus> status;  // empty = any
+  int64_t run_id = 0;                // only the commit(s) that started this run; 0 = any
+  int limit = 50;                    // <= 0: no limit
+};
+
+// One content version of a watched data path (a file or a folder hashed as
+// a whole).
+struct DataVersionRecord {
+  int64_t id = 0;
+  std::string path;
+  std::string sha256;
+  int64_t size = 0;          // bytes of content
+  int64_t file_count = 0;
+  int64_t first_seen_ms = 0;
+  int64_t superseded_by = 0;  // id of the path's next version; 0 while current
+};
+
+// An authenticated webhook delivery, kept so that a replay starts nothing.
+struct WebhookDeliveryRecord {
+  std::string source;       // "gitlab", "github"
+  std::string delivery_id;  // Idempotency-Key / X-Gitlab-Event-UUID / X-GitHub-Delivery
+  int64_t received_ms = 0;
+  std::string result;       // what came of it, for humans
 };
 
 }  // namespace mlops::registry

@@ -9,6 +9,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "mlops/common/status.h"
@@ -34,7 +35,8 @@ class Store {
   // Inserts a run; on success run->id and run->pipeline_name are set.
   // NotFound when the pipeline does not exist.
   virtual Status CreateRun(RunRecord* run) = 0;
-  // Replaces status, error, started/finished times and recovery_count.
+  // Replaces status, error, started/finished times, recovery_count and
+  // fingerprint (results_run_id is set by CreateRun only).
   // NotFound when the run does not exist.
   virtual Status UpdateRun(const RunRecord& run) = 0;
   virtual Status GetRun(int64_t id, RunRecord* out) = 0;
@@ -86,6 +88,91 @@ class Store {
   // kRunning becomes kInterrupted (attempts get finished_ms = now_ms). The
   // affected run ids are returned, ascending.
   virtual Status InterruptUnfinished(int64_t now_ms, std::vector<int64_t>* run_ids) = 0;
+
+  // Batched forms for the scheduler's hot path and the API.
+
+  // Records attempts that end as they are recorded (cache hits, stages that
+  // could not start): each `attempt` (id 0, its final status set) with all
+  // it adds, every one in one transaction, in order; sets each attempt.id
+  // (edges may leave attempt_id 0). All or nothing: NotFound when a run does
+  // not exist, InvalidArgument as for FinishAttempt.
+  virtual Status RecordFinishedAttempts(std::vector<AttemptResult>* results) = 0;
+  // FindCachedAttempt, plus the records of the produced artifacts
+  // (artifacts[i] for produced[i]), in one read.
+  virtual Status FindCachedOutputs(const std::string& cache_key, StageAttemptRecord* attempt,
+                                   std::vector<ArtifactEdge>* produced,
+                                   std::vector<ArtifactRecord>* artifacts) = 0;
+  // Every edge of every attempt of a run, ordered by (attempt, kind, name).
+  // NotFound when the run does not exist.
+  virtual Status ListRunEdges(int64_t run_id, std::vector<ArtifactEdge>* out) = 0;
+  // Every metric of every attempt of a run as (attempt id, metric), by
+  // attempt, then in insertion order. NotFound when the run does not exist.
+  virtual Status ListRunMetrics(int64_t run_id,
+                                std::vector<std::pair<int64_t, MetricRecord>>* out) = 0;
+
+  // Triggers: watched repositories, the commits seen on them, data
+  // versions, and webhook deliveries (migration 2).
+
+  // Inserts the repository, or updates the one with the same name: url,
+  // branches and pipeline_path are replaced, its state (last_commit ..
+  // next_poll_ms) is kept (taken from *rec on insert). On success *rec
+  // holds the stored record. InvalidArgument for an empty name or a branch
+  // that is empty or holds a line break.
+  virtual Status UpsertRepository(RepositoryRecord* rec) = 0;
+  virtual Status GetRepository(const std::string& name, RepositoryRecord* out) = 0;
+  // Ordered by name.
+  virtual Status ListRepositories(std::vector<RepositoryRecord>* out) = 0;
+  // Replaces the state fields of the repository named rec.name. NotFound
+  // when there is none.
+  virtual Status UpdateRepositoryState(const RepositoryRecord& rec) = 0;
+
+  // Records rec->sha seen on rec->branch of the repository named
+  // rec->repository. Already recorded for that (repository, branch, sha):
+  // *rec becomes the stored record and *inserted false. Otherwise inserted
+  // as given (seen_ms = now when 0; run_ids are not read) and *inserted is
+  // true. NotFound when the repository does not exist; InvalidArgument for
+  // a sha that is not 40 lower-case hex or an empty branch.
+  virtual Status RecordCommit(CommitRecord* rec, bool* inserted) = 0;
+  // Replaces status, superseded_by and reason of commit rec.id and links
+  // rec.run_ids to it (links already there stay). NotFound (and nothing
+  // written) when the commit or one of the runs does not exist.
+  virtual Status UpdateCommit(const CommitRecord& rec) = 0;
+  virtual Status GetCommit(int64_t id, CommitRecord* out) = 0;
+  // Newest (highest id) first.
+  virtual Status ListCommits(const CommitFilter& filter, std::vector<CommitRecord>* out) = 0;
+
+  // Records the digest of a watched data path. Equal to the path's current
+  // version: *rec becomes that version and *is_new false. Otherwise a new
+  // version is inserted (first_seen_ms = now when 0), the previous current
+  // one gets superseded_by = its id, and *is_new is true (a path that goes
+  // back to older content gets a new version too). InvalidArgument for an
+  // empty path or a malformed digest.
+  virtual Status RecordDataVersion(DataVersionRecord* rec, bool* is_new) = 0;
+  virtual Status GetDataVersion(int64_t id, DataVersionRecord* out) = 0;
+  // Newest first; only those of `path` unless it is empty; at most `limit`
+  // (<= 0: all).
+  virtual Status ListDataVersions(const std::string& path, int limit,
+                                  std::vector<DataVersionRecord>* out) = 0;
+  // Records that the run was made from the data version; idempotent.
+  // NotFound when either does not exist.
+  virtual Status LinkRunDataVersion(int64_t run_id, int64_t data_version_id) = 0;
+  // The data versions a run was made from, by id. NotFound when the run
+  // does not exist.
+  virtual Status ListRunDataVersions(int64_t run_id, std::vector<DataVersionRecord>* out) = 0;
+  // The runs made from a data version, by id (LineageDownstream of what
+  // their attempts produced reaches the models). NotFound when the data
+  // version does not exist.
+  virtual Status ListDataVersionRuns(int64_t data_version_id, std::vector<RunRecord>* out) = 0;
+
+  // Records an authenticated webhook delivery (received_ms = now when 0).
+  // Conflict when (source, delivery_id) was recorded before, also by an
+  // earlier daemon: a replay. InvalidArgument when either is empty.
+  virtual Status RecordDelivery(const WebhookDeliveryRecord& rec) = 0;
+  // NotFound when the delivery was not recorded.
+  virtual Status SetDeliveryResult(const std::string& source, const std::string& delivery_id,
+                                   const std::string& result) = 0;
+  // Forgets deliveries received before `before_ms`; *removed gets how many.
+  virtual Status PruneDeliveries(int64_t before_ms, int64_t* removed) = 0;
 };
 
 // Opens (creating if needed, mode 0600) the SQLite registry at `path`: WAL,

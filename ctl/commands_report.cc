@@ -1,0 +1,86 @@
+#include "commands_report.h"
+
+#include <iostream>
+
+#include "exit_codes.h"
+#include "http_client.h"
+#include "json_fields.h"
+#include "mlops/common/files.h"
+#include "pipeline/pipeline_parser.h"
+#include "run_reports.h"
+
+namespace mlops::ctl {
+namespace {
+
+using nlohmann::json;
+
+int FetchRun(const ApiClient& api, int64_t run_id, json* run) {
+  return api.Get("/api/v1/runs/" + std::to_string(run_id), run);
+}
+
+// The run's pipeline's stages in file order, when the daemon still has the
+// definition the run used; empty otherwise (the report then lists the
+// stages that were tried).
+std::vector<std::string> StageOrder(const ApiClient& api, const json& run) {
+  HttpResult r;
+  const std::string path = "/api/v1/pipelines/" + UrlEncode(Str(run, "pipeline"));
+  if (HttpCall(api.server(), "GET", path, "", &r, std::chrono::seconds(30), api.token()).ok() &&
+      r.status == 200) {
+    json p = json::parse(r.body, nullptr, false);
+    if (p.is_object() && Int(p, "id") == Int(run, "pipeline_id")) {
+      pipeline::Pipeline def;
+      std::vector<pipeline::PipelineError> errors;
+      if (pipeline::ParsePipeline(Str(p, "definition"), {}, &def, &errors)) {
+        std::vector<std::string> names;
+        for (const auto& s : def.stages) names.push_back(s.name);
+        return names;
+      }
+    }
+  }
+  return {};
+}
+
+int Write(const std::string& dest, const std::string& text) {
+  if (dest == "-") {
+    std::cout << text << std::flush;
+    return kExitOk;
+  }
+  Status s = WriteFileAtomic(dest, text, 0644);
+  if (!s.ok()) {
+    std::cerr << "mlctl: cannot write " << dest << ": " << s.message() << "\n";
+    return kExitUsage;
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+int ReportJUnit(const ApiClient& api, int64_t run_id, const std::string& dest) {
+  json run;
+  if (int rc = FetchRun(api, run_id, &run); rc != kExitOk) return rc;
+  return Write(dest, JUnitXml(run, StageOrder(api, run)));
+}
+
+int ReportMetrics(const ApiClient& api, int64_t run_id, const std::string& dest) {
+  json run;
+  if (int rc = FetchRun(api, run_id, &run); rc != kExitOk) return rc;
+  return Write(dest, OpenMetricsText(run));
+}
+
+int ReportDotenv(const ApiClient& api, int64_t run_id, const std::string& dest) {
+  json run;
+  if (int rc = FetchRun(api, run_id, &run); rc != kExitOk) return rc;
+  DotenvFields f;
+  f.run_id = Str(run, "id");
+  f.run_status = Str(run, "status");
+  // MODEL_NAME and MODEL_VERSION stay empty until the model registry names
+  // the version a run produced.
+  std::string text, error;
+  if (!DotenvText(f, &text, &error)) {
+    std::cerr << "mlctl: " << error << "\n";
+    return kExitUsage;
+  }
+  return Write(dest, text);
+}
+
+}  // namespace mlops::ctl

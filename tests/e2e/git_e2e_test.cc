@@ -1,0 +1,233 @@
+// End to end: a real bare repository, real `git push`es, and the real
+// mlopsd reacting to them (poll, post-receive hook, GitLab/GitHub webhooks).
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <thread>
+
+#include "daemon_harness.h"
+#include "triggers/webhook.h"
+
+namespace mlops::e2e {
+namespace {
+
+using nlohmann::json;
+
+const char kPipeline[] = R"(version: 1
+name: from-git
+on:
+  git: { branches: [main] }
+stages:
+  - name: build
+    uses: exec
+    run: "sh -c 'cat version.txt > out.txt'"
+    inputs: [version.txt]
+    outputs: [out.txt]
+)";
+
+class GitE2E : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    bare_ = dir_.Sub("origin.git");
+    work_ = dir_.Sub("work");
+    ASSERT_EQ(Git({"init", "-q", "--bare", "-b", "main", bare_}).exit_code, 0);
+    ASSERT_EQ(Git({"clone", "-q", bare_, work_}).exit_code, 0);
+    ::mkdir((work_ + "/.mlops").c_str(), 0755);
+    WriteText(work_ + "/.mlops/pipeline.yaml", kPipeline);
+    ::mkdir(dir_.Sub("pipelines").c_str(), 0755);
+  }
+
+  CommandResult Git(std::vector<std::string> args) {
+    args.insert(args.begin(), "/usr/bin/git");
+    return RunCommand(args, {"GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com",
+                             "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com"});
+  }
+
+  // Commits version.txt = `text` and pushes; returns the commit id.
+  std::string CommitAndPush(const std::string& text) {
+    WriteText(work_ + "/version.txt", text);
+    EXPECT_EQ(Git({"-C", work_, "add", "-A"}).exit_code, 0);
+    EXPECT_EQ(Git({"-C", work_, "commit", "-q", "-m", "version " + text}).exit_code, 0);
+    auto push = Git({"-C", work_, "push", "-q", "origin", "main"});
+    EXPECT_EQ(push.exit_code, 0) << push.err;
+    std::string sha = Git({"-C", work_, "rev-parse", "HEAD"}).out;
+    return sha.substr(0, 40);
+  }
+
+  std::unique_ptr<Daemon> StartDaemon(const std::string& poll, const std::string& window = "200ms") {
+    WriteText(dir_.Sub("mlopsd.yaml"),
+              "repositories:\n  - name: demo\n    url: " + bare_ + "\n    branches: [main]\n"
+              "    poll_interval: " + poll + "\n    coalesce_window: " + window +
+              "\n    webhook_secret: It's a Secret to Everybody\n    fetch_timeout: 5s\n");
+    auto d = std::make_unique<Daemon>(dir_.Sub("state"), dir_.Sub("pipelines"),
+                                      std::vector<std::string>{},
+                                      std::vector<std::string>{"--config", dir_.Sub("mlopsd.yaml")});
+    EXPECT_TRUE(d->Start()) << ReadText(d->log_path());
+    return d;
+  }
+
+  // Waits until a run for `commit` exists and has ended; returns it.
+  json WaitForRunOf(const Daemon& d, const std::string& commit, int seconds = 30) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+    while (std::chrono::steady_clock::now() < deadline) {
+      auto r = d.Ctl({"--json", "runs", "list", "--limit", "50"});
+      if (r.exit_code == 0) {
+        json runs = json::parse(r.out)["runs"];
+        for (const auto& run : runs) {
+          if (run["commit"] == commit) {
+            auto w = d.Ctl({"--json", "runs", "wait", std::to_string(run["id"].get<int64_t>()),
+                            "--timeout", "30"});
+            return json::parse(w.out, nullptr, false);
+          }
+        }
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return json();
+  }
+
+  int RunCount(const Daemon& d) {
+    auto r = d.Ctl({"--json", "runs", "list", "--limit", "100"});
+    return r.exit_code == 0 ? static_cast<int>(json::parse(r.out)["runs"].size()) : -1;
+  }
+
+  TempDir dir_;
+  std::string bare_, work_;
+};
+
+TEST_F(GitE2E, PushStartsARunOnTheExactCommit) {
+  const std::string first = CommitAndPush("v1");
+  auto d = StartDaemon("200ms");
+  json run = WaitForRunOf(*d, first);
+  ASSERT_TRUE(run.is_object()) << ReadText(d->log_path());
+  EXPECT_EQ(run["status"], "succeeded") << run.dump(2);
+  EXPECT_EQ(run["trigger"], "git");
+  // A new push: a new run whose workspace holds that commit's files.
+  const std::string second = CommitAndPush("v2");
+  json run2 = WaitForRunOf(*d, second);
+  ASSERT_TRUE(run2.is_object()) << ReadText(d->log_path());
+  EXPECT_EQ(run2["status"], "succeeded");
+  std::string out_sha;
+  for (const auto& e : run2["stages"][0]["artifacts"]) {
+    if (e["kind"] == "produced") out_sha = e["artifact"];
+  }
+  auto content = d->Ctl({"artifacts", "get", out_sha});
+  EXPECT_EQ(content.out, "v2");
+  auto repos = d->Ctl({"--json", "repos", "show", "demo"});
+  ASSERT_EQ(repos.exit_code, 0) << repos.err;
+  EXPECT_EQ(json::parse(repos.out)["heads"]["main"], second);
+}
+
+TEST_F(GitE2E, BurstOfPushesCoalescesIntoOneRunForTheNewest) {
+  CommitAndPush("v0");
+  auto d = StartDaemon("100ms", "2s");
+  json first = WaitForRunOf(*d, Git({"-C", work_, "rev-parse", "HEAD"}).out.substr(0, 40));
+  ASSERT_TRUE(first.is_object());
+  const int before = RunCount(*d);
+  std::string last;
+  for (int i = 1; i <= 5; ++i) last = CommitAndPush("burst" + std::to_string(i));
+  json run = WaitForRunOf(*d, last);
+  ASSERT_TRUE(run.is_object()) << ReadText(d->log_path());
+  EXPECT_EQ(run["status"], "succeeded");
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  EXPECT_EQ(RunCount(*d), before + 1) << "a burst must start exactly one run";
+}
+
+TEST_F(GitE2E, WebhooksAuthenticateAndIgnoreReplays) {
+  const std::string c1 = CommitAndPush("v1");
+  auto d = StartDaemon("1h");  // no polling after the first fetch: only webhooks move it
+  ASSERT_TRUE(WaitForRunOf(*d, c1).is_object());
+  const std::string c2 = CommitAndPush("v2");
+  const std::string body = json{{"object_kind", "push"}, {"ref", "refs/heads/main"},
+                                {"before", c1}, {"after", c2}, {"checkout_sha", c2},
+                                {"project", {{"git_http_url", "file://" + bare_},
+                                             {"git_ssh_url", bare_},
+                                             {"path_with_namespace", "x/origin"}}}}.dump();
+  auto post = [&](const std::vector<std::string>& headers, const std::string& path) {
+    std::vector<std::string> args = {"/usr/bin/curl", "-s", "-o", "-", "-w", "\n%{http_code}",
+                                     "-X", "POST", d->url() + path, "--data-binary", body};
+    for (const auto& h : headers) {
+      args.push_back("-H");
+      args.push_back(h);
+    }
+    auto r = RunCommand(args);
+    return r.out.substr(r.out.rfind('\n') + 1);
+  };
+  EXPECT_EQ(post({"X-Gitlab-Event: Push Hook", "X-Gitlab-Token: wrong", "X-Gitlab-Event-UUID: u1"},
+                 "/api/v1/webhooks/gitlab/demo"), "401");
+  EXPECT_EQ(post({"X-Gitlab-Event: Push Hook", "X-Gitlab-Event-UUID: u1"},
+                 "/api/v1/webhooks/gitlab/demo"), "401");
+  const std::string ok_headers = "X-Gitlab-Token: It's a Secret to Everybody";
+  EXPECT_EQ(post({"X-Gitlab-Event: Push Hook", ok_headers, "X-Gitlab-Event-UUID: u2"},
+                 "/api/v1/webhooks/gitlab/demo"), "202");
+  json run = WaitForRunOf(*d, c2);
+  ASSERT_TRUE(run.is_object()) << ReadText(d->log_path());
+  EXPECT_EQ(run["trigger"], "gitlab");
+  const int runs = RunCount(*d);
+  EXPECT_EQ(post({"X-Gitlab-Event: Push Hook", ok_headers, "X-Gitlab-Event-UUID: u2"},
+                 "/api/v1/webhooks/gitlab/demo"), "200");
+  // GitHub: HMAC over the raw body.
+  const std::string gh_body = json{{"ref", "refs/heads/main"}, {"before", c1}, {"after", c2},
+                                   {"deleted", false},
+                                   {"repository", {{"clone_url", "file://" + bare_},
+                                                   {"ssh_url", bare_},
+                                                   {"full_name", "x/origin"}}}}.dump();
+  const std::string sig = "sha256=" + triggers::HmacSha256Hex("It's a Secret to Everybody", gh_body);
+  auto gh = RunCommand({"/usr/bin/curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST",
+                        d->url() + "/api/v1/webhooks/github/demo", "--data-binary", gh_body,
+                        "-H", "X-GitHub-Event: push", "-H", "X-GitHub-Delivery: d1",
+                        "-H", "X-Hub-Signature-256: " + sig});
+  EXPECT_EQ(gh.out, "202");
+  auto gh_bad = RunCommand({"/usr/bin/curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST",
+                            d->url() + "/api/v1/webhooks/github/demo", "--data-binary", gh_body + " ",
+                            "-H", "X-GitHub-Event: push", "-H", "X-GitHub-Delivery: d2",
+                            "-H", "X-Hub-Signature-256: " + sig});
+  EXPECT_EQ(gh_bad.out, "401");
+  // A replay after a restart still starts nothing.
+  d->Stop();
+  d = StartDaemon("1h");
+  EXPECT_EQ(post({"X-Gitlab-Event: Push Hook", ok_headers, "X-Gitlab-Event-UUID: u2"},
+                 "/api/v1/webhooks/gitlab/demo"), "200");
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  EXPECT_EQ(RunCount(*d), runs) << "a replayed delivery started a run";
+}
+
+TEST_F(GitE2E, UnreachableRemoteIsAnErrorStateThenRecovers) {
+  const std::string c1 = CommitAndPush("v1");
+  ASSERT_EQ(::rename(bare_.c_str(), (bare_ + ".away").c_str()), 0);
+  auto d = StartDaemon("100ms");
+  bool error_seen = false;
+  for (int i = 0; i < 100 && !error_seen; ++i) {
+    auto r = d->Ctl({"--json", "repos", "show", "demo"});
+    if (r.exit_code == 0 && json::parse(r.out)["state"] == "error") error_seen = true;
+    else std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_TRUE(error_seen) << ReadText(d->log_path());
+  auto shown = json::parse(d->Ctl({"--json", "repos", "show", "demo"}).out);
+  EXPECT_FALSE(shown["last_error"].get<std::string>().empty());
+  EXPECT_EQ(d->Ctl({"runs", "list"}).exit_code, 0) << "the API must stay up";
+  ASSERT_EQ(::rename((bare_ + ".away").c_str(), bare_.c_str()), 0);
+  ASSERT_EQ(d->Ctl({"repos", "sync", "demo"}).exit_code, 0);
+  json run = WaitForRunOf(*d, c1, 60);
+  ASSERT_TRUE(run.is_object()) << ReadText(d->log_path());
+  EXPECT_EQ(run["status"], "succeeded");
+}
+
+TEST_F(GitE2E, PostReceiveHookNotifiesTheDaemon) {
+  const std::string c1 = CommitAndPush("v1");
+  auto d = StartDaemon("1h");
+  ASSERT_TRUE(WaitForRunOf(*d, c1).is_object());
+  const std::string hook = bare_ + "/hooks/post-receive";
+  ASSERT_EQ(RunCommand({"/bin/cp", MLOPS_SOURCE_DIR "/scripts/git-hooks/post-receive", hook}).exit_code, 0);
+  ASSERT_EQ(Git({"-C", bare_, "config", "mlopsd.repo", "demo"}).exit_code, 0);
+  ASSERT_EQ(Git({"-C", bare_, "config", "mlopsd.server", d->url()}).exit_code, 0);
+  ASSERT_EQ(Git({"-C", bare_, "config", "mlopsd.mlctl", MlctlPath()}).exit_code, 0);
+  const std::string c2 = CommitAndPush("v2");
+  json run = WaitForRunOf(*d, c2, 20);
+  ASSERT_TRUE(run.is_object()) << "the hook did not make the daemon fetch: " << ReadText(d->log_path());
+  EXPECT_EQ(run["status"], "succeeded");
+}
+
+}  // namespace
+}  // namespace mlops::e2e
