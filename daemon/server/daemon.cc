@@ -137,6 +137,7 @@ Status Daemon::Start() {
                                           auto names = plugins->Names();
                                           return std::set<std::string>(names.begin(), names.end());
                                         });
+  p.git->SetMetrics(p.daemon_metrics.get());
   MLOPS_RETURN_IF_ERROR(p.git->Start());
   GitTriggers* git = p.git.get();
   api::TriggerApi tapi;

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "metrics/daemon_metrics.h"
 #include "mlops/common/files.h"
 #include "mlops/common/sha256.h"
 #include "pipeline/pipeline_parser.h"
@@ -140,6 +141,7 @@ void GitTriggers::PollLoop(Repo* repo) {
         repo->consecutive_failures = 0;
         repo->last_success_ms = now;
         repo->next_poll_ms = now + interval;
+        if (metrics_) metrics_->watcher_last_success().With({repo->config.name}).Set(now / 1000.0);
         for (const auto& h : heads) {
           if (h.commit.empty() || repo->last_seen[h.branch] == h.commit) continue;
           repo->last_seen[h.branch] = h.commit;
@@ -151,6 +153,7 @@ void GitTriggers::PollLoop(Repo* repo) {
         const int64_t backoff =
             std::min<int64_t>(interval << std::min(repo->consecutive_failures, 6), 10 * 60 * 1000);
         repo->next_poll_ms = now + std::max<int64_t>(backoff, interval);
+        if (metrics_) metrics_->watcher_errors().With({repo->config.name}).Inc();
         spdlog::warn("repository {}: {} (retry in {} ms)", repo->config.name, s.message(),
                      repo->next_poll_ms - now);
       }
@@ -291,12 +294,21 @@ void GitTriggers::Dispatch(const std::string& name, const std::string& branch,
     return;
   }
   spdlog::info("repository {}: run {} for commit {} on {}", name, run_id, Short(commit), branch);
+  if (metrics_) metrics_->trigger_events().With({r.trigger}).Inc();
   RecordCommit(name, branch, commit, "triggered", run_id);
 }
 
 api::WebhookAnswer GitTriggers::OnWebhook(const std::string& source, const std::string& name,
-                                      const std::map<std::string, std::string>& headers,
-                                      const std::string& body) {
+                                          const std::map<std::string, std::string>& headers,
+                                          const std::string& body) {
+  api::WebhookAnswer answer = HandleWebhook(source, name, headers, body);
+  if (metrics_) metrics_->webhook_deliveries().With({answer.result}).Inc();
+  return answer;
+}
+
+api::WebhookAnswer GitTriggers::HandleWebhook(const std::string& source, const std::string& name,
+                                              const std::map<std::string, std::string>& headers,
+                                              const std::string& body) {
   auto it = repos_.find(name);
   if (it == repos_.end()) return {404, "rejected", "no watched repository named '" + name + "'"};
   Repo* repo = it->second.get();

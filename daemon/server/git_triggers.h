@@ -35,6 +35,10 @@
 #include "scheduler/scheduler.h"
 #include "server/repo_config.h"
 
+namespace mlops::metrics {
+class DaemonMetrics;
+}  // namespace mlops::metrics
+
 namespace mlops::triggers {
 class GitRepository;
 class TriggerCoalescer;
@@ -50,6 +54,9 @@ class GitTriggers {
               std::string state_dir, std::vector<RepoConfig> repos, KnownPlugins plugins);
   ~GitTriggers();
 
+  // Optional: watcher, webhook and trigger counters go there. Call before Start().
+  void SetMetrics(metrics::DaemonMetrics* metrics) { metrics_ = metrics; }
+
   // Opens every repository's cache and starts the threads. Fails on a bad
   // repository setting (name, url, branch); a remote that cannot be reached
   // is not an error here (it shows in the repository's state).
@@ -62,8 +69,8 @@ class GitTriggers {
   // raw body before anything is parsed, with replay protection.
   // The answer's result is "queued", "duplicate", "ignored", "rejected" or "invalid".
   api::WebhookAnswer OnWebhook(const std::string& source, const std::string& repo,
-                           const std::map<std::string, std::string>& headers,
-                           const std::string& body);
+                               const std::map<std::string, std::string>& headers,
+                               const std::string& body);
 
   nlohmann::json ReposJson() const;
   Status RepoJson(const std::string& repo, nlohmann::json* out) const;
@@ -72,6 +79,9 @@ class GitTriggers {
   struct Repo;
   void PollLoop(Repo* repo);
   void DispatchLoop();
+  api::WebhookAnswer HandleWebhook(const std::string& source, const std::string& repo,
+                                   const std::map<std::string, std::string>& headers,
+                                   const std::string& body);
   void Dispatch(const std::string& repo, const std::string& branch, const std::string& commit,
                 const std::string& origin, const std::vector<std::string>& superseded);
   Status PrepareCheckout(Repo* repo, const std::string& commit, std::string* dir);
@@ -91,6 +101,7 @@ class GitTriggers {
   Clock* clock_;
   std::string state_dir_;
   KnownPlugins plugins_;
+  metrics::DaemonMetrics* metrics_ = nullptr;
   std::map<std::string, std::unique_ptr<Repo>> repos_;
   std::atomic<bool> stop_{false};
   std::mutex dispatch_mu_;

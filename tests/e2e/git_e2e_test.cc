@@ -184,6 +184,12 @@ TEST_F(GitE2E, WebhooksAuthenticateAndIgnoreReplays) {
                             "-H", "X-GitHub-Event: push", "-H", "X-GitHub-Delivery: d2",
                             "-H", "X-Hub-Signature-256: " + sig});
   EXPECT_EQ(gh_bad.out, "401");
+  // Every delivery is counted by its result on /metrics.
+  auto metrics = RunCommand({"/usr/bin/curl", "-s", d->url() + "/metrics"});
+  EXPECT_NE(metrics.out.find("mlopsd_webhook_deliveries_total{result=\"rejected\"} 3"), std::string::npos)
+      << metrics.out.substr(0, 4000);
+  EXPECT_NE(metrics.out.find("mlopsd_webhook_deliveries_total{result=\"duplicate\"} 1"), std::string::npos);
+  EXPECT_NE(metrics.out.find("mlopsd_trigger_events_total{source=\"gitlab\"} 1"), std::string::npos);
   // A replay after a restart still starts nothing.
   d->Stop();
   d = StartDaemon("1h");
