@@ -1,29 +1,71 @@
 #!/usr/bin/env bash
 # The main job (SPEC §2): starts mlopsd with embedded defaults and a local
-# state folder, runs the breast-cancer pipeline on real data, and prints what
-# mlctl shows about the run, its lineage and its artifacts.
+# state folder, creates a Git repository holding the breast-cancer pipeline,
+# commits and pushes it; the daemon, triggered by that commit, runs the
+# pipeline on real data in a checkout of the exact commit and records
+# lineage. A second trigger of the same commit finds the pipeline up to date
+# and runs nothing. It ends by printing what mlctl shows about the runs, the lineage
+# and the model artifact.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 scripts/install-deps.sh >/dev/null
 scripts/build.sh >/dev/null
-STATE=${MLOPS_DEMO_STATE:-$ROOT/demo-state}
-rm -rf "$STATE"
-mkdir -p "$STATE"
+DEMO=${MLOPS_DEMO_DIR:-$ROOT/demo-state}
+rm -rf "$DEMO"
+mkdir -p "$DEMO"
 MLCTL="$ROOT/build/bin/mlctl"
-"$ROOT/build/bin/mlopsd" --state-dir "$STATE" --listen 127.0.0.1:0 \
-  --pipelines "$ROOT/pipelines" >"$STATE.log" 2>&1 &
+export GIT_AUTHOR_NAME="mlops demo" GIT_AUTHOR_EMAIL="demo@example.com"
+export GIT_COMMITTER_NAME="mlops demo" GIT_COMMITTER_EMAIL="demo@example.com"
+
+echo "== a Git repository holding the pipeline"
+git init -q --bare -b main "$DEMO/models.git"
+git clone -q "$DEMO/models.git" "$DEMO/work" 2>/dev/null
+mkdir -p "$DEMO/work/.mlops"
+cp pipelines/breast-cancer/pipeline.yaml "$DEMO/work/.mlops/pipeline.yaml"
+cp pipelines/breast-cancer/*.py "$DEMO/work/"
+# In a repository the scripts live at the checkout's root, next to .mlops/.
+cat > "$DEMO/mlopsd.yaml" <<YAML
+state_dir: $DEMO/state
+listen: 127.0.0.1:0
+repositories:
+  - name: models
+    url: $DEMO/models.git
+    branches: [main]
+    poll_interval: 1s
+    coalesce_window: 500ms
+YAML
+
+echo "== mlopsd --config $DEMO/mlopsd.yaml"
+"$ROOT/build/bin/mlopsd" --config "$DEMO/mlopsd.yaml" >"$DEMO/mlopsd.log" 2>&1 &
 DAEMON=$!
 trap 'kill -TERM $DAEMON 2>/dev/null; wait $DAEMON 2>/dev/null || true' EXIT
-for _ in $(seq 1 200); do [ -s "$STATE/mlopsd.addr" ] && break; sleep 0.05; done
-export MLCTL_SERVER="http://$(cat "$STATE/mlopsd.addr")"
-echo "== mlopsd listening on $MLCTL_SERVER"
-echo "== pipelines"
-"$MLCTL" pipeline list
-echo "== mlctl trigger breast-cancer --wait"
-"$MLCTL" trigger breast-cancer --wait --reason "demo"
-RUN=$("$MLCTL" --json runs list --pipeline breast-cancer --limit 1 | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["runs"][0]["id"])')
-echo "== mlctl runs show $RUN"
+for _ in $(seq 1 200); do [ -s "$DEMO/state/mlopsd.addr" ] && break; sleep 0.05; done
+export MLCTL_SERVER="http://$(cat "$DEMO/state/mlopsd.addr")"
+echo "   listening on $MLCTL_SERVER"
+
+wait_for_run_of() {  # commit -> prints the run id once that run has ended
+  local commit=$1 id=""
+  for _ in $(seq 1 600); do
+    id=$("$MLCTL" --json runs list --limit 20 | /usr/bin/python3 -c "
+import json,sys
+runs=[r for r in json.load(sys.stdin)['runs'] if r['commit']=='$commit']
+print(runs[0]['id'] if runs else '')")
+    [ -n "$id" ] && break
+    sleep 0.1
+  done
+  [ -n "$id" ] || { echo "no run started for $commit" >&2; cat "$DEMO/mlopsd.log" >&2; exit 1; }
+  "$MLCTL" runs wait "$id" >/dev/null || true
+  echo "$id"
+}
+
+echo "== git commit && git push (the pipeline, its scripts)"
+git -C "$DEMO/work" add -A
+git -C "$DEMO/work" commit -q -m "breast-cancer pipeline"
+git -C "$DEMO/work" push -q origin main
+COMMIT=$(git -C "$DEMO/work" rev-parse HEAD)
+RUN=$(wait_for_run_of "$COMMIT")
+echo "== mlctl runs show $RUN   (started by commit ${COMMIT:0:12})"
 "$MLCTL" runs show "$RUN"
 echo "== mlctl logs $RUN evaluate"
 "$MLCTL" logs "$RUN" evaluate
@@ -31,8 +73,16 @@ MODEL=$("$MLCTL" --json runs show "$RUN" | /usr/bin/python3 -c '
 import json,sys
 run=json.load(sys.stdin)
 print(next(e["artifact"] for s in run["stages"] if s["stage"]=="train" for e in s["artifacts"] if e["kind"]=="produced"))')
-echo "== mlctl lineage $MODEL (the model)"
+echo "== mlctl lineage $MODEL   (the model, back to the data and the commit)"
 "$MLCTL" lineage "$MODEL"
-echo "== second trigger: unchanged inputs are served from the stage cache"
-"$MLCTL" trigger breast-cancer --wait --reason "demo, unchanged"
-"$MLCTL" runs list --pipeline breast-cancer
+echo "== mlctl artifacts show $MODEL"
+"$MLCTL" artifacts show "$MODEL"
+
+echo "== mlctl trigger breast-cancer --commit ${COMMIT:0:12} --wait   (same commit, same data: nothing runs again, the results of run $RUN stand)"
+"$MLCTL" trigger breast-cancer --commit "$COMMIT" --reason "demo: unchanged" --wait
+RUN2=$("$MLCTL" --json runs list --limit 1 | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["runs"][0]["id"])')
+"$MLCTL" runs show "$RUN2"
+echo "== mlctl repos list"
+"$MLCTL" repos list
+echo "== mlctl runs list"
+"$MLCTL" runs list
