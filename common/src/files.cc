@@ -71,9 +71,10 @@ Status ReadFile(const std::string& path, std::string* out) {
     return Status::FromErrno("cannot open " + path, errno);
   }
   out->clear();
-  char buf[65536];
+  // Heap buffers: these run on HTTP worker threads with small stacks.
+  std::vector<char> buf(1 << 16);
   for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
+    ssize_t n = ::read(fd, buf.data(), buf.size());
     if (n < 0) {
       if (errno == EINTR) continue;
       int e = errno;
@@ -81,7 +82,7 @@ Status ReadFile(const std::string& path, std::string* out) {
       return Status::FromErrno("cannot read " + path, e);
     }
     if (n == 0) break;
-    out->append(buf, static_cast<size_t>(n));
+    out->append(buf.data(), static_cast<size_t>(n));
   }
   ::close(fd);
   return Status::OK();
@@ -148,16 +149,16 @@ Status CopyFile(const std::string& from, const std::string& to) {
     return Status::FromErrno("cannot create " + tmp, e);
   }
   Status s;
-  char buf[1 << 16];
+  std::vector<char> buf(1 << 16);
   for (;;) {
-    ssize_t n = ::read(in, buf, sizeof buf);
+    ssize_t n = ::read(in, buf.data(), buf.size());
     if (n < 0) {
       if (errno == EINTR) continue;
       s = Status::FromErrno("cannot read " + from, errno);
       break;
     }
     if (n == 0) break;
-    s = WriteAll(out, buf, static_cast<size_t>(n), tmp);
+    s = WriteAll(out, buf.data(), static_cast<size_t>(n), tmp);
     if (!s.ok()) break;
   }
   if (s.ok() && ::fsync(out) != 0) s = Status::FromErrno("cannot fsync " + tmp, errno);

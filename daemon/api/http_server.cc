@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <thread>
+#include <vector>
 
 namespace mlops::api {
 namespace {
@@ -84,10 +85,10 @@ int HttpServer::Serve(mg_connection* conn) {
                                           std::to_string(options_.max_body_bytes) + " bytes",
                                  req.path);
   } else {
-    char buf[16384];
+    std::vector<char> buf(16384);  // worker threads have small stacks
     int n;
-    while ((n = mg_read(conn, buf, sizeof buf)) > 0) {
-      req.body.append(buf, static_cast<size_t>(n));
+    while ((n = mg_read(conn, buf.data(), buf.size())) > 0) {
+      req.body.append(buf.data(), static_cast<size_t>(n));
       if (req.body.size() > options_.max_body_bytes) break;
     }
     if (req.body.size() > options_.max_body_bytes) {

@@ -5,7 +5,9 @@
 // requests in flight to finish, before Stop() closes the listener (CivetWeb's
 // mg_stop would otherwise cut in-flight responses).
 // Thread-safety: Start/Drain/Stop from one thread; handlers run on CivetWeb's
-// worker threads.
+// worker threads, whose stacks are small (fixed when Debian built the
+// library; 64 KiB on the stack overflowed one): handlers keep large buffers
+// on the heap.
 #pragma once
 
 #include <atomic>

@@ -1,6 +1,7 @@
 #include "server/git_triggers.h"
 
 #include <spdlog/spdlog.h>
+#include <dirent.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -214,7 +215,40 @@ Status GitTriggers::PrepareCheckout(Repo* repo, const std::string& commit, std::
   if (::rename(tmp.c_str(), dir->c_str()) != 0) {
     return Status::FromErrno("cannot move checkout into place at " + *dir, errno);
   }
+  PruneCheckouts(repo, base);
   return Status::OK();
+}
+
+void GitTriggers::PruneCheckouts(Repo* repo, const std::string& base) {
+  // Keep the newest kKeepCheckouts checkouts of the repository, and every
+  // one whose commit a queued or running run still uses (its workspace is
+  // copied from the checkout when the scheduler takes the run up).
+  constexpr size_t kKeepCheckouts = 10;
+  std::vector<std::pair<int64_t, std::string>> dirs;  // (mtime, commit)
+  DIR* d = ::opendir(base.c_str());
+  if (!d) return;
+  while (dirent* e = ::readdir(d)) {
+    std::string n = e->d_name;
+    if (!triggers::IsCommitId(n)) continue;
+    struct stat st;
+    if (::stat(JoinPath(base, n).c_str(), &st) == 0) dirs.emplace_back(st.st_mtime, n);
+  }
+  ::closedir(d);
+  if (dirs.size() <= kKeepCheckouts) return;
+  std::sort(dirs.begin(), dirs.end(), std::greater<>());
+  registry::RunFilter active;
+  active.status = {registry::RunStatus::kQueued, registry::RunStatus::kRunning};
+  active.limit = 0;
+  std::vector<registry::RunRecord> runs;
+  if (!store_->ListRuns(active, &runs).ok()) return;
+  for (size_t i = kKeepCheckouts; i < dirs.size(); ++i) {
+    const std::string& commit = dirs[i].second;
+    bool in_use = std::any_of(runs.begin(), runs.end(),
+                              [&](const registry::RunRecord& r) { return r.commit == commit; });
+    if (in_use) continue;
+    Status s = RemoveTree(JoinPath(base, commit));
+    if (!s.ok()) spdlog::warn("repository {}: {}", repo->config.name, s.message());
+  }
 }
 
 void GitTriggers::Dispatch(const std::string& name, const std::string& branch,

@@ -220,6 +220,20 @@ TEST_F(GitE2E, UnreachableRemoteIsAnErrorStateThenRecovers) {
   EXPECT_EQ(run["status"], "succeeded");
 }
 
+TEST_F(GitE2E, OnlyTheNewestCheckoutsAreKept) {
+  auto d = StartDaemon("50ms", "0ms");
+  for (int i = 0; i < 12; ++i) {
+    const std::string c = CommitAndPush("v" + std::to_string(i));
+    json run = WaitForRunOf(*d, c);
+    ASSERT_TRUE(run.is_object()) << i << ReadText(d->log_path());
+    ASSERT_EQ(run["status"], "succeeded");
+  }
+  auto ls = RunCommand({"/bin/ls", dir_.Sub("state/checkouts/demo")});
+  int dirs = 0;
+  for (char ch : ls.out) dirs += ch == '\n';
+  EXPECT_EQ(dirs, 10) << ls.out;
+}
+
 TEST_F(GitE2E, PostReceiveHookNotifiesTheDaemon) {
   const std::string c1 = CommitAndPush("v1");
   auto d = StartDaemon("1h");
