@@ -67,6 +67,12 @@ bool ParseExecParams(const std::string& json_text, ExecParams* out, std::string*
       out->outputs.push_back(path.get<std::string>());
     }
   }
+  if (doc.contains("metrics") && !doc["metrics"].is_null()) {
+    if (!doc["metrics"].is_string() || doc["metrics"].get<std::string>().empty()) {
+      return fail("metrics: expected the path of a JSON file the command writes");
+    }
+    out->metrics_file = doc["metrics"].get<std::string>();
+  }
   if (doc.contains("kill_grace_ms")) {
     if (!doc["kill_grace_ms"].is_number() || doc["kill_grace_ms"].get<double>() < 0) {
       return fail("kill_grace_ms: expected a non-negative number");

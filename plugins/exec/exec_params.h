@@ -19,6 +19,9 @@ struct ExecParams {
   std::vector<std::string> argv;
   std::map<std::string, std::string> env;
   std::vector<std::string> outputs;
+  // A JSON file the command writes, relative to the work dir: an object
+  // whose numeric members become the stage's metrics (step 0).
+  std::string metrics_file;
   std::chrono::milliseconds kill_grace{5000};
 };
 

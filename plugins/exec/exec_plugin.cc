@@ -3,7 +3,10 @@
 #include <unistd.h>
 
 #include <exception>
+#include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -38,6 +41,28 @@ mlops_status Fail(mlops_stage* stage, const mlops_host_api* host, mlops_status s
   return status;
 }
 
+// Reads the metrics file the command wrote: a JSON object whose numeric
+// members are reported as metrics at step 0; other members are ignored.
+mlops_status ReportMetricsFile(mlops_stage* stage, const mlops_host_api* host,
+                               const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return Fail(stage, host, MLOPS_ERROR,
+                "the command succeeded but did not write its metrics file '" + path + "'");
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  nlohmann::json doc = nlohmann::json::parse(text.str(), nullptr, false);
+  if (doc.is_discarded() || !doc.is_object()) {
+    return Fail(stage, host, MLOPS_ERROR,
+                "metrics file '" + path + "' is not a JSON object of numbers");
+  }
+  for (const auto& [key, value] : doc.items()) {
+    if (value.is_number()) host->metric(stage, key.c_str(), value.get<double>(), 0);
+  }
+  return MLOPS_OK;
+}
+
 mlops_status Run(mlops_stage* stage, const mlops_host_api* host) {
   ExecParams params;
   std::string error;
@@ -69,6 +94,7 @@ mlops_status Run(mlops_stage* stage, const mlops_host_api* host) {
     return Fail(stage, host, MLOPS_ERROR,
                 "the command succeeded but did not produce declared output " + missing);
   }
+  if (!params.metrics_file.empty()) return ReportMetricsFile(stage, host, params.metrics_file);
   return MLOPS_OK;
 }
 

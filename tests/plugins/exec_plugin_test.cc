@@ -1,6 +1,8 @@
 // The exec plugin end to end: ProcessStageRunner -> mlops-stage -> exec.so
 // -> the command, with its log, environment, outputs and failures.
 #include <gtest/gtest.h>
+
+#include <map>
 #include <signal.h>
 
 #include <nlohmann/json.hpp>
@@ -106,6 +108,24 @@ TEST_F(ExecPluginTest, CommandInheritsOnlyStdio) {
   // 3 is the folder ls itself opens; the event pipe (3) and spec (4) of the
   // host must not have leaked into the command.
   EXPECT_EQ(log, "[info] exec: ls /proc/self/fd\n0\n1\n2\n3\n");
+}
+
+TEST_F(ExecPluginTest, MetricsFileBecomesStageMetrics) {
+  AttemptOutcome out = Exec({{"run", "sh -c 'echo {\\\"f1\\\": 0.97, \\\"rows\\\": 113, \\\"note\\\": \\\"x\\\"} > m.json'"},
+                             {"metrics", "m.json"}});
+  ASSERT_EQ(out.kind, Kind::kSucceeded) << out.error;
+  ASSERT_EQ(out.metrics.size(), 2u);
+  std::map<std::string, double> got;
+  for (const auto& m : out.metrics) got[m.key] = m.value;
+  EXPECT_DOUBLE_EQ(got["f1"], 0.97);
+  EXPECT_DOUBLE_EQ(got["rows"], 113);
+  AttemptOutcome missing = Exec({{"run", "true"}, {"metrics", "nope.json"}});
+  EXPECT_EQ(missing.kind, Kind::kFailed);
+  EXPECT_NE(missing.error.find("did not write its metrics file 'nope.json'"), std::string::npos)
+      << missing.error;
+  AttemptOutcome bad = Exec({{"run", "sh -c 'echo [1] > m.json'"}, {"metrics", "m.json"}});
+  EXPECT_EQ(bad.kind, Kind::kFailed);
+  EXPECT_NE(bad.error.find("is not a JSON object of numbers"), std::string::npos) << bad.error;
 }
 
 TEST_F(ExecPluginTest, DeclaredOutputsBecomeArtifacts) {
