@@ -8,7 +8,6 @@
 
 #include "mlops/common/files.h"
 #include "triggers/network_deadline.h"
-#include "triggers/stat_cache_file.h"
 
 namespace mlops::triggers::internal {
 namespace {
@@ -148,12 +147,12 @@ Status FetchIntoIncoming(const FetchRequest& req) {
 
 std::string FormatFetchRequest(const FetchRequest& r) {
   std::string out = std::string(kRequestMagic) + "\n";
-  out += "cache " + EscapePath(r.cache_path) + "\n";
-  out += "url " + EscapePath(r.url) + "\n";
+  out += "cache " + r.cache_path + "\n";
+  out += "url " + r.url + "\n";
   out += "timeout_ms " + std::to_string(r.timeout.count()) + "\n";
-  if (!r.ssh_private_key.empty()) out += "ssh_private_key " + EscapePath(r.ssh_private_key) + "\n";
-  if (!r.ssh_public_key.empty()) out += "ssh_public_key " + EscapePath(r.ssh_public_key) + "\n";
-  for (const std::string& b : r.branches) out += "branch " + EscapePath(b) + "\n";
+  if (!r.ssh_private_key.empty()) out += "ssh_private_key " + r.ssh_private_key + "\n";
+  if (!r.ssh_public_key.empty()) out += "ssh_public_key " + r.ssh_public_key + "\n";
+  for (const std::string& b : r.branches) out += "branch " + b + "\n";
   return out;
 }
 
@@ -167,10 +166,10 @@ Status ParseFetchRequest(const std::string& text, FetchRequest* out) {
   while (std::getline(in, line)) {
     size_t sp = line.find(' ');
     std::string key = line.substr(0, sp);
-    std::string value;
-    if (sp == std::string::npos || !UnescapePath(line.substr(sp + 1), &value)) {
+    if (sp == std::string::npos) {
       return Status::InvalidArgument("malformed fetch request line: " + line);
     }
+    std::string value = line.substr(sp + 1);
     if (key == "cache") {
       out->cache_path = value;
     } else if (key == "url") {

@@ -39,8 +39,10 @@ struct FetchRequest {
 // the child.
 Status FetchIntoIncoming(const FetchRequest& request);
 
-// The request file's text and back. ParseFetchRequest: InvalidArgument for
-// another version or a malformed line.
+// The request file's text ("key value" lines) and back. REQUIRES for
+// Format: no line break in any value (GitRepository::Open refuses them).
+// ParseFetchRequest: InvalidArgument for another version or a malformed
+// line.
 std::string FormatFetchRequest(const FetchRequest& request);
 Status ParseFetchRequest(const std::string& text, FetchRequest* out);
 

@@ -8,8 +8,8 @@
 
 #include <algorithm>
 #include <cctype>
-#include <filesystem>
 #include <cerrno>
+#include <filesystem>
 #include <mutex>
 #include <system_error>
 
@@ -192,6 +192,13 @@ Status GitRepository::Open(Options options, std::unique_ptr<GitRepository>* out)
                                    "' must be letters, digits, '.', '_' or '-' and not start "
                                    "with '.'");
   }
+  for (const std::string* v : {&options.url, &options.cache_dir, &options.ssh_private_key,
+                                &options.ssh_public_key, &options.fetch_helper}) {
+    if (std::any_of(v->begin(), v->end(), [](char c) { return c == '\n' || c == '\r' || c == '\0'; })) {
+      return Status::InvalidArgument("repository " + options.name +
+                                     ": line break in a URL or path");
+    }
+  }
   if (options.url.empty()) return Status::InvalidArgument("repository " + options.name + ": no URL");
   if (options.cache_dir.empty() || options.cache_dir[0] != '/') {
     return Status::InvalidArgument("git cache folder '" + options.cache_dir +
@@ -282,7 +289,7 @@ Status GitRepository::Fetch(std::vector<BranchHead>* heads) {
   std::vector<BranchHead> fetched;
   std::vector<git_oid> oids;
   for (const std::string& b : options_.branches) {
-    git_oid oid;
+    git_oid oid{};
     int found = git_reference_name_to_id(&oid, impl_->repo.p, (kIncoming + b).c_str());
     if (found == GIT_ENOTFOUND) {
       fetched.push_back({b, ""});
@@ -295,11 +302,11 @@ Status GitRepository::Fetch(std::vector<BranchHead>* heads) {
     }
     Commit commit;
     Tree tree;
-    Status st = impl_->LookupCommit(Hex(oid), &commit, &tree);
-    if (!st.ok()) {
+    Status arrived = impl_->LookupCommit(Hex(oid), &commit, &tree);
+    if (!arrived.ok()) {
       (void)impl_->ClearIncoming();
       return Status::Corruption("fetch " + url + ": branch " + b + " arrived incomplete: " +
-                                st.message());
+                                arrived.message());
     }
     fetched.push_back({b, Hex(oid)});
     oids.push_back(oid);

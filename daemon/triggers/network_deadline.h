@@ -1,15 +1,17 @@
-// Deadlines for libgit2's network transfers. Internal to the triggers
-// library.
+// Deadlines for libgit2's network transfers, used inside mlops-git-fetch
+// (git_fetch_child.h). Internal to the triggers library.
 //
 // libgit2 1.5 has no network timeout (GIT_OPT_SET_SERVER_TIMEOUT arrived in
 // 1.7), and its transfer callbacks only run when data arrives, so a remote
-// that accepts and never answers would block a fetch for ever. Instead this
-// library registers its own GIT_STREAM_STANDARD socket stream: it connects
-// with a deadline and registers every socket with the NetworkDeadline of
-// the thread that opened it; when the deadline passes, a watchdog thread
-// shuts those sockets down, which wakes whoever is blocked on them
-// (libgit2's git:// and http transports, mbedTLS for https, and libssh2,
-// which reads the socket directly).
+// that accepts and never answers would block a fetch for ever. The helper
+// registers its own GIT_STREAM_STANDARD socket stream: it connects with a
+// deadline and registers every socket with the NetworkDeadline of the
+// thread that opened it; when the deadline passes, a watchdog thread shuts
+// those sockets down, which wakes whoever is blocked on them (libgit2's
+// git:// and http transports, mbedTLS for https, and libssh2, which reads
+// the socket directly). The registration is process-wide, which is one more
+// reason it lives in the helper and not in the daemon. The daemon's kill of
+// the helper remains the bound of last resort.
 #pragma once
 
 #include <chrono>

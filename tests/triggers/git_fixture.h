@@ -95,8 +95,8 @@ class SilentListener {
   std::thread thread_;
 };
 
-// Every regular file under `dir` (relative path -> content), symlinks as
-// "-> target", skipping nothing.
+// Everything under `dir`, by relative path: a regular file's content, a
+// symlink as "-> target", an empty folder as "<path>/" -> "".
 std::map<std::string, std::string> ReadTree(const std::string& dir);
 
 }  // namespace mlops::triggers::testing

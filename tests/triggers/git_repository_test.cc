@@ -451,6 +451,9 @@ TEST_F(GitRepositoryTest, BadOptionsAreRefused) {
     bad.branches = {branch};
     EXPECT_TRUE(GitRepository::Open(bad, &repo).IsInvalidArgument()) << branch;
   }
+  GitRepository::Options newline = o;
+  newline.url = remote_->bare() + "\nbranch evil";
+  EXPECT_TRUE(GitRepository::Open(newline, &repo).IsInvalidArgument());
   GitRepository::Options relative = o;
   relative.cache_dir = "cache";
   EXPECT_TRUE(GitRepository::Open(relative, &repo).IsInvalidArgument());
