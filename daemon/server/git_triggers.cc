@@ -168,8 +168,12 @@ void GitTriggers::ReportHeads(Repo* repo, const std::vector<std::pair<std::strin
                               const std::string& origin) {
   for (const auto& [branch, commit] : heads) {
     std::string superseded = repo->coalescer->Report(repo->config.name, branch, commit, origin);
-    RecordCommit(repo->config.name, branch, commit, "pending", 0);
-    if (!superseded.empty()) RecordCommit(repo->config.name, branch, superseded, "superseded", 0);
+    RecordCommit(repo->config.name, branch, commit, "pending", 0, "waiting in the coalescing window",
+                 origin);
+    if (!superseded.empty()) {
+      RecordCommit(repo->config.name, branch, superseded, "superseded", 0,
+                   "a newer commit arrived within the coalescing window", origin, commit);
+    }
   }
   dispatch_cv_.notify_all();
 }
@@ -263,7 +267,8 @@ void GitTriggers::Dispatch(const std::string& name, const std::string& branch,
     if (!fs.ok() || !repo->git->HasCommit(commit)) {
       spdlog::warn("repository {}: commit {} not available: {}", name, Short(commit),
                    fs.ok() ? "not on the remote" : fs.message());
-      RecordCommit(name, branch, commit, "failed", 0);
+      RecordCommit(name, branch, commit, "ignored", 0,
+                   "not available: " + (fs.ok() ? std::string("not on the remote") : fs.message()), origin);
       return;
     }
   }
@@ -273,7 +278,8 @@ void GitTriggers::Dispatch(const std::string& name, const std::string& branch,
   if (!rs.ok()) {
     spdlog::info("repository {}: commit {} has no pipeline at {}; nothing to run", name,
                  Short(commit), repo->config.pipeline_path);
-    RecordCommit(name, branch, commit, "ignored", 0);
+    RecordCommit(name, branch, commit, "ignored", 0, "no pipeline file at " + repo->config.pipeline_path,
+                 origin);
     return;
   }
   pipeline::ParseOptions opts;
@@ -283,19 +289,19 @@ void GitTriggers::Dispatch(const std::string& name, const std::string& branch,
   std::vector<pipeline::PipelineError> errors;
   if (!pipeline::ParsePipeline(text, opts, &p, &errors)) {
     for (const auto& e : errors) spdlog::warn("invalid pipeline: {}", e.ToString());
-    RecordCommit(name, branch, commit, "invalid", 0);
+    RecordCommit(name, branch, commit, "ignored", 0, "invalid pipeline: " + errors[0].ToString(), origin);
     return;
   }
   if (!p.on.git_branches.empty() &&
       std::find(p.on.git_branches.begin(), p.on.git_branches.end(), branch) == p.on.git_branches.end()) {
-    RecordCommit(name, branch, commit, "ignored", 0);
+    RecordCommit(name, branch, commit, "ignored", 0, "the pipeline's on.git does not name " + branch, origin);
     return;
   }
   std::string checkout;
   Status cs = PrepareCheckout(repo, commit, &checkout);
   if (!cs.ok()) {
     spdlog::error("repository {}: checkout of {} failed: {}", name, Short(commit), cs.message());
-    RecordCommit(name, branch, commit, "failed", 0);
+    RecordCommit(name, branch, commit, "ignored", 0, "checkout failed: " + cs.message(), origin);
     return;
   }
   registry::PipelineRecord rec;
@@ -324,12 +330,12 @@ void GitTriggers::Dispatch(const std::string& name, const std::string& branch,
   Status ss = scheduler_->Submit(r, &run_id);
   if (!ss.ok()) {
     spdlog::error("repository {}: cannot start a run for {}: {}", name, Short(commit), ss.message());
-    RecordCommit(name, branch, commit, "failed", 0);
+    RecordCommit(name, branch, commit, "ignored", 0, "cannot start a run: " + ss.message(), origin);
     return;
   }
   spdlog::info("repository {}: run {} for commit {} on {}", name, run_id, Short(commit), branch);
   if (metrics_) metrics_->trigger_events().With({r.trigger}).Inc();
-  RecordCommit(name, branch, commit, "triggered", run_id);
+  RecordCommit(name, branch, commit, "triggered", run_id, r.reason, origin);
 }
 
 api::WebhookAnswer GitTriggers::OnWebhook(const std::string& source, const std::string& name,
@@ -423,6 +429,19 @@ Status GitTriggers::RepoJson(const std::string& name, json* out) const {
           {"last_attempt_ms", repo->last_attempt_ms},
           {"next_poll_ms", repo->next_poll_ms},
           {"consecutive_failures", repo->consecutive_failures}};
+  registry::CommitFilter f;
+  f.repository = name;
+  f.limit = 20;
+  std::vector<registry::CommitRecord> commits;
+  (*out)["commits"] = json::array();
+  if (store_->ListCommits(f, &commits).ok()) {
+    for (const auto& c : commits) {
+      (*out)["commits"].push_back({{"commit", c.sha}, {"branch", c.branch}, {"origin", c.origin},
+                                   {"status", registry::ToString(c.status)}, {"reason", c.reason},
+                                   {"superseded_by", c.superseded_by}, {"runs", c.run_ids},
+                                   {"seen_ms", c.seen_ms}});
+    }
+  }
   return Status::OK();
 }
 
@@ -430,76 +449,95 @@ Status GitTriggers::RepoJson(const std::string& name, json* out) const {
 
 namespace mlops::server {
 
-// Repository heads, commit fates and webhook delivery ids persist in
-// <state>/git-state.json, written atomically after each change.
-namespace {
-std::mutex g_state_mu;
-}  // namespace
-
-static std::string StateFile(const std::string& state_dir) {
-  return JoinPath(state_dir, "git-state.json");
-}
-
-static json LoadStateJson(const std::string& state_dir) {
-  std::string text;
-  if (!ReadFile(StateFile(state_dir), &text).ok()) return json::object();
-  json j = json::parse(text, nullptr, false);
-  return j.is_object() ? j : json::object();
-}
-
-static void SaveStateJson(const std::string& state_dir, const json& j) {
-  Status s = WriteFileAtomic(StateFile(state_dir), j.dump(), 0600);
-  if (!s.ok()) spdlog::error("cannot save git state: {}", s.message());
-}
+// Repository state, each commit's fate and webhook deliveries live in the
+// registry (migration 2), so they survive restarts.
 
 void GitTriggers::LoadRepoState(Repo* repo) {
-  std::lock_guard<std::mutex> g(g_state_mu);
-  json j = LoadStateJson(state_dir_);
-  const json& heads = j["repos"][repo->config.name]["heads"];
-  if (!heads.is_object()) return;
-  std::lock_guard<std::mutex> lock(repo->mu);
-  for (const auto& [branch, commit] : heads.items()) {
-    if (commit.is_string()) repo->last_seen[branch] = commit.get<std::string>();
+  registry::RepositoryRecord rec;
+  rec.name = repo->config.name;
+  rec.url = repo->config.url;
+  rec.branches = repo->config.branches;
+  rec.pipeline_path = repo->config.pipeline_path;
+  Status s = store_->UpsertRepository(&rec);
+  if (!s.ok()) {
+    spdlog::error("repository {}: registry: {}", repo->config.name, s.message());
+    return;
+  }
+  std::vector<registry::CommitRecord> pending;
+  {
+    std::lock_guard<std::mutex> lock(repo->mu);
+    repo->last_error = rec.last_error;
+    repo->consecutive_failures = rec.consecutive_failures;
+    repo->last_attempt_ms = rec.last_attempt_ms;
+    repo->last_success_ms = rec.last_success_ms;
+    for (const auto& branch : repo->config.branches) {
+      registry::CommitFilter f;
+      f.repository = repo->config.name;
+      f.branch = branch;
+      f.limit = 1;
+      std::vector<registry::CommitRecord> newest;
+      if (store_->ListCommits(f, &newest).ok() && !newest.empty()) {
+        repo->last_seen[branch] = newest[0].sha;
+        if (newest[0].status == registry::CommitStatus::kPending) pending.push_back(newest[0]);
+      }
+    }
+  }
+  // A daemon stopped inside a coalescing window left these pending: they
+  // still get their run.
+  for (const auto& c : pending) {
+    repo->coalescer->Report(repo->config.name, c.branch, c.sha, c.origin.empty() ? "poll" : c.origin);
   }
 }
 
 void GitTriggers::SaveRepoState(Repo* repo) {
-  std::lock_guard<std::mutex> g(g_state_mu);
-  json j = LoadStateJson(state_dir_);
+  registry::RepositoryRecord rec;
   {
     std::lock_guard<std::mutex> lock(repo->mu);
-    j["repos"][repo->config.name]["heads"] = repo->last_seen;
-    j["repos"][repo->config.name]["last_error"] = repo->last_error;
-    j["repos"][repo->config.name]["last_success_ms"] = repo->last_success_ms;
+    rec.name = repo->config.name;
+    rec.last_error = repo->last_error;
+    rec.consecutive_failures = repo->consecutive_failures;
+    rec.last_attempt_ms = repo->last_attempt_ms;
+    rec.last_success_ms = repo->last_success_ms;
+    rec.next_poll_ms = repo->next_poll_ms;
+    auto main = repo->last_seen.find(repo->config.branches.empty() ? "" : repo->config.branches[0]);
+    if (main != repo->last_seen.end()) rec.last_commit = main->second;
   }
-  SaveStateJson(state_dir_, j);
+  Status s = store_->UpdateRepositoryState(rec);
+  if (!s.ok()) spdlog::error("repository {}: registry: {}", repo->config.name, s.message());
 }
 
 void GitTriggers::RecordCommit(const std::string& repo, const std::string& branch,
                                const std::string& commit, const std::string& status,
-                               int64_t run_id) {
-  std::lock_guard<std::mutex> g(g_state_mu);
-  json j = LoadStateJson(state_dir_);
-  json& commits = j["repos"][repo]["commits"];
-  if (!commits.is_array()) commits = json::array();
-  commits.push_back({{"commit", commit}, {"branch", branch}, {"status", status},
-                     {"run_id", run_id}, {"time_ms", clock_->WallMillis()}});
-  while (commits.size() > 500) commits.erase(commits.begin());
-  SaveStateJson(state_dir_, j);
+                               int64_t run_id, const std::string& reason,
+                               const std::string& origin, const std::string& superseded_by) {
+  registry::CommitRecord rec;
+  rec.repository = repo;
+  rec.sha = commit;
+  rec.branch = branch;
+  rec.origin = origin;
+  bool inserted = false;
+  Status s = store_->RecordCommit(&rec, &inserted);
+  if (s.ok()) {
+    registry::CommitStatus st = registry::CommitStatus::kIgnored;
+    if (status == "pending") st = registry::CommitStatus::kPending;
+    else if (status == "triggered") st = registry::CommitStatus::kTriggered;
+    else if (status == "superseded") st = registry::CommitStatus::kSuperseded;
+    rec.status = st;
+    rec.reason = reason;
+    rec.superseded_by = superseded_by;
+    rec.run_ids.clear();
+    if (run_id > 0) rec.run_ids.push_back(run_id);
+    s = store_->UpdateCommit(rec);
+  }
+  if (!s.ok()) spdlog::error("repository {}: cannot record commit {}: {}", repo, Short(commit), s.message());
 }
 
 Status GitTriggers::RecordDelivery(const std::string& source, const std::string& delivery_id) {
-  std::lock_guard<std::mutex> g(g_state_mu);
-  json j = LoadStateJson(state_dir_);
-  json& seen = j["deliveries"][source];
-  if (!seen.is_array()) seen = json::array();
-  for (const auto& id : seen) {
-    if (id == delivery_id) return Status::Conflict("delivery " + delivery_id + " already received");
-  }
-  seen.push_back(delivery_id);
-  while (seen.size() > 10000) seen.erase(seen.begin());
-  SaveStateJson(state_dir_, j);
-  return Status::OK();
+  registry::WebhookDeliveryRecord rec;
+  rec.source = source;
+  rec.delivery_id = delivery_id;
+  rec.result = "received";
+  return store_->RecordDelivery(rec);
 }
 
 }  // namespace mlops::server

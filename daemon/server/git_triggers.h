@@ -94,7 +94,8 @@ class GitTriggers {
   void LoadRepoState(Repo* repo);
   void SaveRepoState(Repo* repo);
   void RecordCommit(const std::string& repo, const std::string& branch, const std::string& commit,
-                    const std::string& status, int64_t run_id);
+                    const std::string& status, int64_t run_id, const std::string& reason,
+                    const std::string& origin, const std::string& superseded_by = "");
   Status RecordDelivery(const std::string& source, const std::string& delivery_id);
 
   registry::Store* store_;

@@ -132,6 +132,21 @@ TEST_F(GitE2E, BurstOfPushesCoalescesIntoOneRunForTheNewest) {
   EXPECT_EQ(run["status"], "succeeded");
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   EXPECT_EQ(RunCount(*d), before + 1) << "a burst must start exactly one run";
+  // The registry keeps each commit's fate: the newest triggered the run,
+  // those it replaced are superseded by a newer one.
+  json repo = json::parse(d->Ctl({"--json", "repos", "show", "demo"}).out);
+  int superseded = 0;
+  for (const auto& c : repo["commits"]) {
+    if (c["commit"] == last) {
+      EXPECT_EQ(c["status"], "triggered");
+      EXPECT_EQ(c["runs"][0], run["id"]);
+    }
+    if (c["status"] == "superseded") {
+      ++superseded;
+      EXPECT_EQ(c["superseded_by"].get<std::string>().size(), 40u);
+    }
+  }
+  EXPECT_GE(superseded, 1) << repo.dump(2);
 }
 
 TEST_F(GitE2E, WebhooksAuthenticateAndIgnoreReplays) {

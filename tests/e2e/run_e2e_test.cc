@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <set>
 
 #include "daemon_harness.h"
@@ -167,6 +168,61 @@ stages:
   EXPECT_EQ(content.out, "two\na\n");
   auto next = d->Ctl({"--json", "trigger", "inc", "--wait"});
   EXPECT_EQ(json::parse(next.out)["results_run_id"], std::stoll(changed_id));
+}
+
+// GET /api/v1/runs/ID?view=summary: the run and its per-status stage counts;
+// wait_ms holds the answer until the run ends or the time is up.
+TEST_F(RunE2E, SummaryViewLongPollsUntilTheRunEnds) {
+  AddPipeline("nap.yaml", R"(version: 1
+name: nap
+stages:
+  - {name: a, uses: exec, run: "true"}
+  - {name: b, uses: exec, needs: [a], run: "sleep 0.3"}
+)");
+  AddPipeline("long.yaml",
+              "version: 1\nname: long\nstages:\n  - {name: a, uses: exec, run: \"sleep 30\"}\n");
+  auto d = StartDaemon();
+  auto get = [&](const std::string& path, double* seconds) {
+    const auto t0 = std::chrono::steady_clock::now();
+    auto r = RunCommand({"/usr/bin/curl", "-s", "-f", d->url() + path});
+    *seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    EXPECT_EQ(r.exit_code, 0) << path;
+    return json::parse(r.out, nullptr, false);
+  };
+  auto t = d->Ctl({"trigger", "nap"});
+  ASSERT_EQ(t.exit_code, 0) << t.err;
+  const std::string id = t.out.substr(0, t.out.find('\n'));
+  double took = 0;
+  json s = get("/api/v1/runs/" + id + "?view=summary&wait_ms=1000", &took);
+  // Answered when the run ended, or (a very slow machine) at the deadline.
+  if (s["status"] != "succeeded") {
+    EXPECT_GE(took, 0.95) << s.dump();
+  }
+  s = get("/api/v1/runs/" + id + "?view=summary&wait_ms=1000", &took);
+  ASSERT_EQ(s["status"], "succeeded") << s.dump();
+  EXPECT_LT(took, 0.9) << "an ended run is answered at once";
+  EXPECT_EQ(s["stage_counts"], json({{"succeeded", 2}})) << s.dump();
+  EXPECT_FALSE(s.contains("stages"));
+  s = get("/api/v1/runs/" + id + "?view=summary&after_attempt=0", &took);
+  ASSERT_EQ(s["stages"].size(), 2u);
+  EXPECT_EQ(s["stages"][1]["stage"], "b");
+  const int64_t first_attempt = s["stages"][0]["id"];
+  s = get("/api/v1/runs/" + id + "?view=summary&after_attempt=" + std::to_string(first_attempt),
+          &took);
+  ASSERT_EQ(s["stages"].size(), 1u);
+  EXPECT_EQ(s["stages"][0]["stage"], "b");
+
+  auto l = d->Ctl({"trigger", "long"});
+  ASSERT_EQ(l.exit_code, 0);
+  const std::string long_id = l.out.substr(0, l.out.find('\n'));
+  s = get("/api/v1/runs/" + long_id + "?view=summary&wait_ms=300", &took);
+  EXPECT_NE(s["status"], "succeeded");
+  EXPECT_GE(took, 0.28) << "a running run is held until wait_ms";
+  ASSERT_EQ(d->Ctl({"runs", "cancel", long_id}).exit_code, 0);
+  s = get("/api/v1/runs/" + long_id + "?view=summary&wait_ms=1000", &took);
+  if (s["status"] != "cancelled") {
+    EXPECT_GE(took, 0.95) << s.dump();
+  }
 }
 
 TEST_F(RunE2E, WaitExitCodesSayHowTheRunEnded) {
