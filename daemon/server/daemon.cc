@@ -22,6 +22,7 @@
 #include "scheduler/local_workspace.h"
 #include "scheduler/scheduler.h"
 #include "api/trigger_routes.h"
+#include "server/data_triggers.h"
 #include "server/git_triggers.h"
 #include "server/pipeline_library.h"
 #include "server/plugin_directory.h"
@@ -46,6 +47,7 @@ struct Daemon::Parts {
   std::unique_ptr<scheduler::Scheduler> scheduler;
   std::unique_ptr<PipelineLibrary> library;
   std::unique_ptr<GitTriggers> git;
+  std::unique_ptr<DataTriggers> data;
   api::Router router;
   std::unique_ptr<api::HttpServer> http;
   std::string addr_file;
@@ -148,6 +150,11 @@ Status Daemon::Start() {
                        const std::map<std::string, std::string>& headers, const std::string& body) {
     return git->OnWebhook(source, repo, headers, body);
   };
+  p.data = std::make_unique<DataTriggers>(p.store.get(), p.scheduler.get(), &p.clock,
+                                          config_.state_dir, config_.data_scan_interval);
+  DataTriggers* data = p.data.get();
+  tapi.list_data = [data](nlohmann::json* out) { return data->ListJson(out); };
+  tapi.show_data = [data](int64_t id, nlohmann::json* out) { return data->ShowJson(id, out); };
   api::AddTriggerRoutes(tapi, &p.router);
   metrics::Registry* registry = &p.metrics;
   p.router.Add("GET", "/metrics", [registry](const api::HttpRequest&) {
@@ -166,6 +173,7 @@ Status Daemon::Start() {
 
   p.addr_file = JoinPath(config_.state_dir, "mlopsd.addr");
   MLOPS_RETURN_IF_ERROR(WriteFileAtomic(p.addr_file, p.http->BoundAddress() + "\n", 0600));
+  p.data->Start();
   ready_.store(true);
   if (sd_watchdog_enabled(0, &p.watchdog_usec) <= 0) p.watchdog_usec = 0;
   sd_notifyf(0, "READY=1\nSTATUS=serving on %s\nMAINPID=%d", p.http->BoundAddress().c_str(),
@@ -191,6 +199,7 @@ void Daemon::Run() {
   ready_.store(false);
   p.http->Drain(std::chrono::seconds(2));
   p.git->Stop();
+  p.data->Stop();
   p.scheduler->Shutdown(config_.stop_timeout);
   p.http->Stop();
   ::unlink(p.addr_file.c_str());

@@ -1,0 +1,158 @@
+#include "server/data_triggers.h"
+
+#include <spdlog/spdlog.h>
+
+#include "mlops/common/files.h"
+#include "pipeline/pipeline_parser.h"
+#include "triggers/data_versioner.h"
+
+namespace mlops::server {
+
+using nlohmann::json;
+
+DataTriggers::DataTriggers(registry::Store* store, scheduler::Scheduler* scheduler, Clock* clock,
+                           std::string state_dir, std::chrono::milliseconds interval)
+    : store_(store),
+      scheduler_(scheduler),
+      clock_(clock),
+      state_dir_(std::move(state_dir)),
+      interval_(interval) {}
+
+DataTriggers::~DataTriggers() { Stop(); }
+
+void DataTriggers::Start() {
+  thread_ = std::thread([this] { Loop(); });
+}
+
+void DataTriggers::Stop() {
+  stop_.store(true);
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void DataTriggers::Loop() {
+  while (!stop_.load()) {
+    Status s = ScanOnce();
+    if (!s.ok()) spdlog::warn("data scan: {}", s.message());
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait_for(lock, interval_, [&] { return stop_.load(); });
+  }
+}
+
+std::map<std::string, std::vector<int64_t>> DataTriggers::WatchedPaths() {
+  std::map<std::string, std::vector<int64_t>> out;
+  std::vector<registry::PipelineRecord> pipelines;
+  if (!store_->ListPipelines(&pipelines).ok()) return out;
+  for (const auto& rec : pipelines) {
+    pipeline::ParseOptions opts;
+    opts.file_name = rec.name;
+    pipeline::Pipeline p;
+    std::vector<pipeline::PipelineError> errors;
+    if (!pipeline::ParsePipeline(rec.definition, opts, &p, &errors)) continue;
+    for (const auto& path : p.on.data_paths) {
+      // Paths inside a repository change with its commits (git triggers);
+      // only absolute paths are watched here.
+      if (!path.empty() && path.front() == '/') out[path].push_back(rec.id);
+    }
+  }
+  return out;
+}
+
+Status DataTriggers::ScanOnce() {
+  std::lock_guard<std::mutex> lock(scan_mu_);
+  auto watched = WatchedPaths();
+  std::vector<std::string> paths;
+  for (const auto& [path, ids] : watched) paths.push_back(path);
+  if (paths.empty()) return Status::OK();
+  if (!versioner_ || paths != versioner_paths_) {
+    triggers::DataVersioner::Options o;
+    o.paths = paths;
+    o.state_file = JoinPath(state_dir_, "data-stat-cache");
+    versioner_.reset();
+    MLOPS_RETURN_IF_ERROR(triggers::DataVersioner::Open(o, &versioner_));
+    versioner_paths_ = paths;
+  }
+  std::vector<triggers::DataScanResult> results;
+  Status scan = versioner_->Scan(&results);
+  for (const auto& r : results) {
+    if (!r.status.ok()) {
+      spdlog::warn("data path {}: {}", r.path, r.status.message());
+      continue;
+    }
+    registry::DataVersionRecord dv;
+    dv.path = r.path;
+    dv.sha256 = r.sha256;
+    dv.size = static_cast<int64_t>(r.size);
+    dv.file_count = static_cast<int64_t>(r.files);
+    bool is_new = false;
+    Status s = store_->RecordDataVersion(&dv, &is_new);
+    if (!s.ok()) {
+      spdlog::error("data path {}: registry: {}", r.path, s.message());
+      continue;
+    }
+    if (!is_new) continue;
+    std::vector<registry::DataVersionRecord> versions;
+    (void)store_->ListDataVersions(r.path, 2, &versions);
+    if (versions.size() < 2) {
+      spdlog::info("data path {}: first version {} ({}) recorded as the baseline", r.path, dv.id,
+                   dv.sha256.substr(0, 12));
+      continue;
+    }
+    for (int64_t pipeline_id : watched[r.path]) {
+      scheduler::RunRequest req;
+      req.pipeline_id = pipeline_id;
+      req.trigger = "data";
+      req.reason = "new data version " + std::to_string(dv.id) + " of " + r.path + " (" +
+                   dv.sha256.substr(0, 12) + ")";
+      int64_t run_id = 0;
+      Status ss = scheduler_->Submit(req, &run_id);
+      if (!ss.ok()) {
+        spdlog::error("data path {}: cannot start a run: {}", r.path, ss.message());
+        continue;
+      }
+      // Link the run to the current version of every path it watches.
+      for (const auto& [path, ids] : watched) {
+        if (std::find(ids.begin(), ids.end(), pipeline_id) == ids.end()) continue;
+        std::vector<registry::DataVersionRecord> current;
+        if (store_->ListDataVersions(path, 1, &current).ok() && !current.empty()) {
+          (void)store_->LinkRunDataVersion(run_id, current[0].id);
+        }
+      }
+      spdlog::info("data path {}: run {} for data version {}", r.path, run_id, dv.id);
+    }
+  }
+  return scan;
+}
+
+namespace {
+json ToJson(const registry::DataVersionRecord& d) {
+  return {{"id", d.id}, {"path", d.path}, {"sha256", d.sha256}, {"size", d.size},
+          {"files", d.file_count}, {"first_seen_ms", d.first_seen_ms},
+          {"superseded_by", d.superseded_by}, {"current", d.superseded_by == 0}};
+}
+}  // namespace
+
+Status DataTriggers::ListJson(json* out) {
+  std::vector<registry::DataVersionRecord> list;
+  MLOPS_RETURN_IF_ERROR(store_->ListDataVersions("", 200, &list));
+  *out = json::array();
+  for (const auto& d : list) out->push_back(ToJson(d));
+  return Status::OK();
+}
+
+Status DataTriggers::ShowJson(int64_t id, json* out) {
+  registry::DataVersionRecord d;
+  MLOPS_RETURN_IF_ERROR(store_->GetDataVersion(id, &d));
+  *out = ToJson(d);
+  std::vector<registry::RunRecord> runs;
+  MLOPS_RETURN_IF_ERROR(store_->ListDataVersionRuns(id, &runs));
+  (*out)["runs"] = json::array();
+  for (const auto& r : runs) {
+    (*out)["runs"].push_back({{"id", r.id}, {"pipeline", r.pipeline_name},
+                              {"status", registry::ToString(r.status)}, {"commit", r.commit},
+                              {"trigger", r.trigger}});
+  }
+  return Status::OK();
+}
+
+}  // namespace mlops::server

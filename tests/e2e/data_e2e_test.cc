@@ -1,0 +1,90 @@
+// End to end: watched data paths become data versions; a changed file
+// starts the pipelines that watch it, an unchanged one starts nothing.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <sys/stat.h>
+#include <utime.h>
+
+#include <chrono>
+#include <thread>
+
+#include "daemon_harness.h"
+
+namespace mlops::e2e {
+namespace {
+
+using nlohmann::json;
+
+class DataE2E : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ::mkdir(dir_.Sub("pipelines").c_str(), 0755);
+    ::mkdir(dir_.Sub("data").c_str(), 0755);
+    data_ = dir_.Sub("data/rows.csv");
+    WriteText(data_, "a,b\n1,2\n");
+    WriteText(dir_.Sub("pipelines/watch.yaml"),
+              "version: 1\nname: watch\non:\n  data: [" + data_ + "]\nstages:\n"
+              "  - {name: count, uses: exec, run: \"wc -l " + data_ + "\", inputs: [" + data_ + "]}\n");
+    WriteText(dir_.Sub("mlopsd.yaml"), "data_scan_interval: 100ms\n");
+  }
+
+  json Runs(const Daemon& d) {
+    auto r = d.Ctl({"--json", "runs", "list"});
+    return r.exit_code == 0 ? json::parse(r.out)["runs"] : json::array();
+  }
+
+  bool WaitForRuns(const Daemon& d, size_t n) {
+    for (int i = 0; i < 200; ++i) {
+      if (Runs(d).size() >= n) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    }
+    return false;
+  }
+
+  TempDir dir_;
+  std::string data_;
+};
+
+TEST_F(DataE2E, ChangedDataStartsARunUnchangedDataDoesNot) {
+  Daemon d(dir_.Sub("state"), dir_.Sub("pipelines"), {}, {"--config", dir_.Sub("mlopsd.yaml")});
+  ASSERT_TRUE(d.Start()) << ReadText(d.log_path());
+  // The first version is the baseline.
+  for (int i = 0; i < 100; ++i) {
+    auto l = d.Ctl({"--json", "data", "list"});
+    if (l.exit_code == 0 && json::parse(l.out)["data_versions"].size() == 1) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(Runs(d).size(), 0u) << "the baseline version must not start a run";
+
+  // Touched without a change: no new version, no run.
+  ::utime(data_.c_str(), nullptr);
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  EXPECT_EQ(Runs(d).size(), 0u);
+
+  // Edited: a new version and one run, linked to it.
+  WriteText(data_, "a,b\n1,2\n3,4\n");
+  ASSERT_TRUE(WaitForRuns(d, 1)) << ReadText(d.log_path());
+  json run = Runs(d)[0];
+  EXPECT_EQ(run["trigger"], "data");
+  EXPECT_NE(run["reason"].get<std::string>().find(data_), std::string::npos);
+  auto list = json::parse(d.Ctl({"--json", "data", "list"}).out)["data_versions"];
+  ASSERT_EQ(list.size(), 2u);
+  EXPECT_TRUE(list[0]["current"].get<bool>());
+  EXPECT_FALSE(list[1]["current"].get<bool>());
+  const int64_t newest = list[0]["id"];
+  auto shown = json::parse(d.Ctl({"--json", "data", "show", std::to_string(newest)}).out);
+  ASSERT_EQ(shown["runs"].size(), 1u);
+  EXPECT_EQ(shown["runs"][0]["id"], run["id"]);
+
+  // Replaced by a rename over it, with other content: another version and run.
+  WriteText(dir_.Sub("data/rows.new"), "a,b\n9,9\n");
+  ASSERT_EQ(::rename(dir_.Sub("data/rows.new").c_str(), data_.c_str()), 0);
+  ASSERT_TRUE(WaitForRuns(d, 2)) << ReadText(d.log_path());
+  EXPECT_EQ(json::parse(d.Ctl({"--json", "data", "list"}).out)["data_versions"].size(), 3u);
+  auto bad = d.Ctl({"data", "show", "999"});
+  EXPECT_EQ(bad.exit_code, 5);
+}
+
+}  // namespace
+}  // namespace mlops::e2e
