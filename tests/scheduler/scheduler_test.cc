@@ -408,6 +408,27 @@ stages:
   EXPECT_EQ(Run(second).results_run_id, 0);
 }
 
+TEST_F(SchedulerTest, InputAppearingInTheSourceAfterSubmitIsNotVouchedFor) {
+  AddPipeline("made", R"(version: 1
+name: made
+stages:
+  - {name: a, uses: exec, run: "true", outputs: [a.out]}
+  - {name: b, uses: exec, run: "true", needs: [a], inputs: [a.out], outputs: [b.out]}
+)");
+  RunRequest r;
+  r.pipeline = "made";
+  int64_t first = 0;
+  ASSERT_TRUE(sched_->Submit(r, &first).ok());  // a.out: made by a stage
+  ws_.source_files["a.out"] = "from the source";  // ... and then there before the copy
+  sched_->Step(kNoWait);
+  SucceedAll();
+  SucceedAll();
+  ASSERT_EQ(Run(first).status, RunStatus::kSucceeded);
+  EXPECT_EQ(Run(first).fingerprint, "");
+  ws_.source_files.erase("a.out");
+  EXPECT_EQ(Run(Submit("made")).results_run_id, 0);
+}
+
 TEST_F(SchedulerTest, FailedRunIsNeverUpToDate) {
   AddPipeline("diamond", kDiamond);
   const int64_t failed = Submit("diamond");
