@@ -1,5 +1,11 @@
 #include "scheduler/local_workspace.h"
 
+#include <cstdlib>
+
+#include <algorithm>
+
+#include <dirent.h>
+
 #include <sys/stat.h>
 
 #include <cerrno>
@@ -174,6 +180,28 @@ int LocalWorkspace::files_read() const {
 int LocalWorkspace::stat_cache_hits() const {
   std::lock_guard<std::mutex> lock(mu_);
   return cache_hits_;
+}
+
+void LocalWorkspace::Retire(int64_t run_id, const std::vector<int64_t>& active, size_t keep) {
+  (void)run_id;
+  const std::string root = JoinPath(state_dir_, "workspaces");
+  DIR* d = ::opendir(root.c_str());
+  if (!d) return;
+  std::vector<int64_t> ended;
+  while (dirent* e = ::readdir(d)) {
+    const std::string n = e->d_name;
+    if (n.rfind("run-", 0) != 0) continue;
+    char* end = nullptr;
+    const long long id = std::strtoll(n.c_str() + 4, &end, 10);
+    if (end == n.c_str() + 4 || *end != '\0') continue;
+    if (std::find(active.begin(), active.end(), id) == active.end()) ended.push_back(id);
+  }
+  ::closedir(d);
+  if (ended.size() <= keep) return;
+  std::sort(ended.begin(), ended.end(), std::greater<>());
+  for (size_t i = keep; i < ended.size(); ++i) {
+    (void)RemoveTree(JoinPath(root, "run-" + std::to_string(ended[i])));
+  }
 }
 
 }  // namespace mlops::scheduler

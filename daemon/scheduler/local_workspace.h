@@ -45,6 +45,7 @@ class LocalWorkspace final : public Workspace {
   Status Digest(const std::string& path, std::string* sha256) override;
   bool Has(const std::string& sha256) override;
   Status Restore(const std::string& sha256, const std::string& dest) override;
+  void Retire(int64_t run_id, const std::vector<int64_t>& active, size_t keep) override;
 
   // Files hashed by reading them, and answered from the stat cache (tests).
   int files_read() const;

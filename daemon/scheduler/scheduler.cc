@@ -606,6 +606,11 @@ void Scheduler::FinishRunIfDone(ActiveRun& run) {
   run.record.finished_ms = clock_->WallMillis();
   (void)store_->UpdateRun(run.record);
   NoteRunEnded();
+  std::vector<int64_t> active;
+  for (const auto& [id, other] : runs_) {
+    if (!registry::IsTerminal(other->record.status)) active.push_back(id);
+  }
+  workspace_->Retire(run.record.id, active, options_.keep_workspaces);
   if (options_.observer) {
     options_.observer->RunFinished(run.pipeline().name, registry::ToString(run.record.status),
                                    static_cast<double>(run.record.finished_ms - run.record.queued_ms) / 1000.0);

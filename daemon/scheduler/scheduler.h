@@ -52,6 +52,7 @@ struct SchedulerOptions {
   std::string host_name = "localhost";
   int max_recoveries = 1;  // times a run interrupted by a daemon stop is retried
   SchedulerObserver* observer = nullptr;  // optional; must outlive the scheduler
+  size_t keep_workspaces = 20;  // workspaces of ended runs kept for inspection
 };
 
 struct RunRequest {

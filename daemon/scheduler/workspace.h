@@ -6,6 +6,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "mlops/common/status.h"
 #include "mlops/registry/records.h"
@@ -33,6 +34,9 @@ class Workspace {
   virtual bool Has(const std::string& sha256) = 0;
   // Writes the stored content to `dest` (creating parent folders).
   virtual Status Restore(const std::string& sha256, const std::string& dest) = 0;
+  // A run ended: its workspace may go. Removes the workspaces of ended runs
+  // beyond the newest `keep`, never one of an `active` run.
+  virtual void Retire(int64_t run_id, const std::vector<int64_t>& active, size_t keep) = 0;
 };
 
 }  // namespace mlops::scheduler

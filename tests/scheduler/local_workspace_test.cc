@@ -116,6 +116,25 @@ TEST_F(LocalWorkspaceTest, RunFoldersAreMadeOncePerRun) {
   EXPECT_TRUE(PathExists(JoinPath(dir_, "state/scratch/run-8")));
 }
 
+TEST_F(LocalWorkspaceTest, RetireKeepsTheNewestEndedWorkspacesAndEveryActiveOne) {
+  registry::ArtifactStore store(JoinPath(dir_, "state/artifacts"));
+  LocalWorkspace ws(JoinPath(dir_, "state"), &store);
+  for (int64_t run = 1; run <= 6; ++run) {
+    std::string wsdir;
+    ASSERT_TRUE(ws.Prepare(run, "", &wsdir).ok());
+  }
+  Write("state/workspaces/notes.txt", "not a workspace");
+  ws.Retire(5, /*active=*/{2, 6}, /*keep=*/2);
+  auto exists = [&](int run) { return PathExists(JoinPath(dir_, "state/workspaces/run-" + std::to_string(run))); };
+  EXPECT_FALSE(exists(1));
+  EXPECT_TRUE(exists(2)) << "an active run's workspace was removed";
+  EXPECT_FALSE(exists(3));
+  EXPECT_TRUE(exists(4));
+  EXPECT_TRUE(exists(5));
+  EXPECT_TRUE(exists(6));
+  EXPECT_TRUE(PathExists(JoinPath(dir_, "state/workspaces/notes.txt")));
+}
+
 TEST_F(LocalWorkspaceTest, RestoreLinksWhenTheStoreLinks) {
   registry::ArtifactStore store(JoinPath(dir_, "state/artifacts"),
                                 registry::ArtifactStore::RestoreMode::kLink);

@@ -160,6 +160,27 @@ TEST_F(SchedulerTest, DiamondRunsIndependentStagesInParallel) {
   EXPECT_EQ(observer_.attempts[0], "diamond:exec:succeeded");
 }
 
+TEST_F(SchedulerTest, AnEndedRunRetiresItsWorkspaceNeverAnActiveOne) {
+  AddPipeline("one", "version: 1\nname: one\nstages:\n  - {name: a, uses: exec, run: \"true\"}\n");
+  AddPipeline("two", "version: 1\nname: two\nstages:\n  - {name: b, uses: exec, run: \"true\"}\n");
+  int64_t first = Submit("one");
+  int64_t second = Submit("two");
+  ASSERT_EQ(runner_.Running(), 2);
+  // End the first run only: the second is still active when it retires.
+  for (int64_t id : runner_.RunningIds()) {
+    if (runner_.spec(id).env.at("MLOPS_RUN_ID") == std::to_string(first)) {
+      runner_.Finish(id, Kind::kSucceeded);
+    }
+  }
+  sched_->Step(kNoWait);
+  ASSERT_EQ(ws_.retired, (std::vector<int64_t>{first}));
+  EXPECT_EQ(ws_.actives[0], (std::vector<int64_t>{second}));
+  EXPECT_EQ(ws_.last_keep, 20u);
+  SucceedAll();
+  ASSERT_EQ(ws_.retired, (std::vector<int64_t>{first, second}));
+  EXPECT_TRUE(ws_.actives[1].empty());
+}
+
 TEST_F(SchedulerTest, CpuLimitHoldsBackAThirdStage) {
   AddPipeline("wide", R"(version: 1
 name: wide
