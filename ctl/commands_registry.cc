@@ -102,6 +102,14 @@ int Lineage(const ApiClient& api, const std::string& sha, bool downstream, const
            Str(e, "artifact").substr(0, 16)});
   }
   t.Print(std::cout);
+  if (g.contains("data_versions") && !g["data_versions"].empty()) {
+    std::cout << "\ndata versions:";
+    for (const auto& dv : g["data_versions"]) {
+      std::cout << " " << Str(dv, "id") << " (" << Str(dv, "path") << " @ "
+                << Str(dv, "sha256").substr(0, 12) << ", run " << Str(dv, "run_id") << ")";
+    }
+    std::cout << "\n";
+  }
   std::cout << "\nruns:";
   for (const auto& r : g["runs"]) {
     std::cout << " " << Str(r, "id") << " (" << Str(r, "pipeline") << ", " << Str(r, "status");

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <fstream>
+#include <set>
 #include <map>
 
 #include "api/record_json.h"
@@ -378,6 +379,18 @@ void AddApiV1Routes(const ApiContext& ctx, Router* router) {
     json j = ToJson(g);
     j["root"] = ToJson(a);
     j["direction"] = dir;
+    // The data versions the runs involved were made from.
+    j["data_versions"] = json::array();
+    std::set<int64_t> seen;
+    for (const auto& r : g.runs) {
+      std::vector<registry::DataVersionRecord> versions;
+      if (!store->ListRunDataVersions(r.id, &versions).ok()) continue;
+      for (const auto& dv : versions) {
+        if (!seen.insert(dv.id).second) continue;
+        j["data_versions"].push_back({{"id", dv.id}, {"path", dv.path}, {"sha256", dv.sha256},
+                                      {"run_id", r.id}});
+      }
+    }
     return Ok(j);
   });
   router->Add("GET", "/api/v1/plugins", [ctx](const HttpRequest&) {

@@ -77,6 +77,17 @@ TEST_F(DataE2E, ChangedDataStartsARunUnchangedDataDoesNot) {
   ASSERT_EQ(shown["runs"].size(), 1u);
   EXPECT_EQ(shown["runs"][0]["id"], run["id"]);
 
+  // Lineage from what the run consumed reaches the data version.
+  auto run_detail = json::parse(d.Ctl({"--json", "runs", "show", std::to_string(run["id"].get<int64_t>())}).out);
+  std::string consumed;
+  for (const auto& e : run_detail["stages"][0]["artifacts"]) {
+    if (e["kind"] == "consumed") consumed = e["artifact"];
+  }
+  ASSERT_EQ(consumed.size(), 64u) << run_detail.dump(2);
+  auto lineage = json::parse(d.Ctl({"--json", "lineage", consumed, "--downstream"}).out);
+  ASSERT_FALSE(lineage["data_versions"].empty()) << lineage.dump(2);
+  EXPECT_EQ(lineage["data_versions"][0]["id"], newest);
+
   // Replaced by a rename over it, with other content: another version and run.
   WriteText(dir_.Sub("data/rows.new"), "a,b\n9,9\n");
   ASSERT_EQ(::rename(dir_.Sub("data/rows.new").c_str(), data_.c_str()), 0);
