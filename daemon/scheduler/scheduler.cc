@@ -124,6 +124,7 @@ Status Scheduler::Submit(const RunRequest& request, int64_t* run_id,
     if (store_->CreateRun(&done).ok()) {
       *run_id = done.id;
       if (record) *record = done;
+      if (options_.on_run_created) options_.on_run_created(done.id, sub.prepared->pipeline.on.data_paths);
       queue_.Push(RunUpToDate{p.name});
       return Status::OK();
     }
@@ -132,6 +133,9 @@ Status Scheduler::Submit(const RunRequest& request, int64_t* run_id,
   MLOPS_RETURN_IF_ERROR(store_->CreateRun(&run));
   *run_id = run.id;
   if (record) *record = run;
+  if (options_.on_run_created && sub.prepared->error.empty()) {
+    options_.on_run_created(run.id, sub.prepared->pipeline.on.data_paths);
+  }
   {
     std::lock_guard<std::mutex> lock(mu_);
     requests_[run.id] = std::move(sub);

@@ -53,6 +53,9 @@ struct SchedulerOptions {
   int max_recoveries = 1;  // times a run interrupted by a daemon stop is retried
   SchedulerObserver* observer = nullptr;  // optional; must outlive the scheduler
   size_t keep_workspaces = 20;  // workspaces of ended runs kept for inspection
+  // Optional: called from Submit (any thread) once a run is recorded, with
+  // the pipeline's `on.data` paths (e.g. to link the run to data versions).
+  std::function<void(int64_t run_id, const std::vector<std::string>& data_paths)> on_run_created;
 };
 
 struct RunRequest {

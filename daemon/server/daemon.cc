@@ -95,6 +95,10 @@ Status Daemon::Start() {
   so.kill_grace = config_.kill_grace;
   so.max_recoveries = config_.max_recoveries;
   so.observer = p.daemon_metrics.get();
+  Parts* linker = &p;
+  so.on_run_created = [linker](int64_t run_id, const std::vector<std::string>& paths) {
+    if (linker->data && !paths.empty()) linker->data->LinkCurrentVersions(run_id, paths);
+  };
   char host[256] = "localhost";
   ::gethostname(host, sizeof host - 1);
   so.host_name = host;
@@ -105,6 +109,9 @@ Status Daemon::Start() {
   p.scheduler = std::make_unique<scheduler::Scheduler>(p.store.get(), p.plugins->runner(),
                                                        p.workspace.get(), p.plugins.get(),
                                                        &p.clock, so);
+  // Before anything can submit a run: the run-created hook reads p.data.
+  p.data = std::make_unique<DataTriggers>(p.store.get(), p.scheduler.get(), &p.clock,
+                                          config_.state_dir, config_.data_scan_interval);
   MLOPS_RETURN_IF_ERROR(p.scheduler->Recover());
   scheduler::Scheduler* sched = p.scheduler.get();
   p.daemon_metrics->WatchScheduler([sched] { return sched->Stats(); }, so.capacity);
@@ -150,8 +157,6 @@ Status Daemon::Start() {
                        const std::map<std::string, std::string>& headers, const std::string& body) {
     return git->OnWebhook(source, repo, headers, body);
   };
-  p.data = std::make_unique<DataTriggers>(p.store.get(), p.scheduler.get(), &p.clock,
-                                          config_.state_dir, config_.data_scan_interval);
   DataTriggers* data = p.data.get();
   tapi.list_data = [data](nlohmann::json* out) { return data->ListJson(out); };
   tapi.show_data = [data](int64_t id, nlohmann::json* out) { return data->ShowJson(id, out); };

@@ -110,18 +110,20 @@ Status DataTriggers::ScanOnce() {
         spdlog::error("data path {}: cannot start a run: {}", r.path, ss.message());
         continue;
       }
-      // Link the run to the current version of every path it watches.
-      for (const auto& [path, ids] : watched) {
-        if (std::find(ids.begin(), ids.end(), pipeline_id) == ids.end()) continue;
-        std::vector<registry::DataVersionRecord> current;
-        if (store_->ListDataVersions(path, 1, &current).ok() && !current.empty()) {
-          (void)store_->LinkRunDataVersion(run_id, current[0].id);
-        }
-      }
       spdlog::info("data path {}: run {} for data version {}", r.path, run_id, dv.id);
     }
   }
   return scan;
+}
+
+void DataTriggers::LinkCurrentVersions(int64_t run_id, const std::vector<std::string>& data_paths) {
+  for (const auto& path : data_paths) {
+    if (path.empty() || path.front() != '/') continue;
+    std::vector<registry::DataVersionRecord> current;
+    if (!store_->ListDataVersions(path, 1, &current).ok() || current.empty()) continue;
+    Status s = store_->LinkRunDataVersion(run_id, current[0].id);
+    if (!s.ok()) spdlog::warn("run {}: cannot link data version {}: {}", run_id, current[0].id, s.message());
+  }
 }
 
 namespace {

@@ -2,9 +2,10 @@
 // `on.data`, records each new content digest as a data version in the
 // registry, and starts a run of every pipeline watching a path whose
 // content changed (the first version ever seen of a path is the baseline
-// and starts nothing). Runs it starts are linked to the data versions they
-// were made from, so lineage reaches from a data version to its runs and,
-// through their artifacts, to the models.
+// and starts nothing). Every run, whatever started it, is linked to the
+// current versions of its pipeline's data paths (LinkCurrentVersions), so
+// lineage reaches from a data version to its runs and, through their
+// artifacts, to the models.
 // Thread-safety: public methods may be called from any thread.
 #pragma once
 
@@ -40,6 +41,10 @@ class DataTriggers {
   void Stop();
   // Scans now (the loop also scans every interval). Returns after the scan.
   Status ScanOnce();
+
+  // Links a new run to the current data version of each absolute path in
+  // its pipeline's `on.data` (those seen so far), so lineage reaches them.
+  void LinkCurrentVersions(int64_t run_id, const std::vector<std::string>& data_paths);
 
   Status ListJson(nlohmann::json* out);
   Status ShowJson(int64_t id, nlohmann::json* out);

@@ -93,6 +93,15 @@ TEST_F(DataE2E, ChangedDataStartsARunUnchangedDataDoesNot) {
   ASSERT_EQ(::rename(dir_.Sub("data/rows.new").c_str(), data_.c_str()), 0);
   ASSERT_TRUE(WaitForRuns(d, 2)) << ReadText(d.log_path());
   EXPECT_EQ(json::parse(d.Ctl({"--json", "data", "list"}).out)["data_versions"].size(), 3u);
+  // A run started by hand is linked to the current data version too.
+  auto manual = d.Ctl({"--json", "trigger", "watch", "--force", "--wait"});
+  ASSERT_EQ(manual.exit_code, 0) << manual.err;
+  const int64_t manual_id = json::parse(manual.out)["id"];
+  auto versions = json::parse(d.Ctl({"--json", "data", "list"}).out)["data_versions"];
+  auto current = json::parse(d.Ctl({"--json", "data", "show", std::to_string(versions[0]["id"].get<int64_t>())}).out);
+  bool linked = false;
+  for (const auto& r : current["runs"]) linked |= r["id"] == manual_id;
+  EXPECT_TRUE(linked) << current.dump(2);
   auto bad = d.Ctl({"data", "show", "999"});
   EXPECT_EQ(bad.exit_code, 5);
 }

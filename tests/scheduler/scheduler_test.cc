@@ -42,6 +42,9 @@ class SchedulerTest : public ::testing::Test {
     SchedulerOptions opts;
     opts.capacity = cap;
     opts.observer = &observer_;
+    opts.on_run_created = [this](int64_t id, const std::vector<std::string>& paths) {
+      created_.emplace_back(id, paths);
+    };
     sched_ = std::make_unique<Scheduler>(&counting_, &runner_, &ws_, &plugins_, &clock_, opts);
     runner_.set_sink([this](AttemptOutcome o) { sched_->OnAttemptFinished(std::move(o)); });
   }
@@ -123,6 +126,7 @@ class SchedulerTest : public ::testing::Test {
   FakePlugins plugins_;
   FakeClock clock_;
   RecordingObserver observer_;
+  std::vector<std::pair<int64_t, std::vector<std::string>>> created_;
   std::unique_ptr<Scheduler> sched_;
 };
 
@@ -179,6 +183,15 @@ TEST_F(SchedulerTest, AnEndedRunRetiresItsWorkspaceNeverAnActiveOne) {
   SucceedAll();
   ASSERT_EQ(ws_.retired, (std::vector<int64_t>{first, second}));
   EXPECT_TRUE(ws_.actives[1].empty());
+}
+
+TEST_F(SchedulerTest, RunCreatedHookGetsThePipelinesDataPaths) {
+  AddPipeline("watch", "version: 1\nname: watch\non:\n  data: [/srv/data.csv, rel.csv]\n"
+                       "stages:\n  - {name: a, uses: exec, run: \"true\"}\n");
+  int64_t run = Submit("watch");
+  ASSERT_EQ(created_.size(), 1u);
+  EXPECT_EQ(created_[0].first, run);
+  EXPECT_EQ(created_[0].second, (std::vector<std::string>{"/srv/data.csv", "rel.csv"}));
 }
 
 TEST_F(SchedulerTest, CpuLimitHoldsBackAThirdStage) {
