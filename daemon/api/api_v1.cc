@@ -8,6 +8,7 @@
 #include <set>
 #include <map>
 
+#include "api/json_response.h"
 #include "api/record_json.h"
 #include "mlops/common/files.h"
 #include "mlops/common/sha256.h"
@@ -16,23 +17,6 @@ namespace mlops::api {
 namespace {
 
 using nlohmann::json;
-
-HttpResponse FromStatus(const Status& s, const std::string& instance) {
-  int code = 500;
-  switch (s.code()) {
-    case Status::Code::kNotFound: code = 404; break;
-    case Status::Code::kInvalidArgument: code = 400; break;
-    case Status::Code::kConflict: code = 409; break;
-    case Status::Code::kUnavailable: code = 503; break;
-    case Status::Code::kPermissionDenied: code = 403; break;
-    default: code = 500;
-  }
-  return HttpResponse::Problem(code, s.message(), instance);
-}
-
-HttpResponse Ok(const json& j, int status = 200) {
-  return HttpResponse::Json(status, j.dump(-1, ' ', false, json::error_handler_t::replace));
-}
 
 // Parses a positive integer path or query value; false when malformed.
 bool ParseId(const std::string& s, int64_t* out) {

@@ -1,5 +1,7 @@
 #include "api/http.h"
 
+#include "api/json_response.h"
+
 #include <nlohmann/json.hpp>
 
 namespace mlops::api {
@@ -163,6 +165,24 @@ std::string StatusText(int status) {
     case 503: return "Service Unavailable";
     default: return "Status " + std::to_string(status);
   }
+}
+
+HttpResponse FromStatus(const Status& s, const std::string& instance) {
+  int code = 500;
+  switch (s.code()) {
+    case Status::Code::kNotFound: code = 404; break;
+    case Status::Code::kInvalidArgument: code = 400; break;
+    case Status::Code::kConflict: code = 409; break;
+    case Status::Code::kUnavailable: code = 503; break;
+    case Status::Code::kPermissionDenied: code = 403; break;
+    default: code = 500;
+  }
+  return HttpResponse::Problem(code, s.message(), instance);
+}
+
+HttpResponse Ok(const nlohmann::json& j, int status) {
+  return HttpResponse::Json(status,
+                            j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 }  // namespace mlops::api

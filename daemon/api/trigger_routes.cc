@@ -1,20 +1,10 @@
 #include "api/trigger_routes.h"
 
+#include "api/json_response.h"
+
 namespace mlops::api {
-namespace {
 
 using nlohmann::json;
-
-HttpResponse FromStatus(const Status& s, const std::string& instance) {
-  int code = s.IsNotFound() ? 404 : s.IsInvalidArgument() ? 400 : s.IsConflict() ? 409 : 500;
-  return HttpResponse::Problem(code, s.message(), instance);
-}
-
-HttpResponse Ok(const json& j, int status = 200) {
-  return HttpResponse::Json(status, j.dump(-1, ' ', false, json::error_handler_t::replace));
-}
-
-}  // namespace
 
 void AddTriggerRoutes(TriggerApi api, Router* router) {
   router->Add("GET", "/api/v1/repos", [api](const HttpRequest&) {
