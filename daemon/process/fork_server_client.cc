@@ -18,6 +18,7 @@
 
 #include "fd_passing.h"
 #include "fork_server_protocol.h"
+#include "process/stage_host_process.h"
 #include "process/stage_orphans.h"
 #include "stage_protocol.h"
 
@@ -42,16 +43,7 @@ int Spawn(const std::string& host_path, const std::string& plugin_path, int serv
   ::posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
   ::posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
   ::posix_spawn_file_actions_addclosefrom_np(&actions, proto::kServeSocketFd + 1);
-  sigset_t empty, defaults;
-  sigemptyset(&empty);
-  sigemptyset(&defaults);
-  for (int sig : {SIGPIPE, SIGINT, SIGTERM, SIGQUIT, SIGHUP, SIGCHLD, SIGUSR1, SIGUSR2}) {
-    sigaddset(&defaults, sig);
-  }
-  ::posix_spawnattr_setsigmask(&attr, &empty);
-  ::posix_spawnattr_setsigdefault(&attr, &defaults);
-  ::posix_spawnattr_setflags(
-      &attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  SetStageSpawnAttributes(&attr);
   std::string plugin = plugin_path;
   std::string parent = std::to_string(::getpid());
   char* argv[] = {const_cast<char*>(host_path.c_str()), const_cast<char*>(proto::kServeFlag),

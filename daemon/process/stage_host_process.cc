@@ -79,16 +79,7 @@ int Spawn(const std::string& host_path, const AttemptSpec& spec, int log_fd, int
   // Descriptors the daemon holds without O_CLOEXEC (inherited from its own
   // parent, or opened so by a library) must not reach plugin code.
   ::posix_spawn_file_actions_addclosefrom_np(&actions, proto::kSpecFd + 1);
-  sigset_t empty, defaults;
-  sigemptyset(&empty);
-  sigemptyset(&defaults);
-  for (int sig : {SIGPIPE, SIGINT, SIGTERM, SIGQUIT, SIGHUP, SIGCHLD, SIGUSR1, SIGUSR2}) {
-    sigaddset(&defaults, sig);
-  }
-  ::posix_spawnattr_setsigmask(&attr, &empty);
-  ::posix_spawnattr_setsigdefault(&attr, &defaults);
-  ::posix_spawnattr_setflags(
-      &attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  SetStageSpawnAttributes(&attr);
   std::string plugin = spec.plugin_path;
   std::string spec_fd_arg = std::to_string(proto::kSpecFd);
   std::string parent = std::to_string(::getpid());
@@ -153,6 +144,19 @@ Status OpenAttemptIo(const AttemptSpec& spec, HostProcess* host, int* event_writ
   *event_write_fd = write_fd;
   *spec_fd = memfd;
   return Status::OK();
+}
+
+void SetStageSpawnAttributes(posix_spawnattr_t* attr) {
+  sigset_t empty, defaults;
+  sigemptyset(&empty);
+  sigemptyset(&defaults);
+  for (int sig : {SIGPIPE, SIGINT, SIGTERM, SIGQUIT, SIGHUP, SIGCHLD, SIGUSR1, SIGUSR2}) {
+    sigaddset(&defaults, sig);
+  }
+  ::posix_spawnattr_setsigmask(attr, &empty);
+  ::posix_spawnattr_setsigdefault(attr, &defaults);
+  ::posix_spawnattr_setflags(
+      attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 }
 
 Status StartStageHost(const std::string& host_path, const AttemptSpec& spec, HostProcess* out) {

@@ -5,6 +5,8 @@
 // Thread-safety: free functions; the HostProcess belongs to one thread.
 #pragma once
 
+#include <spawn.h>
+
 #include <sys/types.h>
 
 #include <string>
@@ -43,6 +45,12 @@ Status OpenAttemptIo(const AttemptSpec& spec, HostProcess* host, int* event_writ
 // must ForgetStageHost(out->pid). On success *out holds the process and its
 // descriptors (all O_CLOEXEC); on failure nothing is left running and the
 // Status says what failed.
+// Spawn attributes every stage process starts with (a stage host or a fork
+// server): a new session (so its own process group), no blocked signals,
+// and default dispositions for the signals the daemon handles or ignores.
+// REQUIRES: `attr` was initialised with posix_spawnattr_init.
+void SetStageSpawnAttributes(posix_spawnattr_t* attr);
+
 Status StartStageHost(const std::string& host_path, const AttemptSpec& spec, HostProcess* out);
 
 // Closes the descriptors that are still open and marks them closed.
