@@ -13,3 +13,10 @@ pkg_check_modules(LIBGIT2 REQUIRED IMPORTED_TARGET libgit2)
 if(MLOPS_BUILD_TESTS)
   find_package(GTest REQUIRED)
 endif()
+# The ML plugins: zlib (data and model files), oneTBB (tuner), libtorch
+# (trainer, tuner, evaluator; left out with MLOPS_ML_TORCH=OFF).
+find_package(ZLIB REQUIRED)
+find_package(TBB REQUIRED)
+if(MLOPS_ML_TORCH)
+  find_package(Torch REQUIRED)
+endif()

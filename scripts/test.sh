@@ -12,7 +12,7 @@ scripts/install-deps.sh
 scripts/build.sh
 ctest --test-dir build --output-on-failure -j 2 --timeout 600
 if [ "$QUICK" = 0 ]; then
-  MLOPS_BUILD_DIR=build-asan MLOPS_BUILD_TYPE=Debug scripts/build.sh -DMLOPS_SANITIZE=ON -DMLOPS_BUILD_BENCH=OFF
+  MLOPS_BUILD_DIR=build-asan MLOPS_BUILD_TYPE=Debug scripts/build.sh -DMLOPS_SANITIZE=ON -DMLOPS_BUILD_BENCH=OFF -DMLOPS_ML_TORCH=OFF
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
     ctest --test-dir build-asan --output-on-failure -j 2 -L unit --timeout 600
 fi

@@ -55,6 +55,8 @@ struct TrainHooks {
   // When set, a checkpoint is written here after each epoch and, if one
   // exists when training starts (a retried attempt), training resumes from it.
   std::string checkpoint_path;
+  // Called once, before the first epoch, when a checkpoint was resumed.
+  std::function<void(int epoch)> on_resume;
 };
 
 struct TrainResult {

@@ -1,0 +1,107 @@
+// Trainer throughput and INT8 inference latency, printed as JSON lines.
+//   mlops_bench_trainer DATA_FILE FORMAT OUT_DIR [threads] [epochs]
+// Trains the MLP that bench/ml/torch_reference.py trains (same data, same
+// standardised split, same layers, Adam, batch 32) and writes the training
+// rows to OUT_DIR/train.csv so the reference reads exactly the same
+// numbers. Then times CPU inference of the float and the INT8 model for
+// batch 1 and 256.
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "data/csv_loader.h"
+#include "data/data_spec.h"
+#include "data/split.h"
+#include "model/model_file.h"
+#include "model/quantize.h"
+#include "torch/mlp_trainer.h"
+
+using namespace mlops::ml;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double MicrosPerCall(const MlpModel& m, const std::vector<float>& x, size_t batch, int reps) {
+  std::vector<double> out;
+  m.Predict(x.data(), batch, &out);  // warm
+  const auto t0 = Clock::now();
+  for (int i = 0; i < reps; ++i) m.Predict(x.data(), batch, &out);
+  return std::chrono::duration<double, std::micro>(Clock::now() - t0).count() / reps;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 4) {
+    std::fprintf(stderr, "usage: %s DATA_FILE FORMAT OUT_DIR [threads] [epochs]\n", argv[0]);
+    return 2;
+  }
+  const int threads = argc > 4 ? std::atoi(argv[4]) : 1;
+  const int epochs = argc > 5 ? std::atoi(argv[5]) : 30;
+  DataSpec spec;
+  nlohmann::json j = {{"path", argv[1]}, {"format", argv[2]}};
+  if (std::string(argv[2]) == "csv") j["header"] = false;
+  mlops::Status s = ParseDataSpec(j, "/", &spec);
+  Dataset data;
+  if (s.ok()) s = LoadDataset(spec, &data);
+  Split split;
+  if (s.ok()) s = MakeSplit(data, SplitSpec{}, &split);
+  if (!s.ok()) {
+    std::fprintf(stderr, "%s\n", s.ToString().c_str());
+    return 1;
+  }
+  // The reference gets the same training rows (raw; it standardises them
+  // the same way) and the same validation rows.
+  for (const auto& [name, rows] : {std::pair{"train", &split.train}, std::pair{"validation", &split.validation}}) {
+    std::ofstream f(std::string(argv[3]) + "/" + name + ".csv");
+    for (size_t r : *rows) {
+      for (size_t c = 0; c < data.cols; ++c) f << data.row(r)[c] << ",";
+      f << data.labels[r] << "\n";
+    }
+  }
+  MlpParams p;
+  p.hidden = {128};
+  p.epochs = epochs;
+  p.patience = 0;
+  p.batch_size = 32;
+  p.threads = threads;
+  p.device = "auto";
+  TrainResult r;
+  s = TrainMlp(data, split, p, {}, &r);
+  if (!s.ok()) {
+    std::fprintf(stderr, "%s\n", s.ToString().c_str());
+    return 1;
+  }
+  // Training time only: the validation passes are excluded as in the reference.
+  double train_seconds = 0;
+  for (const auto& e : r.curve) train_seconds += e.seconds;
+  std::printf("{\"impl\": \"mlopsd trainer\", \"device\": \"%s\", \"threads\": %d, \"epochs\": %d, "
+              "\"samples\": %lld, \"seconds\": %.4f, \"samples_per_s\": %.0f, \"val_accuracy\": %.4f}\n",
+              r.device.c_str(), threads, epochs, static_cast<long long>(r.samples_seen), train_seconds,
+              r.samples_seen / train_seconds, r.curve.back().val_score);
+
+  MlpModel q;
+  (void)QuantizeModel(r.model, &q);
+  std::vector<float> x;
+  for (size_t i = 0; i < 256; ++i) {
+    const size_t row = split.test[i % split.test.size()];
+    x.insert(x.end(), data.row(row), data.row(row) + data.cols);
+  }
+  for (size_t batch : {size_t{1}, size_t{256}}) {
+    const int reps = batch == 1 ? 20000 : 200;
+    const double f = MicrosPerCall(r.model, x, batch, reps);
+    const double qi = MicrosPerCall(q, x, batch, reps);
+    std::printf("{\"inference\": \"cpu\", \"batch\": %zu, \"float_us\": %.2f, \"int8_us\": %.2f, "
+                "\"int8_speedup\": %.2f}\n", batch, f, qi, f / qi);
+  }
+  const std::string fpath = std::string(argv[3]) + "/float.mlp", qpath = std::string(argv[3]) + "/int8.mlp";
+  (void)SaveModel(r.model, fpath);
+  (void)SaveModel(q, qpath);
+  std::ifstream ff(fpath, std::ios::ate | std::ios::binary), qf(qpath, std::ios::ate | std::ios::binary);
+  std::printf("{\"model_bytes\": {\"float\": %lld, \"int8\": %lld}}\n", static_cast<long long>(ff.tellg()),
+              static_cast<long long>(qf.tellg()));
+  return 0;
+}

@@ -1,0 +1,147 @@
+// The `trainer` plugin: trains an MLP (torch/mlp_trainer.h) on a data set
+// and writes the model file (model/model_file.h) with its provenance.
+// Tuned hyperparameters come from the input `best_params.json` (a tuner's
+// output) when the stage has one; `with` keys set the rest.
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "common/param_keys.h"
+#include "common/stage_io.h"
+#include "data/csv_loader.h"
+#include "data/data_spec.h"
+#include "data/split.h"
+#include "mlops/common/files.h"
+#include "mlops/common/sha256.h"
+#include "model/model_file.h"
+#include "torch/mlp_trainer.h"
+
+namespace mlops::ml {
+namespace {
+
+constexpr const char* kVersion = "1.0.0";
+
+const std::vector<std::string> kKeys = {
+    "data",    "split",  "output",    "params_from", "hidden",     "layers",  "activation",
+    "dropout", "optimizer", "lr",     "momentum",    "batch_size", "epochs",  "weight_decay",
+    "patience", "seed",  "threads",   "device"};
+
+mlops_status Run(StageIo& io) {
+  nlohmann::json with;
+  std::string error;
+  if (!io.Params(&with, &error)) return io.Fail(MLOPS_BAD_PARAMS, error);
+  if (std::string e = UnknownKeyError(with, kKeys); !e.empty()) return io.Fail(MLOPS_BAD_PARAMS, "trainer: " + e);
+  if (!with.contains("data")) return io.Fail(MLOPS_BAD_PARAMS, "trainer: 'data' is required (the data set to train on)");
+
+  DataSpec spec;
+  if (Status s = ParseDataSpec(with["data"], io.WorkDir(), &spec); !s.ok()) {
+    return io.Fail(MLOPS_BAD_PARAMS, "trainer: data: " + s.message());
+  }
+  SplitSpec split_spec;
+  if (Status s = ParseSplitSpec(with.value("split", nlohmann::json::object()), &split_spec); !s.ok()) {
+    return io.Fail(MLOPS_BAD_PARAMS, "trainer: split: " + s.message());
+  }
+  MlpParams params;
+  params.threads = StageIo::Cpus();
+  if (Status s = ParseMlpParams(with, &params); !s.ok()) return io.Fail(MLOPS_BAD_PARAMS, "trainer: " + s.message());
+  // Tuned values override the stage's own.
+  const std::string tuned_name = with.value("params_from", std::string("best_params.json"));
+  nlohmann::json tuned = nlohmann::json::object();
+  if (auto tuned_path = io.Input(tuned_name)) {
+    std::string text;
+    if (Status s = ReadFile(*tuned_path, &text); !s.ok()) return io.Fail(MLOPS_ERROR, "trainer: " + s.message());
+    tuned = nlohmann::json::parse(text, nullptr, false);
+    if (!tuned.is_object()) return io.Fail(MLOPS_ERROR, "trainer: " + tuned_name + " is not a JSON object");
+    if (Status s = ParseMlpParams(tuned, &params); !s.ok()) {
+      return io.Fail(MLOPS_ERROR, "trainer: " + tuned_name + ": " + s.message());
+    }
+    io.Info("tuned parameters from " + tuned_name + ": " + tuned.dump());
+  } else if (with.contains("params_from")) {
+    return io.Fail(MLOPS_BAD_PARAMS, "trainer: 'params_from' names '" + tuned_name + "', which is not an input of this stage");
+  }
+
+  Dataset data;
+  if (Status s = LoadDataset(spec, &data); !s.ok()) return io.Fail(MLOPS_ERROR, s.message());
+  std::string data_sha;
+  uint64_t data_size = 0;
+  if (Status s = Sha256File(spec.path, &data_sha, &data_size); !s.ok()) return io.Fail(MLOPS_ERROR, s.message());
+  Split split;
+  if (Status s = MakeSplit(data, split_spec, &split); !s.ok()) return io.Fail(MLOPS_ERROR, "split: " + s.message());
+  io.Info("data " + spec.path + ": " + std::to_string(data.rows) + " rows, " + std::to_string(data.cols) +
+          " features; split train " + std::to_string(split.train.size()) + " / validation " +
+          std::to_string(split.validation.size()) + " / test " + std::to_string(split.test.size()));
+
+  const bool classification = data.task == Task::kClassification;
+  TrainHooks hooks;
+  hooks.checkpoint_path = io.ScratchDir() + "/trainer.checkpoint";
+  hooks.cancelled = [&io] { return io.Cancelled(); };
+  hooks.on_resume = [&io](int epoch) {
+    io.Info("resuming from the checkpoint of epoch " + std::to_string(epoch) + " (an earlier attempt)");
+  };
+  hooks.on_epoch = [&](const EpochReport& e) {
+    io.Metric("loss", e.loss, e.epoch);
+    io.Metric("val_loss", e.val_loss, e.epoch);
+    io.Metric(classification ? "val_accuracy" : "val_r2", e.val_score, e.epoch);
+    io.Progress(static_cast<double>(e.epoch) / params.epochs, "epoch " + std::to_string(e.epoch));
+    return !io.Cancelled();
+  };
+  TrainResult result;
+  if (Status s = TrainMlp(data, split, params, hooks, &result); !s.ok()) return io.Fail(MLOPS_ERROR, s.message());
+  if (result.interrupted) return io.Fail(MLOPS_CANCELLED, "trainer: cancelled at epoch " + std::to_string(result.curve.size()));
+  const double throughput = result.train_seconds > 0 ? result.samples_seen / result.train_seconds : 0;
+  io.Info("trained on " + result.device + ": " + std::to_string(result.curve.size()) + " epochs, best epoch " +
+          std::to_string(result.best_epoch) + ", val loss " + std::to_string(result.best_val_loss) + ", " +
+          std::to_string(static_cast<long long>(throughput)) + " samples/s");
+  io.Metric("best_val_loss", result.best_val_loss, 0);
+  io.Metric(classification ? "best_val_accuracy" : "best_val_r2", result.best_val_score, 0);
+  io.Metric("best_epoch", result.best_epoch, 0);
+  io.Metric("train_seconds", result.train_seconds, 0);
+  io.Metric("samples_per_second", throughput, 0);
+  io.Param("device", result.device);
+  io.Param("hyperparameters", ToJson(params));
+
+  MlpModel& model = result.model;
+  model.provenance = {
+      {"trainer", {{"plugin", "trainer"}, {"version", kVersion}}},
+      {"data", ToJson(spec)},
+      {"data_sha256", data_sha},
+      {"split", ToJson(split_spec)},
+      {"split_sizes", {split.train.size(), split.validation.size(), split.test.size()}},
+      {"params", ToJson(params)},
+      {"tuned", tuned},
+      {"device", result.device},
+      {"epochs_run", result.curve.size()},
+      {"best_epoch", result.best_epoch},
+      {"best_val_loss", result.best_val_loss},
+      {"resumed_from_epoch", result.resumed_from_epoch},
+  };
+  std::string output = with.value("output", std::string("model.mlp"));
+  if (with.contains("outputs") && with["outputs"].is_array() && with["outputs"].size() == 1 && !with.contains("output")) {
+    output = with["outputs"][0].get<std::string>();
+  }
+  if (output.empty() || output.find("..") != std::string::npos || output.front() == '/') {
+    return io.Fail(MLOPS_BAD_PARAMS, "trainer: 'output' must be a file name in the work dir, got '" + output + "'");
+  }
+  if (Status s = SaveModel(model, io.OutputPath(output)); !s.ok()) return io.Fail(MLOPS_ERROR, s.message());
+  if (!io.Output(output, kModelMediaType, &error)) return io.Fail(MLOPS_ERROR, error);
+  std::remove(hooks.checkpoint_path.c_str());  // done: a retry of a later stage must not resume
+  return MLOPS_OK;
+}
+
+mlops_status Entry(mlops_stage* stage, const mlops_host_api* host) {
+  return GuardedRun(stage, host, [](StageIo& io) { return Run(io); });
+}
+
+}  // namespace
+}  // namespace mlops::ml
+
+extern "C" MLOPS_PLUGIN_EXPORT int mlops_plugin_entry(mlops_plugin_info* info) {
+  if (info == nullptr || info->struct_size < sizeof(mlops_plugin_info)) return 1;
+  info->struct_size = sizeof(mlops_plugin_info);
+  info->abi_major = MLOPS_PLUGIN_ABI_MAJOR;
+  info->abi_minor = MLOPS_PLUGIN_ABI_MINOR;
+  info->name = "trainer";
+  info->version = mlops::ml::kVersion;
+  info->run = &mlops::ml::Entry;
+  return 0;
+}
