@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # The main job (SPEC §2): starts mlopsd with embedded defaults and a local
-# state folder, creates a Git repository holding the breast-cancer pipeline,
-# commits and pushes it; the daemon, triggered by that commit, runs the
-# pipeline on real data in a checkout of the exact commit and records
-# lineage. A second trigger of the same commit finds the pipeline up to date
-# and runs nothing. It ends by printing what mlctl shows about the runs, the lineage
-# and the model artifact.
+# state folder, creates a Git repository holding the breast-cancer-mlp
+# pipeline, commits and pushes it; the daemon, triggered by that commit,
+# tunes, trains, evaluates (gates) and quantizes an MLP on Debian's real
+# breast-cancer data in a checkout of the exact commit and records lineage.
+# A second trigger of the same commit finds the pipeline up to date and runs
+# nothing. It ends by printing what mlctl shows about the runs, the lineage
+# and the model artifact. (Signing and promotion come with the model
+# registry.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -22,9 +24,7 @@ echo "== a Git repository holding the pipeline"
 git init -q --bare -b main "$DEMO/models.git"
 git clone -q "$DEMO/models.git" "$DEMO/work" 2>/dev/null
 mkdir -p "$DEMO/work/.mlops"
-cp pipelines/breast-cancer/pipeline.yaml "$DEMO/work/.mlops/pipeline.yaml"
-cp pipelines/breast-cancer/*.py "$DEMO/work/"
-# In a repository the scripts live at the checkout's root, next to .mlops/.
+cp pipelines/breast-cancer-mlp/pipeline.yaml "$DEMO/work/.mlops/pipeline.yaml"
 cat > "$DEMO/mlopsd.yaml" <<YAML
 state_dir: $DEMO/state
 listen: 127.0.0.1:0
@@ -61,25 +61,34 @@ print(runs[0]['id'] if runs else '')")
 
 echo "== git commit && git push (the pipeline, its scripts)"
 git -C "$DEMO/work" add -A
-git -C "$DEMO/work" commit -q -m "breast-cancer pipeline"
+git -C "$DEMO/work" commit -q -m "breast-cancer-mlp pipeline"
 git -C "$DEMO/work" push -q origin main
 COMMIT=$(git -C "$DEMO/work" rev-parse HEAD)
 RUN=$(wait_for_run_of "$COMMIT")
 echo "== mlctl runs show $RUN   (started by commit ${COMMIT:0:12})"
 "$MLCTL" runs show "$RUN"
-echo "== mlctl logs $RUN evaluate"
-"$MLCTL" logs "$RUN" evaluate
+for stage in tune train evaluate quantize; do
+  echo "== mlctl logs $RUN $stage"
+  "$MLCTL" logs "$RUN" "$stage" | tail -n 6
+done
+echo "== the evaluator's test-split metrics and gates, the quantizer's sizes"
+"$MLCTL" --json runs show "$RUN" | /usr/bin/python3 -c '
+import json,sys
+run=json.load(sys.stdin)
+for s in run["stages"]:
+    if s["stage"] in ("evaluate", "quantize"):
+        print("  %-9s %s" % (s["stage"], ", ".join("%s=%.4g" % (m["key"], m["value"]) for m in s["metrics"])))'
 MODEL=$("$MLCTL" --json runs show "$RUN" | /usr/bin/python3 -c '
 import json,sys
 run=json.load(sys.stdin)
-print(next(e["artifact"] for s in run["stages"] if s["stage"]=="train" for e in s["artifacts"] if e["kind"]=="produced"))')
+print(next(e["artifact"] for s in run["stages"] if s["stage"]=="quantize" for e in s["artifacts"] if e["kind"]=="produced" and e["name"]=="model.int8.mlp"))')
 echo "== mlctl lineage $MODEL   (the model, back to the data and the commit)"
 "$MLCTL" lineage "$MODEL"
 echo "== mlctl artifacts show $MODEL"
 "$MLCTL" artifacts show "$MODEL"
 
-echo "== mlctl trigger breast-cancer --commit ${COMMIT:0:12} --wait   (same commit, same data: nothing runs again, the results of run $RUN stand)"
-"$MLCTL" trigger breast-cancer --commit "$COMMIT" --reason "demo: unchanged" --wait
+echo "== mlctl trigger breast-cancer-mlp --commit ${COMMIT:0:12} --wait   (same commit, same data: nothing runs again, the results of run $RUN stand)"
+"$MLCTL" trigger breast-cancer-mlp --commit "$COMMIT" --reason "demo: unchanged" --wait
 RUN2=$("$MLCTL" --json runs list --limit 1 | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["runs"][0]["id"])')
 "$MLCTL" runs show "$RUN2"
 echo "== mlctl repos list"

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace mlops::ml {
@@ -11,6 +12,8 @@ namespace mlops::ml {
 enum class Task { kClassification, kRegression };
 
 const char* ToString(Task task);  // "classification" | "regression"
+// The inverse of ToString; false (and *out untouched) for any other text.
+bool ParseTask(std::string_view text, Task* out);
 
 struct Dataset {
   std::string source;                      // the file it came from, for messages
