@@ -89,7 +89,7 @@ TEST_F(MlE2E, IrisExamplePipelineTrainsTunesEvaluatesAndQuantizes) {
   // The same commit and data again: every stage is up to date.
   auto again = d->Ctl({"--json", "trigger", "iris-mlp", "--wait"});
   ASSERT_EQ(again.exit_code, 0) << again.err;
-  EXPECT_EQ(json::parse(again.out)["id"], id) << again.out;
+  EXPECT_EQ(json::parse(again.out)["results_run_id"], id) << again.out;
 }
 
 TEST_F(MlE2E, TrainerAttemptKilledByItsTimeoutResumesFromItsCheckpoint) {

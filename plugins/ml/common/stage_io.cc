@@ -44,4 +44,16 @@ int StageIo::Cpus() {
   return n >= 1 ? n : 1;
 }
 
+int DescribePlugin(mlops_plugin_info* info, const char* name, const char* version,
+                   mlops_status (*run)(mlops_stage*, const mlops_host_api*)) {
+  if (info == nullptr || info->struct_size < sizeof(mlops_plugin_info)) return 1;
+  info->struct_size = sizeof(mlops_plugin_info);
+  info->abi_major = MLOPS_PLUGIN_ABI_MAJOR;
+  info->abi_minor = MLOPS_PLUGIN_ABI_MINOR;
+  info->name = name;
+  info->version = version;
+  info->run = run;
+  return 0;
+}
+
 }  // namespace mlops::ml

@@ -71,4 +71,16 @@ mlops_status GuardedRun(mlops_stage* stage, const mlops_host_api* host, Body&& b
   }
 }
 
+// Fills the plugin's self-description for mlops_plugin_entry. Returns
+// what the entry function returns (0, or 1 for a host that knows too
+// small a struct).
+int DescribePlugin(mlops_plugin_info* info, const char* name, const char* version,
+                   mlops_status (*run)(mlops_stage*, const mlops_host_api*));
+
+// The run() of a plugin whose body is `Body`, under GuardedRun.
+template <mlops_status (*Body)(StageIo&)>
+mlops_status RunGuarded(mlops_stage* stage, const mlops_host_api* host) {
+  return GuardedRun(stage, host, Body);
+}
+
 }  // namespace mlops::ml

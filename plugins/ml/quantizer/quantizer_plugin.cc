@@ -86,20 +86,9 @@ mlops_status Run(StageIo& io) {
   return MLOPS_OK;
 }
 
-mlops_status Entry(mlops_stage* stage, const mlops_host_api* host) {
-  return GuardedRun(stage, host, [](StageIo& io) { return Run(io); });
-}
-
 }  // namespace
 }  // namespace mlops::ml
 
 extern "C" MLOPS_PLUGIN_EXPORT int mlops_plugin_entry(mlops_plugin_info* info) {
-  if (info == nullptr || info->struct_size < sizeof(mlops_plugin_info)) return 1;
-  info->struct_size = sizeof(mlops_plugin_info);
-  info->abi_major = MLOPS_PLUGIN_ABI_MAJOR;
-  info->abi_minor = MLOPS_PLUGIN_ABI_MINOR;
-  info->name = "quantizer";
-  info->version = mlops::ml::kVersion;
-  info->run = &mlops::ml::Entry;
-  return 0;
+  return mlops::ml::DescribePlugin(info, "quantizer", mlops::ml::kVersion, &mlops::ml::RunGuarded<mlops::ml::Run>);
 }

@@ -98,8 +98,10 @@ Status ParseMlpParams(const nlohmann::json& j, MlpParams* out) {
   MLOPS_RETURN_IF_ERROR(ReadInt(j, "patience", 0, 100000, &p.patience));
   if (j.contains("seed")) {
     const auto& s = j["seed"];
-    if (!s.is_number_unsigned()) return Bad("seed", "a non-negative integer", s);
-    p.seed = s.get<uint64_t>();
+    if (!s.is_number_integer() || (!s.is_number_unsigned() && s.get<int64_t>() < 0)) {
+      return Bad("seed", "a non-negative integer", s);
+    }
+    p.seed = s.is_number_unsigned() ? s.get<uint64_t>() : static_cast<uint64_t>(s.get<int64_t>());
   }
   MLOPS_RETURN_IF_ERROR(ReadInt(j, "threads", 1, 1024, &p.threads));
   if (j.contains("device")) {

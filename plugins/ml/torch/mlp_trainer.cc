@@ -2,6 +2,7 @@
 // includes torch headers (each costs ~20 s and ~1 GB to compile).
 #include "torch/mlp_trainer.h"
 
+#include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>
 
 #include <chrono>
@@ -34,7 +35,10 @@ struct MlpNetImpl : torch::nn::Module {
                                                              static_cast<int64_t>(outputs))));
   }
 
-  torch::Tensor forward(torch::Tensor x) {
+  // `dropout_gen` draws the dropout masks in training (CPU generator; the
+  // masks move to x's device). Never torch's global generator: trials of a
+  // tuner train side by side in one process.
+  torch::Tensor forward(torch::Tensor x, at::Generator* dropout_gen = nullptr) {
     for (size_t i = 0; i + 1 < layers.size(); ++i) {
       x = layers[i]->forward(x);
       switch (activation) {
@@ -42,9 +46,23 @@ struct MlpNetImpl : torch::nn::Module {
         case Activation::kTanh: x = torch::tanh(x); break;
         case Activation::kSigmoid: x = torch::sigmoid(x); break;
       }
-      if (dropout > 0.0) x = torch::dropout(x, dropout, is_training());
+      if (dropout > 0.0 && is_training() && dropout_gen != nullptr) {
+        torch::Tensor keep = torch::empty(x.sizes(), torch::kFloat32).bernoulli_(1.0 - dropout, *dropout_gen);
+        x = x * keep.to(x.device()) / (1.0 - dropout);
+      }
     }
     return layers.back()->forward(x);
+  }
+
+  // PyTorch's default Linear initialisation, U(-1/sqrt(in), 1/sqrt(in)) for
+  // weights and biases, drawn from `gen`.
+  void Initialise(at::Generator& gen) {
+    torch::NoGradGuard no_grad;
+    for (auto& l : layers) {
+      const double bound = 1.0 / std::sqrt(static_cast<double>(l->weight.size(1)));
+      l->weight.uniform_(-bound, bound, gen);
+      l->bias.uniform_(-bound, bound, gen);
+    }
   }
 
   Activation activation;
@@ -282,9 +300,12 @@ Status TrainMlp(const Dataset& data, const Split& split, const MlpParams& p, con
   x_val = x_val.to(device);
   y_val = y_val.to(device);
 
-  torch::manual_seed(p.seed);
   const size_t outputs = data.task == Task::kClassification ? data.num_classes() : 1;
   MlpNet net(d, p, outputs);
+  {
+    at::Generator init = at::make_generator<at::CPUGeneratorImpl>(p.seed);
+    net->Initialise(init);
+  }
   net->to(device);
   auto optimizer = MakeOptimizer(net, p);
   TrainState state;
@@ -308,7 +329,8 @@ Status TrainMlp(const Dataset& data, const Split& split, const MlpParams& p, con
     std::vector<int64_t> order(static_cast<size_t>(n_train));
     for (int64_t i = 0; i < n_train; ++i) order[static_cast<size_t>(i)] = i;
     rng.Shuffle(order);
-    torch::manual_seed(Rng::Derive(p.seed ^ 0x5eedULL, static_cast<uint64_t>(epoch)));
+    at::Generator dropout_gen =
+        at::make_generator<at::CPUGeneratorImpl>(Rng::Derive(p.seed ^ 0x5eedULL, static_cast<uint64_t>(epoch)));
     const torch::Tensor perm = torch::from_blob(order.data(), {n_train}, torch::kInt64).clone().to(device);
     net->train();
     double loss_sum = 0;
@@ -322,7 +344,7 @@ Status TrainMlp(const Dataset& data, const Split& split, const MlpParams& p, con
       const torch::Tensor xb = x_train.index_select(0, idx);
       const torch::Tensor yb = y_train.index_select(0, idx);
       optimizer->zero_grad();
-      torch::Tensor loss = Loss(data.task, net->forward(xb), yb);
+      torch::Tensor loss = Loss(data.task, net->forward(xb, &dropout_gen), yb);
       loss.backward();
       optimizer->step();
       loss_sum += loss.item<double>() * static_cast<double>(idx.size(0));
@@ -358,7 +380,10 @@ Status TrainMlp(const Dataset& data, const Split& split, const MlpParams& p, con
   result->best_val_score = state.best_val_score;
   result->device = device.is_cuda() ? "cuda:" + std::to_string(device.index()) : "cpu";
   result->train_seconds = Seconds(start);
-  ToModel(data, p, state.best, mean, sd, y_mean, y_sd, &result->model);
+  // With early stopping the model is the best validation epoch's; without
+  // (patience 0) it is the last epoch's, as trained.
+  const std::vector<torch::Tensor> weights = p.patience > 0 ? state.best : CloneParams(net);
+  ToModel(data, p, weights, mean, sd, y_mean, y_sd, &result->model);
   return Status::OK();
 }
 

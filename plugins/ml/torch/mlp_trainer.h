@@ -60,7 +60,7 @@ struct TrainHooks {
 };
 
 struct TrainResult {
-  MlpModel model;            // the weights of the best validation-loss epoch
+  MlpModel model;            // the best validation-loss epoch's weights (patience > 0), else the last epoch's
   std::vector<EpochReport> curve;
   int best_epoch = 0;
   double best_val_loss = 0;

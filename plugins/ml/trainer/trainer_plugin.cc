@@ -2,6 +2,7 @@
 // and writes the model file (model/model_file.h) with its provenance.
 // Tuned hyperparameters come from the input `best_params.json` (a tuner's
 // output) when the stage has one; `with` keys set the rest.
+#include <algorithm>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -24,7 +25,7 @@ constexpr const char* kVersion = "1.0.0";
 const std::vector<std::string> kKeys = {
     "data",    "split",  "output",    "params_from", "hidden",     "layers",  "activation",
     "dropout", "optimizer", "lr",     "momentum",    "batch_size", "epochs",  "weight_decay",
-    "patience", "seed",  "threads",   "device"};
+    "patience", "seed",  "threads",   "device", "refit"};
 
 mlops_status Run(StageIo& io) {
   nlohmann::json with;
@@ -60,6 +61,11 @@ mlops_status Run(StageIo& io) {
     return io.Fail(MLOPS_BAD_PARAMS, "trainer: 'params_from' names '" + tuned_name + "', which is not an input of this stage");
   }
 
+  bool refit = false;
+  if (with.contains("refit")) {
+    if (!with["refit"].is_boolean()) return io.Fail(MLOPS_BAD_PARAMS, "trainer: 'refit': expected true or false, got " + with["refit"].dump());
+    refit = with["refit"].get<bool>();
+  }
   Dataset data;
   if (Status s = LoadDataset(spec, &data); !s.ok()) return io.Fail(MLOPS_ERROR, s.message());
   std::string data_sha;
@@ -88,6 +94,36 @@ mlops_status Run(StageIo& io) {
   TrainResult result;
   if (Status s = TrainMlp(data, split, params, hooks, &result); !s.ok()) return io.Fail(MLOPS_ERROR, s.message());
   if (result.interrupted) return io.Fail(MLOPS_CANCELLED, "trainer: cancelled at epoch " + std::to_string(result.curve.size()));
+  // refit: train again from scratch on train + validation for the number of
+  // epochs early stopping chose (the test split stays unseen).
+  int refit_epochs = 0;
+  if (refit) {
+    MlpParams again = params;
+    again.epochs = std::max(1, result.best_epoch);
+    again.patience = 0;
+    Split joined = split;
+    joined.train.insert(joined.train.end(), split.validation.begin(), split.validation.end());
+    std::sort(joined.train.begin(), joined.train.end());
+    TrainHooks refit_hooks;
+    refit_hooks.checkpoint_path = io.ScratchDir() + "/trainer.refit.checkpoint";
+    refit_hooks.cancelled = hooks.cancelled;
+    refit_hooks.on_resume = hooks.on_resume;
+    refit_hooks.on_epoch = [&](const EpochReport& e) {
+      io.Metric("refit_loss", e.loss, e.epoch);
+      return !io.Cancelled();
+    };
+    io.Info("refit on train + validation (" + std::to_string(joined.train.size()) + " rows) for " +
+            std::to_string(again.epochs) + " epochs");
+    TrainResult refitted;
+    if (Status s = TrainMlp(data, joined, again, refit_hooks, &refitted); !s.ok()) return io.Fail(MLOPS_ERROR, s.message());
+    if (refitted.interrupted) return io.Fail(MLOPS_CANCELLED, "trainer: cancelled while refitting");
+    // patience 0: the last epoch's weights (its "validation" rows were seen).
+    refit_epochs = again.epochs;
+    result.model = std::move(refitted.model);
+    result.samples_seen += refitted.samples_seen;
+    result.train_seconds += refitted.train_seconds;
+    std::remove(refit_hooks.checkpoint_path.c_str());
+  }
   const double throughput = result.train_seconds > 0 ? result.samples_seen / result.train_seconds : 0;
   io.Info("trained on " + result.device + ": " + std::to_string(result.curve.size()) + " epochs, best epoch " +
           std::to_string(result.best_epoch) + ", val loss " + std::to_string(result.best_val_loss) + ", " +
@@ -114,6 +150,7 @@ mlops_status Run(StageIo& io) {
       {"best_epoch", result.best_epoch},
       {"best_val_loss", result.best_val_loss},
       {"resumed_from_epoch", result.resumed_from_epoch},
+      {"refit_epochs", refit_epochs},
   };
   std::string output = with.value("output", std::string("model.mlp"));
   if (with.contains("outputs") && with["outputs"].is_array() && with["outputs"].size() == 1 && !with.contains("output")) {
@@ -128,20 +165,9 @@ mlops_status Run(StageIo& io) {
   return MLOPS_OK;
 }
 
-mlops_status Entry(mlops_stage* stage, const mlops_host_api* host) {
-  return GuardedRun(stage, host, [](StageIo& io) { return Run(io); });
-}
-
 }  // namespace
 }  // namespace mlops::ml
 
 extern "C" MLOPS_PLUGIN_EXPORT int mlops_plugin_entry(mlops_plugin_info* info) {
-  if (info == nullptr || info->struct_size < sizeof(mlops_plugin_info)) return 1;
-  info->struct_size = sizeof(mlops_plugin_info);
-  info->abi_major = MLOPS_PLUGIN_ABI_MAJOR;
-  info->abi_minor = MLOPS_PLUGIN_ABI_MINOR;
-  info->name = "trainer";
-  info->version = mlops::ml::kVersion;
-  info->run = &mlops::ml::Entry;
-  return 0;
+  return mlops::ml::DescribePlugin(info, "trainer", mlops::ml::kVersion, &mlops::ml::RunGuarded<mlops::ml::Run>);
 }
