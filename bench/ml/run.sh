@@ -13,7 +13,7 @@ echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -
 for set in "digits.csv.gz csv" "breast_cancer.csv sklearn"; do
   read -r file format <<<"$set"
   for threads in 1 2; do
-    echo "== $file, $threads thread(s), 30 epochs, batch 32, MLP $format-128-classes"
+    echo "== $file, $threads thread(s), 30 epochs, batch 32, MLP features-128-classes"
     "$BUILD/bin/mlops_bench_trainer" "$DATA/$file" "$format" "$OUT" "$threads" 30 | tee "$OUT/ours.json"
     /usr/bin/python3 bench/ml/torch_reference.py "$OUT" "$threads" 30 | tee "$OUT/ref.json"
     /usr/bin/python3 - "$OUT" <<'PY'
