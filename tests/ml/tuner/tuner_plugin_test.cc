@@ -135,6 +135,22 @@ TEST_F(TunerPluginTest, SameSeedSameTrials) {
   EXPECT_NE(TrialsFingerprint(a), TrialsFingerprint(c));
 }
 
+TEST_F(TunerPluginTest, ParallelTrialsWithDropoutAreReproducible) {
+  nlohmann::json params = BaseParams();
+  params["strategy"] = "random";
+  params["trials"] = 4;
+  params["parallel"] = 2;
+  params["dropout"] = 0.3;
+  FakeStage a, b;
+  TempDir da, db;
+  ::setenv("MLOPS_CPUS", "2", 1);
+  ASSERT_EQ(Run(params, &a, &da), MLOPS_OK) << a.error;
+  ASSERT_EQ(Run(params, &b, &db), MLOPS_OK) << b.error;
+  ::unsetenv("MLOPS_CPUS");
+  EXPECT_EQ(TrialsFingerprint(a), TrialsFingerprint(b));
+  EXPECT_EQ(a.params.at("best_params"), b.params.at("best_params"));
+}
+
 TEST_F(TunerPluginTest, AshaPrunesHopelessTrials) {
   nlohmann::json params = BaseParams();
   params["strategy"] = "grid";
