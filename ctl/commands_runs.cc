@@ -191,15 +191,27 @@ int RunsShow(const ApiClient& api, int64_t id, const Output& out) {
            Str(s, "error").empty() ? Str(s, "reason") : Str(s, "error")});
   }
   t.Print(std::cout);
+  // One line per stage metric: its last value; a curve (several steps) is
+  // summarised, `--json` has every point.
   bool header = false;
   for (const auto& s : run["stages"]) {
+    std::vector<std::string> order;
+    std::map<std::string, std::pair<const json*, int>> last;  // key -> (last point, count)
     for (const auto& m : s["metrics"]) {
+      auto [it, fresh] = last.try_emplace(Str(m, "key"), &m, 0);
+      if (fresh) order.push_back(it->first);
+      it->second.first = &m;
+      ++it->second.second;
+    }
+    for (const std::string& key : order) {
       if (!header) {
-        std::cout << "\nmetrics:\n";
+        std::cout << "\nmetrics (last value; --json for every step):\n";
         header = true;
       }
-      std::cout << "  " << Str(s, "stage") << "." << Str(m, "key") << " = " << Str(m, "value")
-                << " (step " << Str(m, "step") << ")\n";
+      const auto& [m, count] = last[key];
+      std::cout << "  " << Str(s, "stage") << "." << key << " = " << Str(*m, "value");
+      if (count > 1) std::cout << " (step " << Str(*m, "step") << ", " << count << " points)";
+      std::cout << "\n";
     }
   }
   return kExitOk;
