@@ -77,7 +77,9 @@ TEST_F(DataE2E, ChangedDataStartsARunUnchangedDataDoesNot) {
   ASSERT_EQ(shown["runs"].size(), 1u);
   EXPECT_EQ(shown["runs"][0]["id"], run["id"]);
 
-  // Lineage from what the run consumed reaches the data version.
+  // Lineage from what the run consumed reaches the data version (the edges
+  // are written when the attempt ends).
+  ASSERT_EQ(d.Ctl({"runs", "wait", std::to_string(run["id"].get<int64_t>())}).exit_code, 0);
   auto run_detail = json::parse(d.Ctl({"--json", "runs", "show", std::to_string(run["id"].get<int64_t>())}).out);
   std::string consumed;
   for (const auto& e : run_detail["stages"][0]["artifacts"]) {
