@@ -22,16 +22,6 @@ const std::vector<std::string>& TaskMetricNames(Task task) {
                                        : metrics::RegressionMetricNames();
 }
 
-std::vector<double> PredictRows(const MlpModel& model, const Dataset& data,
-                                const std::vector<size_t>& rows) {
-  std::vector<float> x;
-  x.reserve(rows.size() * data.cols);
-  for (size_t r : rows) x.insert(x.end(), data.row(r), data.row(r) + data.cols);
-  std::vector<double> out;
-  model.Predict(x.data(), rows.size(), &out);
-  return out;
-}
-
 Status ScorePredictions(const MlpModel& model, const Dataset& data, const std::vector<size_t>& rows,
                         const std::vector<double>& predictions, RowsScore* out) {
   *out = RowsScore{};

@@ -13,16 +13,12 @@
 #include "metrics/metric_set.h"
 #include "mlops/common/status.h"
 #include "model/mlp_model.h"
+#include "model/model_data.h"  // PredictRows
 
 namespace mlops::ml {
 
 // The metrics an evaluation of `task` reports, in report order.
 const std::vector<std::string>& TaskMetricNames(Task task);
-
-// model.Predict on `rows` of data: rows x classes probabilities, or one
-// value per row. REQUIRES: data.cols == model.inputs().
-std::vector<double> PredictRows(const MlpModel& model, const Dataset& data,
-                                const std::vector<size_t>& rows);
 
 struct RowsScore {
   metrics::MetricSet metrics;

@@ -39,35 +39,13 @@ Status LoadModelData(const MlpModel& model, const nlohmann::json& data_override,
   return MakeSplit(*data, split_spec, split);
 }
 
-double ModelScore(const MlpModel& model, const Dataset& data, const std::vector<size_t>& rows) {
-  if (rows.empty()) return 0.0;
+std::vector<double> PredictRows(const MlpModel& model, const Dataset& data, const std::vector<size_t>& rows) {
   std::vector<float> x;
   x.reserve(rows.size() * data.cols);
   for (size_t r : rows) x.insert(x.end(), data.row(r), data.row(r) + data.cols);
   std::vector<double> out;
   model.Predict(x.data(), rows.size(), &out);
-  if (model.task == Task::kClassification) {
-    const size_t k = model.outputs();
-    size_t correct = 0;
-    for (size_t i = 0; i < rows.size(); ++i) {
-      size_t best = 0;
-      for (size_t c = 1; c < k; ++c) {
-        if (out[i * k + c] > out[i * k + best]) best = c;
-      }
-      if (static_cast<double>(best) == data.labels[rows[i]]) ++correct;
-    }
-    return static_cast<double>(correct) / rows.size();
-  }
-  double mean = 0;
-  for (size_t r : rows) mean += data.labels[r];
-  mean /= rows.size();
-  double ss_res = 0, ss_tot = 0;
-  for (size_t i = 0; i < rows.size(); ++i) {
-    const double y = data.labels[rows[i]];
-    ss_res += (y - out[i]) * (y - out[i]);
-    ss_tot += (y - mean) * (y - mean);
-  }
-  return ss_tot > 0 ? 1.0 - ss_res / ss_tot : 0.0;
+  return out;
 }
 
 }  // namespace mlops::ml

@@ -19,7 +19,8 @@ namespace mlops::ml {
 Status LoadModelData(const MlpModel& model, const nlohmann::json& data_override,
                      const std::string& base_dir, Dataset* data, Split* split);
 
-// Accuracy (classification) or R^2 (regression) of `model` on `rows`.
-double ModelScore(const MlpModel& model, const Dataset& data, const std::vector<size_t>& rows);
+// model.Predict on `rows` of data: rows x classes probabilities, or one
+// value per row. REQUIRES: data.cols == model.inputs().
+std::vector<double> PredictRows(const MlpModel& model, const Dataset& data, const std::vector<size_t>& rows);
 
 }  // namespace mlops::ml

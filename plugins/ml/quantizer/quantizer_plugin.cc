@@ -9,6 +9,8 @@
 
 #include "common/param_keys.h"
 #include "common/stage_io.h"
+#include "metrics/classification_metrics.h"
+#include "metrics/regression_metrics.h"
 #include "model/model_data.h"
 #include "model/model_file.h"
 #include "model/quantize.h"
@@ -18,6 +20,21 @@ namespace {
 
 constexpr const char* kVersion = "1.0.0";
 const std::vector<std::string> kKeys = {"model", "output", "data", "max_accuracy_drop"};
+
+// Test accuracy (classification) or R^2 (regression; 0 where undefined)
+// through the evaluator's metrics, so both stages report the same numbers.
+double TestScore(const MlpModel& model, const Dataset& data, const std::vector<size_t>& rows) {
+  const std::vector<double> out = PredictRows(model, data, rows);
+  if (model.task == Task::kClassification) {
+    std::vector<int> y;
+    for (size_t r : rows) y.push_back(static_cast<int>(data.labels[r]));
+    return metrics::Accuracy(y, metrics::ArgmaxClasses(out, model.outputs()));
+  }
+  std::vector<double> y;
+  for (size_t r : rows) y.push_back(data.labels[r]);
+  double r2 = 0.0;
+  return metrics::R2(y, out, &r2).ok() ? r2 : 0.0;
+}
 
 int64_t FileSize(const std::string& path) {
   struct stat st {};
@@ -60,8 +77,8 @@ mlops_status Run(StageIo& io) {
   if (Status s = LoadModelData(model, with.value("data", nlohmann::json()), io.WorkDir(), &data, &split); !s.ok()) {
     return io.Fail(MLOPS_ERROR, "quantizer: " + s.message());
   }
-  const double before = ModelScore(model, data, split.test);
-  const double after = ModelScore(q, data, split.test);
+  const double before = TestScore(model, data, split.test);
+  const double after = TestScore(q, data, split.test);
   const double delta_points = (after - before) * 100.0;
   const std::string score = model.task == Task::kClassification ? "accuracy" : "r2";
   q.provenance["quantization"]["test_" + score] = {{"float", before}, {"int8", after}};
