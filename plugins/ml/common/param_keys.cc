@@ -15,4 +15,15 @@ std::string UnknownKeyError(const nlohmann::json& with, const std::vector<std::s
   return "";
 }
 
+std::string ReadOutputName(const nlohmann::json& with, const std::string& fallback, std::string* name) {
+  if (with.contains("output") && !with["output"].is_string()) {
+    return "'output': expected a file name, got " + with["output"].dump();
+  }
+  *name = with.value("output", fallback);
+  if (name->empty() || name->find("..") != std::string::npos || name->front() == '/') {
+    return "'output' must be a file name in the work dir, got '" + *name + "'";
+  }
+  return "";
+}
+
 }  // namespace mlops::ml

@@ -12,4 +12,9 @@ namespace mlops::ml {
 // Empty when every key of `with` is in `allowed`; else the message.
 std::string UnknownKeyError(const nlohmann::json& with, const std::vector<std::string>& allowed);
 
+// The output file name from `with.output`, else `fallback`: a plain name
+// in the work dir (not empty, no "..", not absolute). Empty when valid;
+// else the message.
+std::string ReadOutputName(const nlohmann::json& with, const std::string& fallback, std::string* name);
+
 }  // namespace mlops::ml

@@ -47,9 +47,9 @@ mlops_status Run(StageIo& io) {
   if (!io.Params(&with, &error)) return io.Fail(MLOPS_BAD_PARAMS, error);
   if (std::string e = UnknownKeyError(with, kKeys); !e.empty()) return io.Fail(MLOPS_BAD_PARAMS, "quantizer: " + e);
   const std::string model_name = with.value("model", std::string("model.mlp"));
-  std::string output = with.value("output", std::string("model.int8.mlp"));
-  if (output.empty() || output.find("..") != std::string::npos || output.front() == '/') {
-    return io.Fail(MLOPS_BAD_PARAMS, "quantizer: 'output' must be a file name in the work dir, got '" + output + "'");
+  std::string output;
+  if (std::string e = ReadOutputName(with, "model.int8.mlp", &output); !e.empty()) {
+    return io.Fail(MLOPS_BAD_PARAMS, "quantizer: " + e);
   }
   double max_drop = -1;
   if (with.contains("max_accuracy_drop")) {

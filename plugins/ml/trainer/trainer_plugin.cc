@@ -34,6 +34,16 @@ mlops_status Run(StageIo& io) {
   if (std::string e = UnknownKeyError(with, kKeys); !e.empty()) return io.Fail(MLOPS_BAD_PARAMS, "trainer: " + e);
   if (!with.contains("data")) return io.Fail(MLOPS_BAD_PARAMS, "trainer: 'data' is required (the data set to train on)");
 
+  // The model's file name: `output`, else the stage's one declared output.
+  std::string output;
+  std::string fallback = "model.mlp";
+  if (with.contains("outputs") && with["outputs"].is_array() && with["outputs"].size() == 1 &&
+      with["outputs"][0].is_string()) {
+    fallback = with["outputs"][0].get<std::string>();
+  }
+  if (std::string e = ReadOutputName(with, fallback, &output); !e.empty()) {
+    return io.Fail(MLOPS_BAD_PARAMS, "trainer: " + e);
+  }
   DataSpec spec;
   if (Status s = ParseDataSpec(with["data"], io.WorkDir(), &spec); !s.ok()) {
     return io.Fail(MLOPS_BAD_PARAMS, "trainer: data: " + s.message());
@@ -152,13 +162,6 @@ mlops_status Run(StageIo& io) {
       {"resumed_from_epoch", result.resumed_from_epoch},
       {"refit_epochs", refit_epochs},
   };
-  std::string output = with.value("output", std::string("model.mlp"));
-  if (with.contains("outputs") && with["outputs"].is_array() && with["outputs"].size() == 1 && !with.contains("output")) {
-    output = with["outputs"][0].get<std::string>();
-  }
-  if (output.empty() || output.find("..") != std::string::npos || output.front() == '/') {
-    return io.Fail(MLOPS_BAD_PARAMS, "trainer: 'output' must be a file name in the work dir, got '" + output + "'");
-  }
   if (Status s = SaveModel(model, io.OutputPath(output)); !s.ok()) return io.Fail(MLOPS_ERROR, s.message());
   if (!io.Output(output, kModelMediaType, &error)) return io.Fail(MLOPS_ERROR, error);
   std::remove(hooks.checkpoint_path.c_str());  // done: a retry of a later stage must not resume
