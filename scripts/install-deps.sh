@@ -12,7 +12,7 @@ PACKAGES=(
   libtbb-dev libgtest-dev libgmock-dev
   nlohmann-json3-dev libcli11-dev libspdlog-dev libsystemd-dev
   python3 python3-sklearn python3-numpy python3-torch
-  libtorch-dev
+  libtorch-dev zlib1g-dev
   snakemake make
   prometheus systemd
 )
