@@ -165,7 +165,9 @@ class Daemon:
             time.sleep(0.02)
         with open(addr_file) as f:
             addr = f.read().strip()
-        self.env = dict(os.environ, MLCTL_SERVER=f"http://{addr}")
+        # mlctl reads the admin token mlopsd bootstrapped (never from argv).
+        self.env = dict(os.environ, MLCTL_SERVER=f"http://{addr}", MLCTL_TOKEN="",
+                        MLCTL_TOKEN_FILE=os.path.join(self.state, "admin.token"))
 
     def tail(self, n=4000):
         self.log.flush()

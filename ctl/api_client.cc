@@ -19,6 +19,15 @@ int ApiClient::Call(const std::string& method, const std::string& path, const st
     auto j = nlohmann::json::parse(out->body, nullptr, false);
     std::string detail = out->body;
     if (j.is_object() && j.contains("detail") && j["detail"].is_string()) detail = j["detail"];
+    if (out->status == 401) {
+      std::cerr << "mlctl: not authenticated: " << detail
+                << " (give a token with MLCTL_TOKEN, MLCTL_TOKEN_FILE or --token-file)\n";
+      return kExitDenied;
+    }
+    if (out->status == 403) {
+      std::cerr << "mlctl: permission denied: " << detail << "\n";
+      return kExitDenied;
+    }
     std::cerr << "mlctl: " << method << " " << path << " failed with HTTP " << out->status << ": "
               << detail << "\n";
     return kExitApiError;

@@ -2,6 +2,7 @@
 
 #include <iostream>
 
+#include "commands_models.h"
 #include "exit_codes.h"
 #include "http_client.h"
 #include "json_fields.h"
@@ -73,8 +74,9 @@ int ReportDotenv(const ApiClient& api, int64_t run_id, const std::string& dest) 
   DotenvFields f;
   f.run_id = Str(run, "id");
   f.run_status = Str(run, "status");
-  // MODEL_NAME and MODEL_VERSION stay empty until the model registry names
-  // the version a run produced.
+  // The version the model registry registered for this run (empty when
+  // the run registered none).
+  RegisteredVersion(api, run, &f.model_name, &f.model_version);
   std::string text, error;
   if (!DotenvText(f, &text, &error)) {
     std::cerr << "mlctl: " << error << "\n";

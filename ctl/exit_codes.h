@@ -11,6 +11,8 @@ enum ExitCode : int {
   kExitUnreachable = 4,   // the daemon could not be reached
   kExitApiError = 5,      // the daemon answered with an error
   kExitGatesFailed = 6,   // reserved: the evaluator's gates failed
+  kExitDenied = 7,        // the daemon refused the token (HTTP 401) or its role (403)
+  kExitVerifyFailed = 8,  // `mlctl verify`: bad signature or the files do not match it
 };
 
 }  // namespace mlops::ctl

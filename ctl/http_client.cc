@@ -10,22 +10,28 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
+#include <memory>
+
+#include "connection.h"
 
 namespace mlops::ctl {
 namespace {
 
-Status ParseServer(const std::string& server, std::string* host, std::string* port) {
+Status ParseServer(const std::string& server, std::string* host, std::string* port, bool* tls) {
   std::string s = server;
-  const std::string scheme = "http://";
-  if (s.rfind(scheme, 0) == 0) s = s.substr(scheme.size());
-  else if (s.rfind("https://", 0) == 0) {
-    return Status::InvalidArgument("server '" + server + "': https is not supported by this mlctl");
+  *tls = false;
+  if (s.rfind("http://", 0) == 0) {
+    s = s.substr(7);
+  } else if (s.rfind("https://", 0) == 0) {
+    s = s.substr(8);
+    *tls = true;
   }
   while (!s.empty() && s.back() == '/') s.pop_back();
   size_t colon = s.rfind(':');
   if (colon == std::string::npos || colon == 0 || colon + 1 == s.size()) {
-    return Status::InvalidArgument("server '" + server + "' must look like http://HOST:PORT");
+    return Status::InvalidArgument("server '" + server + "' must look like http://HOST:PORT or https://HOST:PORT");
   }
   *host = s.substr(0, colon);
   *port = s.substr(colon + 1);
@@ -98,7 +104,8 @@ Status HttpCall(const std::string& server, const std::string& method, const std:
                 const std::string& body, HttpResult* out, std::chrono::milliseconds timeout,
                 const std::string& bearer_token) {
   std::string host, port;
-  MLOPS_RETURN_IF_ERROR(ParseServer(server, &host, &port));
+  bool tls = false;
+  MLOPS_RETURN_IF_ERROR(ParseServer(server, &host, &port, &tls));
   for (unsigned char c : bearer_token) {
     if (c <= 0x20 || c == 0x7F) {
       return Status::InvalidArgument("the API token (MLCTL_TOKEN) holds a space or control character");
@@ -111,6 +118,9 @@ Status HttpCall(const std::string& server, const std::string& method, const std:
              static_cast<suseconds_t>((timeout.count() % 1000) * 1000)};
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  const char* ca = std::getenv("MLCTL_CACERT");
+  std::unique_ptr<Connection> conn;
+  MLOPS_RETURN_IF_ERROR(Connection::Open(fd, tls, host, ca ? ca : "", &conn));
   std::string req = method + " " + path + " HTTP/1.1\r\nHost: " + host + ":" + port +
                     "\r\nConnection: close\r\nUser-Agent: mlctl\r\nAccept: application/json\r\n";
   if (!bearer_token.empty()) req += "Authorization: Bearer " + bearer_token + "\r\n";
@@ -120,10 +130,8 @@ Status HttpCall(const std::string& server, const std::string& method, const std:
   req += "\r\n" + body;
   size_t sent = 0;
   while (sent < req.size()) {
-    ssize_t n = ::send(fd, req.data() + sent, req.size() - sent, MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
+    ssize_t n = conn->Write(req.data() + sent, req.size() - sent);
     if (n <= 0) {
-      ::close(fd);
       return Status::Unavailable("cannot send to mlopsd at " + server + ": " + std::strerror(errno));
     }
     sent += static_cast<size_t>(n);
@@ -132,10 +140,8 @@ Status HttpCall(const std::string& server, const std::string& method, const std:
   char buf[65536];
   size_t want = std::string::npos;  // total bytes expected once headers are known
   for (;;) {
-    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-    if (n < 0 && errno == EINTR) continue;
+    ssize_t n = conn->Read(buf, sizeof buf);
     if (n < 0) {
-      ::close(fd);
       return Status::Unavailable("no answer from mlopsd at " + server + ": " + std::strerror(errno));
     }
     if (n == 0) break;
@@ -151,7 +157,7 @@ Status HttpCall(const std::string& server, const std::string& method, const std:
     }
     if (want != std::string::npos && resp.size() >= want) break;
   }
-  ::close(fd);
+  conn.reset();
   size_t hdr_end = resp.find("\r\n\r\n");
   if (resp.rfind("HTTP/1.", 0) != 0 || hdr_end == std::string::npos) {
     return Status::Unavailable("malformed answer from " + server);

@@ -6,6 +6,9 @@
 
 #include "commands.h"
 #include "commands_report.h"
+#include "commands_keys.h"
+#include "commands_models.h"
+#include "commands_tokens.h"
 #include "exit_codes.h"
 
 using namespace mlops::ctl;
@@ -19,9 +22,19 @@ int main(int argc, char** argv) {
   app.add_option("--server", server, "daemon URL, http://HOST:PORT (env MLCTL_SERVER)");
   app.add_flag("--json", out.json, "print JSON for scripts instead of tables");
   int rc = kExitOk;
-  const char* env_token = std::getenv("MLCTL_TOKEN");
-  const std::string token = env_token ? env_token : "";  // sent as a bearer token
-  auto api = [&] { return ApiClient(server, token); };
+  // The bearer token: --token-file, MLCTL_TOKEN or MLCTL_TOKEN_FILE (never
+  // an option holding the token: argv is visible to every local user).
+  std::string token_file;
+  app.add_option("--token-file", token_file, "file holding the API token (env MLCTL_TOKEN_FILE; "
+                 "or the token itself in env MLCTL_TOKEN)");
+  auto api = [&] {
+    std::string token, error;
+    if (!ResolveToken(token_file, &token, &error)) {
+      std::cerr << "mlctl: " << error << "\n";
+      throw CLI::RuntimeError(kExitUsage);
+    }
+    return ApiClient(server, token);
+  };
 
   auto* pipeline = app.add_subcommand("pipeline", "validate, list and show pipelines");
   pipeline->require_subcommand(1);
@@ -145,6 +158,33 @@ int main(int argc, char** argv) {
       else rc = ReportDotenv(api(), run_id, report_dest);
     });
   }
+
+  auto* tokens = app.add_subcommand("tokens", "API tokens (admin)");
+  tokens->require_subcommand(1);
+  std::string token_name, token_role;
+  int64_t token_id = 0;
+  auto* tcreate = tokens->add_subcommand("create", "make a token; prints it once");
+  tcreate->add_option("name", token_name)->required();
+  tcreate->add_option("--role", token_role, "viewer, operator or admin")
+      ->required()
+      ->check(CLI::IsMember({"viewer", "operator", "admin"}));
+  tcreate->callback([&] { rc = TokensCreate(api(), token_name, token_role, out); });
+  tokens->add_subcommand("list", "every token (never their values)")->callback([&] {
+    rc = TokensList(api(), out);
+  });
+  auto* trevoke = tokens->add_subcommand("revoke", "revoke a token by id");
+  trevoke->add_option("id", token_id)->required()->check(CLI::PositiveNumber);
+  trevoke->callback([&] { rc = TokensRevoke(api(), token_id, out); });
+  app.add_subcommand("whoami", "the name and role of the token in use")->callback([&] {
+    rc = WhoAmI(api(), out);
+  });
+
+  // `keys` is shared: offline verbs here (commands_keys.*); the daemon's key
+  // verbs (list, trust, revoke) are added to the same `keys` command.
+  auto* keys = app.add_subcommand("keys", "signing keys: generate, sign-file, list, trust, revoke");
+  keys->require_subcommand(1);
+  AddOfflineKeyCommands(app, keys, out, &rc);
+  AddModelCommands(app, keys, api, out, &rc);
 
   try {
     app.parse(argc, argv);

@@ -42,6 +42,9 @@ DAEMON=$!
 trap 'kill -TERM $DAEMON 2>/dev/null; wait $DAEMON 2>/dev/null || true' EXIT
 for _ in $(seq 1 200); do [ -s "$DEMO/state/mlopsd.addr" ] && break; sleep 0.05; done
 export MLCTL_SERVER="http://$(cat "$DEMO/state/mlopsd.addr")"
+# The admin token the daemon made at its first start; mlctl reads the file
+# (a token never goes on a command line).
+export MLCTL_TOKEN_FILE="$DEMO/state/admin.token"
 echo "   listening on $MLCTL_SERVER"
 
 wait_for_run_of() {  # commit -> prints the run id once that run has ended

@@ -111,6 +111,29 @@ std::string Router::RouteOf(const HttpRequest& req) const {
   return r ? r->pattern : "unmatched";
 }
 
+std::vector<std::pair<std::string, std::string>> Router::Routes() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& r : routes_) out.emplace_back(r.method, r.pattern);
+  return out;
+}
+
+std::string NonCanonicalPathReason(const std::string& path) {
+  if (path.empty() || path[0] != '/') return "the path must start with '/'";
+  if (path == "/") return "";
+  if (path.find('\\') != std::string::npos) return "the path must not contain '\\'";
+  if (path.back() == '/') return "the path must not end with '/'";
+  size_t pos = 1;
+  while (pos <= path.size()) {
+    size_t next = path.find('/', pos);
+    if (next == std::string::npos) next = path.size();
+    const std::string seg = path.substr(pos, next - pos);
+    if (seg.empty()) return "the path must not contain empty segments ('//')";
+    if (seg == "." || seg == "..") return "the path must not contain '.' or '..' segments";
+    pos = next + 1;
+  }
+  return "";
+}
+
 std::string UrlDecode(const std::string& s, bool plus_is_space) {
   std::string out;
   out.reserve(s.size());

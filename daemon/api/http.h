@@ -18,6 +18,12 @@ struct HttpRequest {
   std::map<std::string, std::string> headers;      // lower-case names
   std::string body;
   std::string remote_addr;
+  // Who is calling, set by the server once the bearer token checked out:
+  // the token's name and role ("viewer", "operator", "admin"); both empty
+  // on public and webhook routes. Handlers that need more than the route's
+  // policy (promotion to production) check `role`.
+  std::string actor;
+  std::string role;
 
   std::string Query(const std::string& key, const std::string& fallback = "") const;
   std::string Header(const std::string& lower_name) const;
@@ -48,6 +54,9 @@ class Router {
   HttpResponse Dispatch(HttpRequest* req) const;
   // Route label for metrics: the matched pattern, or "unmatched".
   std::string RouteOf(const HttpRequest& req) const;
+  // Every (method, pattern) added, in order: the daemon checks each has an
+  // access policy before it starts serving.
+  std::vector<std::pair<std::string, std::string>> Routes() const;
 
  private:
   struct Route {
@@ -62,6 +71,12 @@ class Router {
 };
 
 std::string UrlDecode(const std::string& s, bool plus_is_space);
+// Empty when `path` (decoded, before any clean-up) is canonical: starts with
+// '/', and has no empty, "." or ".." segment, no backslash and no trailing
+// slash; else why not. The server refuses other paths with 400 instead of
+// letting the HTTP library fold them into another route ("/a/x/../b" is
+// "/a/b"; a "%00" cuts the path short, leaving a trailing slash).
+std::string NonCanonicalPathReason(const std::string& path);
 std::map<std::string, std::string> ParseQuery(const std::string& q);
 std::string StatusText(int status);
 

@@ -40,15 +40,31 @@ Status HttpServer::Start() {
     return true;
   }();
   (void)init;
+  const bool tls = !options_.tls_pem.empty();
+  if (tls) {
+    // Asking again is how CivetWeb initialises TLS after a plain start; the
+    // answer says whether it works. Never open an HTTPS port when it does
+    // not: the first TLS client would crash the process (see daemon/tls).
+    if ((mg_init_library(MG_FEATURES_TLS) & MG_FEATURES_TLS) == 0) {
+      return Status::Unavailable(
+          "TLS is configured but CivetWeb could not initialise OpenSSL (is the libssl.so shim "
+          "of daemon/tls next to mlopsd, in lib/mlopsd/tls-shim?)");
+    }
+  }
   const std::string threads = std::to_string(options_.threads);
-  const char* opts[] = {"listening_ports", options_.listen.c_str(),
-                        "num_threads", threads.c_str(),
-                        "tcp_nodelay", "1",
-                        "request_timeout_ms", "30000",
-                        "enable_keep_alive", "yes",
-                        nullptr};
+  const std::string listening = options_.listen + (tls ? "s" : "");
+  std::vector<const char*> opts = {"listening_ports", listening.c_str(),
+                                   "num_threads", threads.c_str(),
+                                   "tcp_nodelay", "1",
+                                   "request_timeout_ms", "30000",
+                                   "enable_keep_alive", "yes"};
+  if (tls) {
+    opts.insert(opts.end(), {"ssl_certificate", options_.tls_pem.c_str(),
+                             "ssl_protocol_version", "4"});  // TLS 1.2 and later
+  }
+  opts.push_back(nullptr);
   mg_callbacks callbacks{};
-  ctx_ = mg_start(&callbacks, this, opts);
+  ctx_ = mg_start(&callbacks, this, opts.data());
   if (!ctx_) return Status::IOError("cannot listen on " + options_.listen +
                                     " (address in use or not valid as HOST:PORT)");
   mg_set_request_handler(ctx_, "/", &HttpServer::Handle, this);
@@ -77,8 +93,15 @@ int HttpServer::Serve(mg_connection* conn) {
     req.headers[Lower(ri->http_headers[i].name)] = ri->http_headers[i].value;
   }
   req.remote_addr = ri->remote_addr;
+  // CivetWeb decodes the path, then folds dot segments and backslashes
+  // away; check what the client sent, before that clean-up.
+  const std::string sent_path = ri->local_uri_raw ? ri->local_uri_raw : req.path;
+  const std::string path_problem = NonCanonicalPathReason(sent_path);
   HttpResponse resp;
-  if (draining_.load()) {
+  if (!path_problem.empty()) {
+    req.path = sent_path;  // so that no route's metrics count it
+    resp = HttpResponse::Problem(400, path_problem, "");
+  } else if (draining_.load()) {
     resp = HttpResponse::Problem(503, "the daemon is shutting down", req.path);
   } else if (ri->content_length > static_cast<long long>(options_.max_body_bytes)) {
     resp = HttpResponse::Problem(413, "request body larger than " +
@@ -95,7 +118,12 @@ int HttpServer::Serve(mg_connection* conn) {
       resp = HttpResponse::Problem(413, "request body too large", req.path);
     } else {
       try {
-        resp = router_->Dispatch(&req);
+        // Default deny: a server without a gate answers nothing.
+        if (!gate_) {
+          resp = HttpResponse::Problem(403, "the server has no access gate", req.path);
+        } else if (gate_(&req, &resp)) {
+          resp = router_->Dispatch(&req);
+        }
       } catch (const std::exception& e) {
         resp = HttpResponse::Problem(500, std::string("internal error: ") + e.what(), req.path);
       } catch (...) {

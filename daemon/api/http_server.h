@@ -29,11 +29,18 @@ struct HttpServerOptions {
   std::string listen = "127.0.0.1:8765";  // "HOST:PORT"; port 0 picks a free one
   int threads = 8;
   size_t max_body_bytes = 16 << 20;
+  // A PEM file holding the private key and the certificate (chain): when
+  // set, the listener speaks only HTTPS (TLS 1.2 or later).
+  std::string tls_pem;
 };
 
 // Called after each request with its route pattern, status and seconds taken.
 using RequestObserver = std::function<void(const std::string& method, const std::string& route,
                                            int status, double seconds)>;
+
+// Decides whether a request reaches the router (auth.h's Authorizer): true
+// to dispatch, false to answer *deny instead.
+using RequestGate = std::function<bool(HttpRequest* req, HttpResponse* deny)>;
 
 class HttpServer {
  public:
@@ -43,7 +50,11 @@ class HttpServer {
   // Binds and starts serving. On success BoundAddress() is "HOST:PORT".
   Status Start();
   std::string BoundAddress() const { return bound_; }
+  // "http://HOST:PORT" or "https://HOST:PORT".
+  std::string BoundUrl() const { return (options_.tls_pem.empty() ? "http://" : "https://") + bound_; }
   void SetObserver(RequestObserver obs) { observer_ = std::move(obs); }
+  // Set before Start. Default deny: without a gate every request gets 403.
+  void SetGate(RequestGate gate) { gate_ = std::move(gate); }
   // New requests get 503; returns once in-flight ones finished or timeout.
   void Drain(std::chrono::milliseconds timeout);
   void Stop();
@@ -59,6 +70,7 @@ class HttpServer {
   std::atomic<bool> draining_{false};
   std::atomic<int> in_flight_{0};
   RequestObserver observer_;
+  RequestGate gate_;
 };
 
 }  // namespace mlops::api

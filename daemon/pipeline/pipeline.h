@@ -55,7 +55,7 @@ struct ModelSpec {
   std::string name;
   std::string artifact;                       // "<stage>.<output name>"
   std::string promote_staging = "on_gates";   // "on_gates", "manual" or "never"
-  std::string promote_production = "manual";  // "on_gates", "manual" or "never"
+  std::string promote_production = "manual";  // "on_gates", "manual", "approval" or "never"
 };
 
 struct Pipeline {

@@ -235,9 +235,14 @@ void PipelineReader::ReadModel(const MapEntry& e, ModelSpec* model) {
         const std::string step_what = "'model.promote." + step.key + "'";
         std::string policy;
         if (!r_.ReadString(step, step_what, &policy)) continue;
-        if (policy != "on_gates" && policy != "manual" && policy != "never") {
+        // `approval` (production only): an operator or admin asks, another
+        // admin approves (docs/models.md).
+        const bool approval = step.key == "production" && policy == "approval";
+        if (policy != "on_gates" && policy != "manual" && policy != "never" && !approval) {
           r_.Error(YamlReader::ValuePos(step),
-                   step_what + ": expected on_gates, manual or never, got '" + policy + "'");
+                   step_what + ": expected on_gates, manual or never" +
+                       (step.key == "production" ? std::string(" (or approval)") : std::string()) +
+                       ", got '" + policy + "'");
           continue;
         }
         (step.key == "staging" ? model->promote_staging : model->promote_production) = policy;

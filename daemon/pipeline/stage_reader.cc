@@ -188,6 +188,16 @@ void ReadStage(YamlReader& r, const YAML::Node& node, int index, const ParseOpti
         r.Error(YamlReader::ValuePos(e), what + ": expected a plugin name, got ''");
         continue;
       }
+      // A plugin reference is a name looked up in the trusted plugin
+      // folders, never a path or URL (issue 5): no '/', '\', "..", ':' etc.
+      if (stage->uses.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                        "0123456789._-") != std::string::npos ||
+          stage->uses.front() == '.' || stage->uses.size() > 128) {
+        r.Error(YamlReader::ValuePos(e),
+                what + ": expected a plugin name (letters, digits, '.', '_', '-'; not starting "
+                "with '.'), not a path: '" + stage->uses.substr(0, 128) + "'");
+        continue;
+      }
       uses_ok = true;
       if (!options.known_plugins.empty() && !options.known_plugins.count(stage->uses)) {
         std::string known;

@@ -450,6 +450,16 @@ bool Scheduler::StartStage(ActiveRun& run, int stage) {
   as.env["MLOPS_STAGE"] = spec.name;
   as.env["MLOPS_ATTEMPT"] = std::to_string(attempt_no);
   as.env["MLOPS_CPUS"] = std::to_string(static_cast<int>(std::max(1.0, grant.cpus)));
+  if (options_.attempt_env) {
+    AttemptStartContext ctx;
+    ctx.run = &run.record;
+    ctx.pipeline = &run.pipeline();
+    ctx.stage = &spec;
+    ctx.attempt_id = rec.id;
+    ctx.attempt = attempt_no;
+    for (size_t i = 0; i < inputs.size(); ++i) ctx.inputs.emplace_back(input_names[i], inputs[i].sha256);
+    options_.attempt_env(ctx, &as.env);
+  }
   as.timeout = spec.timeout;
   as.kill_grace = options_.kill_grace;
   run.plan->MarkRunning(stage);
@@ -609,6 +619,7 @@ void Scheduler::FinishRunIfDone(ActiveRun& run) {
   if (run.record.started_ms == 0) run.record.started_ms = clock_->WallMillis();
   run.record.finished_ms = clock_->WallMillis();
   (void)store_->UpdateRun(run.record);
+  if (options_.on_run_finished) options_.on_run_finished(run.record, run.pipeline());
   NoteRunEnded();
   std::vector<int64_t> active;
   for (const auto& [id, other] : runs_) {

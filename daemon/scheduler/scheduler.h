@@ -46,6 +46,17 @@
 
 namespace mlops::scheduler {
 
+// What the attempt-env hook is told about a starting attempt.
+struct AttemptStartContext {
+  const registry::RunRecord* run = nullptr;
+  const pipeline::Pipeline* pipeline = nullptr;
+  const pipeline::Stage* stage = nullptr;
+  int64_t attempt_id = 0;
+  int attempt = 1;
+  // The stage's inputs as (logical name, sha256), declared ones first.
+  std::vector<std::pair<std::string, std::string>> inputs;
+};
+
 struct SchedulerOptions {
   Capacity capacity;
   std::chrono::milliseconds kill_grace{std::chrono::seconds(5)};
@@ -56,6 +67,15 @@ struct SchedulerOptions {
   // Optional: called from Submit (any thread) once a run is recorded, with
   // the pipeline's `on.data` paths (e.g. to link the run to data versions).
   std::function<void(int64_t run_id, const std::vector<std::string>& data_paths)> on_run_created;
+  // Optional: called on the loop thread when a real attempt starts (after it
+  // is recorded), to add variables to its environment (e.g. the signing key
+  // and provenance file for a signer stage).
+  std::function<void(const AttemptStartContext& ctx, std::map<std::string, std::string>* env)>
+      attempt_env;
+  // Optional: called on the loop thread once a run has ended and been
+  // recorded (succeeded, failed or cancelled), e.g. to register a model.
+  std::function<void(const registry::RunRecord& run, const pipeline::Pipeline& pipeline)>
+      on_run_finished;
 };
 
 struct RunRequest {

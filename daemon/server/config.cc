@@ -105,6 +105,18 @@ Status ReadRepositories(const std::string& file, const YAML::Node& n, std::vecto
   return Status::OK();
 }
 
+Status ReadTls(const std::string& file, const YAML::Node& n, DaemonConfig* c) {
+  MLOPS_RETURN_IF_ERROR(Expect(n.IsMap(), file, n, "a mapping with cert and key (PEM files)"));
+  for (const auto& kv : n) {
+    const std::string key = kv.first.as<std::string>();
+    if (key == "cert") MLOPS_RETURN_IF_ERROR(ReadNumber(file, kv.second, "a PEM file", &c->tls_cert));
+    else if (key == "key") MLOPS_RETURN_IF_ERROR(ReadNumber(file, kv.second, "a PEM file", &c->tls_key));
+    else return Status::InvalidArgument(Where(file, kv.first) + ": unknown tls setting '" + key +
+                                        "'; known: cert, key");
+  }
+  return Status::OK();
+}
+
 }  // namespace
 
 Status LoadConfigFile(const std::string& path, DaemonConfig* c) {
@@ -122,7 +134,8 @@ Status LoadConfigFile(const std::string& path, DaemonConfig* c) {
   static const std::set<std::string> kKeys = {
       "state_dir", "listen", "pipelines", "plugin_dirs", "stage_host", "cpus", "gpus",
       "memory_mb", "kill_grace", "stop_timeout", "max_recoveries", "http_threads", "log_level",
-      "repositories", "data_scan_interval"};
+      "repositories", "data_scan_interval", "public_metrics", "tls", "signing_key",
+      "trusted_keys", "require_plugin_signatures", "deploy_hook"};
   std::set<std::string> seen;
   for (const auto& kv : root) {
     const std::string key = kv.first.as<std::string>();
@@ -131,7 +144,8 @@ Status LoadConfigFile(const std::string& path, DaemonConfig* c) {
       return Status::InvalidArgument(Where(path, kv.first) + ": unknown setting '" + key +
           "'; known: state_dir, listen, pipelines, plugin_dirs, stage_host, cpus, gpus, "
           "memory_mb, kill_grace, stop_timeout, max_recoveries, http_threads, log_level, "
-          "repositories, data_scan_interval");
+          "repositories, data_scan_interval, public_metrics, tls, signing_key, trusted_keys, "
+          "require_plugin_signatures, deploy_hook");
     }
     if (!seen.insert(key).second) {
       return Status::InvalidArgument(Where(path, kv.first) + ": duplicate setting '" + key + "'");
@@ -151,6 +165,19 @@ Status LoadConfigFile(const std::string& path, DaemonConfig* c) {
     else if (key == "stop_timeout") MLOPS_RETURN_IF_ERROR(ReadDuration(path, v, &c->stop_timeout));
     else if (key == "data_scan_interval") MLOPS_RETURN_IF_ERROR(ReadDuration(path, v, &c->data_scan_interval));
     else if (key == "repositories") MLOPS_RETURN_IF_ERROR(ReadRepositories(path, v, &c->repositories));
+    else if (key == "public_metrics") MLOPS_RETURN_IF_ERROR(ReadNumber(path, v, "true or false", &c->public_metrics));
+    else if (key == "tls") MLOPS_RETURN_IF_ERROR(ReadTls(path, v, c));
+    else if (key == "signing_key") MLOPS_RETURN_IF_ERROR(ReadNumber(path, v, "a private key file", &c->signing_key));
+    else if (key == "trusted_keys") MLOPS_RETURN_IF_ERROR(ReadStrings(path, v, &c->trusted_keys));
+    else if (key == "require_plugin_signatures") MLOPS_RETURN_IF_ERROR(ReadNumber(path, v, "true or false", &c->require_plugin_signatures));
+    else if (key == "deploy_hook") {
+      MLOPS_RETURN_IF_ERROR(ReadStrings(path, v, &c->deploy_hook));
+      MLOPS_RETURN_IF_ERROR(Expect(!c->deploy_hook.empty() && !c->deploy_hook[0].empty(), path, v,
+                                   "a command as a list: [program, arg, ...]"));
+    }
+  }
+  if (c->tls_cert.empty() != c->tls_key.empty()) {
+    return Status::InvalidArgument(path + ": tls needs both cert and key");
   }
   if (c->cpus < 0 || c->gpus < 0 || c->memory_mb < 0 || c->http_threads < 1 || c->max_recoveries < 0) {
     return Status::InvalidArgument(path + ": cpus, gpus, memory_mb and max_recoveries must not be "

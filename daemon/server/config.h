@@ -27,6 +27,15 @@ struct DaemonConfig {
   std::string log_level = "info";
   std::vector<RepoConfig> repositories;
   std::chrono::milliseconds data_scan_interval{std::chrono::seconds(10)};
+
+  // Security (SPEC §6-7).
+  bool public_metrics = false;            // serve /metrics without a token
+  std::string tls_cert;                   // PEM files; both set: the API speaks only HTTPS
+  std::string tls_key;
+  std::string signing_key;                // Ed25519 private key (PEM, 0600) for signer stages
+  std::vector<std::string> trusted_keys;  // public key files (PEM) trusted at start-up
+  bool require_plugin_signatures = false; // each plugin needs <file>.sig by a trusted key
+  std::vector<std::string> deploy_hook;   // argv run after a promotion to production
 };
 
 // Reads a YAML config file over `config`. Unknown keys, wrong types and bad

@@ -9,7 +9,13 @@
 
 #include <chrono>
 
+#include "access/bootstrap.h"
 #include "api/api_v1.h"
+#include "api/auth.h"
+#include "api/token_routes.h"
+#include "api/model_routes.h"
+#include "models/model_service.h"
+#include "mlops/registry/model_registry.h"
 #include "api/http_server.h"
 #include "metrics/daemon_metrics.h"
 #include "metrics/process_metrics.h"
@@ -19,6 +25,7 @@
 #include "mlops/common/files.h"
 #include "mlops/registry/artifact_store.h"
 #include "mlops/registry/store.h"
+#include "mlops/registry/token_store.h"
 #include "scheduler/local_workspace.h"
 #include "scheduler/scheduler.h"
 #include "api/trigger_routes.h"
@@ -26,6 +33,7 @@
 #include "server/git_triggers.h"
 #include "server/pipeline_library.h"
 #include "server/plugin_directory.h"
+#include "server/tls_setup.h"
 #include "process/stage_orphans.h"
 
 #ifndef MLOPSD_VERSION
@@ -42,13 +50,18 @@ struct Daemon::Parts {
   std::unique_ptr<metrics::DaemonMetrics> daemon_metrics;
   std::unique_ptr<registry::Store> store;
   std::unique_ptr<registry::ArtifactStore> artifacts;
+  // Before the scheduler, whose hooks call it: destroyed after it.
+  std::unique_ptr<registry::ModelRegistry> model_registry;
+  std::unique_ptr<models::ModelService> models;
   std::unique_ptr<scheduler::LocalWorkspace> workspace;
   std::unique_ptr<PluginDirectory> plugins;
   std::unique_ptr<scheduler::Scheduler> scheduler;
   std::unique_ptr<PipelineLibrary> library;
   std::unique_ptr<GitTriggers> git;
   std::unique_ptr<DataTriggers> data;
+  std::unique_ptr<registry::TokenStore> tokens;
   api::Router router;
+  std::unique_ptr<api::Authorizer> auth;
   std::unique_ptr<api::HttpServer> http;
   std::string addr_file;
   uint64_t watchdog_usec = 0;
@@ -76,6 +89,12 @@ Status Daemon::Start() {
     return Status::Conflict("another mlopsd already uses the state folder " + config_.state_dir);
   }
   MLOPS_RETURN_IF_ERROR(registry::OpenSqliteStore(JoinPath(config_.state_dir, "registry.db"), &p.store));
+  // Access control: tokens live in the registry; the first start makes an
+  // admin token in <state>/admin.token.
+  MLOPS_RETURN_IF_ERROR(
+      registry::OpenSqliteTokenStore(JoinPath(config_.state_dir, "registry.db"), &p.tokens));
+  MLOPS_RETURN_IF_ERROR(access::EnforceStatePermissions(config_.state_dir));
+  MLOPS_RETURN_IF_ERROR(access::EnsureAdminToken(p.tokens.get(), config_.state_dir, p.clock.WallMillis()));
   p.daemon_metrics = std::make_unique<metrics::DaemonMetrics>(
       &p.metrics, metrics::BuildInfo{MLOPSD_VERSION, registry::SchemaVersion()});
   metrics::AddProcessMetrics(&p.metrics);
@@ -83,11 +102,25 @@ Status Daemon::Start() {
                                    &p.daemon_metrics->registry_latency());
   p.artifacts = std::make_unique<registry::ArtifactStore>(JoinPath(config_.state_dir, "artifacts"));
   p.workspace = std::make_unique<scheduler::LocalWorkspace>(config_.state_dir, p.artifacts.get());
+  // Models: registry, promotion rules, trust store (config keys trusted at
+  // start, each audited once).
+  MLOPS_RETURN_IF_ERROR(registry::OpenSqliteModelRegistry(JoinPath(config_.state_dir, "registry.db"),
+                                                          &p.model_registry));
+  {
+    models::ModelServiceOptions mo;
+    mo.state_dir = config_.state_dir;
+    mo.signing_key = config_.signing_key;
+    mo.deploy_hook = config_.deploy_hook;
+    p.models = std::make_unique<models::ModelService>(p.store.get(), p.model_registry.get(),
+                                                      p.artifacts.get(), &p.clock, mo);
+    MLOPS_RETURN_IF_ERROR(p.models->LoadTrust(config_.trusted_keys));
+  }
 
   Status sr = BecomeChildSubreaper();
   if (!sr.ok()) spdlog::warn("{}", sr.message());
 
   p.plugins = std::make_unique<PluginDirectory>(config_.plugin_dirs, config_.stage_host);
+  if (config_.require_plugin_signatures) p.plugins->RequireSignatures(config_.trusted_keys);
   MLOPS_RETURN_IF_ERROR(p.plugins->Scan());
 
   scheduler::SchedulerOptions so;
@@ -98,6 +131,24 @@ Status Daemon::Start() {
   Parts* linker = &p;
   so.on_run_created = [linker](int64_t run_id, const std::vector<std::string>& paths) {
     if (linker->data && !paths.empty()) linker->data->LinkCurrentVersions(run_id, paths);
+  };
+  models::ModelService* model_service = p.models.get();
+  so.attempt_env = [model_service](const scheduler::AttemptStartContext& ctx,
+                                   std::map<std::string, std::string>* env) {
+    models::AttemptStartInfo info;
+    info.run_id = ctx.run->id;
+    info.attempt_id = ctx.attempt_id;
+    info.attempt = ctx.attempt;
+    info.pipeline = ctx.pipeline->name;
+    info.stage = ctx.stage->name;
+    info.plugin = ctx.stage->uses;
+    info.model = ctx.pipeline->model;
+    info.inputs = ctx.inputs;
+    model_service->AttemptEnv(info, env);
+  };
+  so.on_run_finished = [model_service](const registry::RunRecord& run, const pipeline::Pipeline& pipeline) {
+    Status s = model_service->OnRunFinished(run, pipeline);
+    if (!s.ok()) spdlog::error("run {}: model not registered: {}", run.id, s.message());
   };
   char host[256] = "localhost";
   ::gethostname(host, sizeof host - 1);
@@ -167,24 +218,41 @@ Status Daemon::Start() {
     r.content_type = metrics::kTextContentType;
     return r;
   });
+  api::AddTokenRoutes(p.tokens.get(), &p.clock, &p.router);
+  api::AddModelRoutes(p.models.get(), p.model_registry.get(), &p.clock, &p.router);
+  // Default deny: a route without a row in route_policy.cc stops the start.
+  MLOPS_RETURN_IF_ERROR(api::CheckRoutePolicies(p.router));
+  api::AuthOptions auth_opts;
+  auth_opts.public_metrics = config_.public_metrics;
+  p.auth = std::make_unique<api::Authorizer>(&p.router, p.tokens.get(), &p.clock, auth_opts);
   api::HttpServerOptions ho;
   ho.listen = config_.listen;
   ho.threads = config_.http_threads;
+  if (!config_.tls_cert.empty()) {
+    MLOPS_RETURN_IF_ERROR(PrepareTlsPem(config_.tls_cert, config_.tls_key, config_.state_dir,
+                                        &ho.tls_pem));
+  }
   p.http = std::make_unique<api::HttpServer>(&p.router, ho);
+  api::Authorizer* auth = p.auth.get();
+  p.http->SetGate([auth](api::HttpRequest* req, api::HttpResponse* deny) { return auth->Admit(req, deny); });
   metrics::DaemonMetrics* dm = p.daemon_metrics.get();
   p.http->SetObserver([dm](const std::string& method, const std::string& route, int status,
                            double seconds) { dm->RequestFinished(method, route, status, seconds); });
   MLOPS_RETURN_IF_ERROR(p.http->Start());
 
   p.addr_file = JoinPath(config_.state_dir, "mlopsd.addr");
+  // mlopsd.url (with its scheme, for clients of an HTTPS listener) first:
+  // mlopsd.addr appearing is the signal that the daemon is ready.
+  MLOPS_RETURN_IF_ERROR(WriteFileAtomic(JoinPath(config_.state_dir, "mlopsd.url"),
+                                        p.http->BoundUrl() + "\n", 0600));
   MLOPS_RETURN_IF_ERROR(WriteFileAtomic(p.addr_file, p.http->BoundAddress() + "\n", 0600));
   p.data->Start();
   ready_.store(true);
   if (sd_watchdog_enabled(0, &p.watchdog_usec) <= 0) p.watchdog_usec = 0;
   sd_notifyf(0, "READY=1\nSTATUS=serving on %s\nMAINPID=%d", p.http->BoundAddress().c_str(),
              static_cast<int>(::getpid()));
-  spdlog::info("mlopsd {} ready on http://{} (state {}, {} plugin(s))", MLOPSD_VERSION,
-               p.http->BoundAddress(), config_.state_dir, plugins->Names().size());
+  spdlog::info("mlopsd {} ready on {} (state {}, {} plugin(s))", MLOPSD_VERSION,
+               p.http->BoundUrl(), config_.state_dir, plugins->Names().size());
   return Status::OK();
 }
 
@@ -208,6 +276,7 @@ void Daemon::Run() {
   p.scheduler->Shutdown(config_.stop_timeout);
   p.http->Stop();
   ::unlink(p.addr_file.c_str());
+  ::unlink(JoinPath(config_.state_dir, "mlopsd.url").c_str());
   spdlog::info("stopped");
 }
 

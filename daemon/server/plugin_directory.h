@@ -22,8 +22,18 @@ class PluginDirectory final : public scheduler::PluginResolver {
   PluginDirectory(std::vector<std::string> dirs, std::string stage_host)
       : dirs_(std::move(dirs)), stage_host_(std::move(stage_host)) {}
 
-  // Finds and describes the plugins. Fails only when the stage host is
-  // missing; refused plugins are logged and listed by ToJson.
+  // Plugins must carry a detached signature (<file>.sig) by one of these
+  // public keys; the stage host checks it before dlopen. Call before Scan.
+  void RequireSignatures(std::vector<std::string> trusted_key_files) {
+    require_signatures_ = true;
+    trusted_key_files_ = std::move(trusted_key_files);
+  }
+
+  // Checks that every plugin place is trusted (CheckTrustedPluginPlaces),
+  // then finds and describes the plugins. Fails when a place is not
+  // trusted, when required signatures have no usable trusted key, or when
+  // the stage host is missing; plugins the stage host refuses (bad ABI,
+  // bad signature) are logged and listed by ToJson.
   Status Scan();
   void MakeRunner(StageRunner::OnFinished on_finished);
   StageRunner* runner() { return runner_.get(); }
@@ -35,11 +45,16 @@ class PluginDirectory final : public scheduler::PluginResolver {
  private:
   std::vector<std::string> dirs_;
   std::string stage_host_;
+  bool require_signatures_ = false;
+  std::vector<std::string> trusted_key_files_;
   PluginCatalog catalog_;
   std::unique_ptr<ProcessStageRunner> runner_;
 };
 
-
-
+// Every configured plugin directory must be a directory owned by root or the
+// daemon's effective uid and not writable by group or others; so must each
+// `*.so` in it (and, for a symlink, its target and the target's directory).
+// The error names the path, the owner and mode found, and what is required.
+Status CheckTrustedPluginPlaces(const std::vector<std::string>& dirs);
 
 }  // namespace mlops::server

@@ -1,13 +1,23 @@
 #include "plugin_loader.h"
 
 #include <dlfcn.h>
+#include <unistd.h>
 
 #include <cstddef>
+
+#include "plugin_signature.h"
 
 namespace mlops::host {
 
 bool LoadPlugin(const std::string& path, LoadedPlugin* out, std::string* error) {
-  void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  // A required signature is checked before any of the plugin's code is
+  // mapped; the checked descriptor is what gets loaded.
+  int checked_fd = -1;
+  if (!CheckPluginSignature(path, &checked_fd, error)) return false;
+  const std::string load_path =
+      checked_fd >= 0 ? "/proc/self/fd/" + std::to_string(checked_fd) : path;
+  void* handle = ::dlopen(load_path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (checked_fd >= 0) ::close(checked_fd);
   if (handle == nullptr) {
     const char* why = ::dlerror();
     *error = "cannot load plugin " + path + ": " + (why ? why : "unknown dlopen error");

@@ -189,6 +189,117 @@ CREATE INDEX webhook_deliveries_by_time ON webhook_deliveries (received_ms);
 ALTER TABLE runs ADD COLUMN fingerprint TEXT NOT NULL DEFAULT '';
 ALTER TABLE runs ADD COLUMN results_run_id INTEGER REFERENCES runs (id);
 )sql"},
+    // 4: the model registry (SPEC §6): trusted keys, recorded signatures,
+    // models and their versions (at most one in production per model, by a
+    // partial unique index), aliases, approvals, the ids of promotion
+    // requests already handled (replays are refused) and the audit log,
+    // which triggers make append-only.
+    {4, R"sql(
+CREATE TABLE trusted_keys (
+  key_id         TEXT PRIMARY KEY,
+  public_key_pem TEXT NOT NULL,
+  name           TEXT NOT NULL,
+  added_ms       INTEGER NOT NULL,
+  added_by       TEXT NOT NULL,
+  revoked_ms     INTEGER,  -- NULL while trusted
+  revoked_by     TEXT
+) WITHOUT ROWID;
+
+CREATE TABLE signatures (
+  envelope_sha256 TEXT PRIMARY KEY,
+  artifact_sha256 TEXT NOT NULL,
+  key_id          TEXT NOT NULL,
+  run_id          INTEGER NOT NULL,
+  created_ms      INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX signatures_by_artifact ON signatures (artifact_sha256);
+
+CREATE TABLE models (
+  id         INTEGER PRIMARY KEY,
+  name       TEXT NOT NULL UNIQUE,
+  pipeline   TEXT NOT NULL,
+  created_ms INTEGER NOT NULL
+);
+
+CREATE TABLE model_versions (
+  id              INTEGER PRIMARY KEY,
+  model_id        INTEGER NOT NULL REFERENCES models (id),
+  version         INTEGER NOT NULL CHECK (version > 0),
+  artifact_sha256 TEXT NOT NULL,
+  envelope_sha256 TEXT NOT NULL,  -- '' when the run signed nothing
+  run_id          INTEGER NOT NULL,
+  stage           TEXT NOT NULL
+                  CHECK (stage IN ('none', 'staging', 'production', 'archived')),
+  gates_passed    INTEGER NOT NULL,
+  metrics_json    TEXT NOT NULL,
+  provenance_json TEXT NOT NULL,
+  created_ms      INTEGER NOT NULL,
+  UNIQUE (model_id, version)
+);
+CREATE UNIQUE INDEX model_versions_one_production ON model_versions (model_id)
+  WHERE stage = 'production';
+
+CREATE TABLE model_aliases (
+  model_id INTEGER NOT NULL REFERENCES models (id),
+  alias    TEXT NOT NULL,
+  version  INTEGER NOT NULL,
+  set_ms   INTEGER NOT NULL,
+  set_by   TEXT NOT NULL,
+  PRIMARY KEY (model_id, alias)
+) WITHOUT ROWID;
+
+CREATE TABLE approvals (
+  id           INTEGER PRIMARY KEY,
+  model_id     INTEGER NOT NULL REFERENCES models (id),
+  version      INTEGER NOT NULL,
+  to_stage     TEXT NOT NULL,
+  requested_by TEXT NOT NULL,
+  requested_ms INTEGER NOT NULL,
+  approved_by  TEXT NOT NULL DEFAULT '',
+  approved_ms  INTEGER NOT NULL DEFAULT 0,
+  state        TEXT NOT NULL CHECK (state IN ('pending', 'approved', 'used'))
+);
+CREATE INDEX approvals_by_version ON approvals (model_id, version, to_stage, id);
+
+CREATE TABLE promotion_requests (
+  request_id TEXT PRIMARY KEY,
+  model_id   INTEGER NOT NULL REFERENCES models (id),
+  version    INTEGER NOT NULL,
+  at_ms      INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE audit_log (
+  id          INTEGER PRIMARY KEY,
+  at_ms       INTEGER NOT NULL,
+  actor       TEXT NOT NULL,
+  action      TEXT NOT NULL,
+  model       TEXT NOT NULL,
+  version     INTEGER NOT NULL,  -- 0 when the entry is not about a version
+  from_stage  TEXT NOT NULL,
+  to_stage    TEXT NOT NULL,
+  reason      TEXT NOT NULL,
+  detail_json TEXT NOT NULL
+);
+CREATE INDEX audit_by_model ON audit_log (model, id);
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+)sql"},
+    // 5: API bearer tokens. Only a token's SHA-256 is kept; a revoked token
+    // keeps its row (and name) so that the log's names stay unambiguous.
+    {5, R"sql(
+CREATE TABLE api_tokens (
+  id           INTEGER PRIMARY KEY,
+  name         TEXT NOT NULL UNIQUE,
+  role         TEXT NOT NULL CHECK (role IN ('viewer', 'operator', 'admin')),
+  token_sha256 TEXT NOT NULL UNIQUE,
+  created_ms   INTEGER NOT NULL,
+  created_by   TEXT NOT NULL,
+  revoked_ms   INTEGER,  -- NULL while live
+  last_used_ms INTEGER
+);
+)sql"},
 };
 
 constexpr bool InVersionOrder() {

@@ -23,7 +23,10 @@ def main():
     with Mlopsd({PIPELINE: pipeline_yaml(PIPELINE, STAGES)}, plugin_dirs=plugin_dirs).start() as d:
         run_id = d.run_pipeline(PIPELINE, expect_rc=1)
         out = lambda name: os.path.join(d.tmp, name)
-        token_env = {"MLCTL_TOKEN": "ci-job-token.abc123"}
+        # A CI job holds a viewer token of its own (a masked CI variable).
+        made = d.ctl("tokens", "create", "ci-job", "--role", "viewer")
+        check(made.returncode == 0, f"mlctl tokens create: rc {made.returncode}: {made.stderr}")
+        token_env = {"MLCTL_TOKEN": made.stdout.strip(), "MLCTL_TOKEN_FILE": ""}
         for kind, name in [("junit", "junit.xml"), ("metrics", "metrics.txt"), ("dotenv", "mlops.env")]:
             r = d.ctl("report", kind, run_id, "-o", out(name), env=token_env)
             check(r.returncode == 0, f"mlctl report {kind}: rc {r.returncode}: {r.stderr}")
@@ -76,6 +79,9 @@ def main():
         check(not os.path.exists(out("none.xml")), "a report was written for a missing run")
         r = d.ctl("report", "junit", run_id, env={"MLCTL_TOKEN": "bad\r\nX-Injected: 1"})
         check(r.returncode == 2, f"token with CR LF: rc {r.returncode}, wanted 2")
+        r = d.ctl("report", "junit", run_id, env={"MLCTL_TOKEN": "mlt_" + "0" * 64})
+        check(r.returncode == 7 and "not authenticated" in r.stderr,
+              f"unknown token: rc {r.returncode}, wanted 7: {r.stderr}")
         r = d.ctl("report", "junit", run_id, "-o", "/nonexistent-dir/x.xml")
         check(r.returncode == 2, f"unwritable output: rc {r.returncode}, wanted 2")
     r = subprocess.run([binary("MLCTL_BIN"), "--server", "http://127.0.0.1:1", "report", "dotenv", "1"],

@@ -33,7 +33,15 @@ std::vector<char*> CStrings(std::vector<std::string>& v) {
 
 std::vector<std::string> EnvWith(const std::vector<std::string>& extra) {
   std::vector<std::string> env;
-  for (char** e = environ; *e; ++e) env.emplace_back(*e);
+  // An inherited variable that `extra` sets is left out: getenv would
+  // otherwise find the inherited one first.
+  for (char** e = environ; *e; ++e) {
+    const std::string var = *e;
+    const std::string key = var.substr(0, var.find('=') + 1);
+    bool overridden = false;
+    for (const auto& x : extra) overridden = overridden || x.rfind(key, 0) == 0;
+    if (!overridden) env.push_back(var);
+  }
   env.insert(env.end(), extra.begin(), extra.end());
   return env;
 }
@@ -151,7 +159,17 @@ bool Daemon::Start(std::chrono::milliseconds timeout) {
     std::string addr = ReadText(addr_file);
     if (!addr.empty() && addr.back() == '\n') {
       addr_ = addr.substr(0, addr.size() - 1);
-      return true;
+      admin_token_ = ReadText(state_dir_ + "/admin.token");
+      while (!admin_token_.empty() && admin_token_.back() == '\n') admin_token_.pop_back();
+      const std::string header_file = state_dir_ + ".auth-header";
+      const int fd = ::open(header_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+      if (fd >= 0) {
+        const std::string line = "Authorization: Bearer " + admin_token_ + "\n";
+        const bool ok = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
+        ::close(fd);
+        if (!ok) return false;
+      }
+      return !admin_token_.empty();
     }
     if (!Running()) return false;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -190,9 +208,20 @@ int Daemon::Stop(int sig, std::chrono::milliseconds timeout) {
 }
 
 CommandResult Daemon::Ctl(const std::vector<std::string>& args) const {
+  return CtlWithToken(admin_token_, args);
+}
+
+CommandResult Daemon::CtlWithToken(const std::string& token,
+                                   const std::vector<std::string>& args) const {
   std::vector<std::string> argv = {MlctlPath(), "--server", url()};
   argv.insert(argv.end(), args.begin(), args.end());
-  return RunCommand(argv);
+  // The environment, not argv: tokens never appear in process arguments.
+  // An inherited MLCTL_TOKEN_FILE must not override the token chosen here.
+  return RunCommand(argv, {"MLCTL_TOKEN=" + token, "MLCTL_TOKEN_FILE="});
+}
+
+std::vector<std::string> Daemon::CurlAuth() const {
+  return {"-H", "@" + state_dir_ + ".auth-header"};
 }
 
 }  // namespace mlops::e2e

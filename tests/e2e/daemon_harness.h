@@ -53,11 +53,19 @@ class Daemon {
   std::string url() const { return "http://" + addr_; }
   const std::string& log_path() const { return log_path_; }
 
-  // Runs mlctl --server <url> args...
+  // Runs mlctl --server <url> args... as admin (MLCTL_TOKEN is the token
+  // the daemon bootstrapped into <state>/admin.token).
   CommandResult Ctl(const std::vector<std::string>& args) const;
+  // The same with another token ("" sends none).
+  CommandResult CtlWithToken(const std::string& token, const std::vector<std::string>& args) const;
+  // The bootstrap admin token, read after Start.
+  std::string admin_token() const { return admin_token_; }
+  // curl arguments that send the admin token from a 0600 header file, so
+  // that the token is not in curl's argv: {"-H", "@FILE"}.
+  std::vector<std::string> CurlAuth() const;
 
  private:
-  std::string state_dir_, pipelines_dir_, log_path_, addr_;
+  std::string state_dir_, pipelines_dir_, log_path_, addr_, admin_token_;
   std::vector<std::string> plugin_dirs_, extra_args_;
   pid_t pid_ = -1;
 };

@@ -1,6 +1,7 @@
 // End to end: a real bare repository, real `git push`es, and the real
 // mlopsd reacting to them (poll, post-receive hook, GitLab/GitHub webhooks).
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <nlohmann/json.hpp>
 
 #include <chrono>
@@ -200,7 +201,9 @@ TEST_F(GitE2E, WebhooksAuthenticateAndIgnoreReplays) {
                             "-H", "X-Hub-Signature-256: " + sig});
   EXPECT_EQ(gh_bad.out, "401");
   // Every delivery is counted by its result on /metrics.
-  auto metrics = RunCommand({"/usr/bin/curl", "-s", d->url() + "/metrics"});
+  std::vector<std::string> scrape = {"/usr/bin/curl", "-s", d->url() + "/metrics"};
+  for (const auto& a : d->CurlAuth()) scrape.push_back(a);
+  auto metrics = RunCommand(scrape);
   EXPECT_NE(metrics.out.find("mlopsd_webhook_deliveries_total{result=\"rejected\"} 3"), std::string::npos)
       << metrics.out.substr(0, 4000);
   EXPECT_NE(metrics.out.find("mlopsd_webhook_deliveries_total{result=\"duplicate\"} 1"), std::string::npos);
@@ -258,6 +261,11 @@ TEST_F(GitE2E, PostReceiveHookNotifiesTheDaemon) {
   ASSERT_EQ(Git({"-C", bare_, "config", "mlopsd.repo", "demo"}).exit_code, 0);
   ASSERT_EQ(Git({"-C", bare_, "config", "mlopsd.server", d->url()}).exit_code, 0);
   ASSERT_EQ(Git({"-C", bare_, "config", "mlopsd.mlctl", MlctlPath()}).exit_code, 0);
+  // `repos sync` needs an operator token; the hook reads it from a file.
+  const std::string token_file = bare_ + ".token";
+  WriteText(token_file, d->admin_token() + "\n");
+  ::chmod(token_file.c_str(), 0600);
+  ASSERT_EQ(Git({"-C", bare_, "config", "mlopsd.tokenfile", token_file}).exit_code, 0);
   const std::string c2 = CommitAndPush("v2");
   json run = WaitForRunOf(*d, c2, 20);
   ASSERT_TRUE(run.is_object()) << "the hook did not make the daemon fetch: " << ReadText(d->log_path());

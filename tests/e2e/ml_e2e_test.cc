@@ -53,12 +53,19 @@ std::string ProducedSha(const json& attempt, const std::string& name) {
 TEST_F(MlE2E, IrisExamplePipelineTrainsTunesEvaluatesAndQuantizes) {
   WriteText(dir_.Sub("pipelines/iris-mlp.yaml"),
             ReadText(std::string(MLOPS_SOURCE_DIR) + "/pipelines/iris-mlp/pipeline.yaml"));
-  auto d = StartDaemon();
+  // The pipeline's `sign` stage signs with the daemon's key.
+  auto gen = RunCommand({MlctlPath(), "keys", "generate", "--out-dir", dir_.path(), "--name", "sk"});
+  ASSERT_EQ(gen.exit_code, 0) << gen.err;
+  WriteText(dir_.Sub("mlopsd.yaml"), "signing_key: " + dir_.Sub("sk.key") + "\n");
+  auto d = std::make_unique<Daemon>(dir_.Sub("state"), dir_.Sub("pipelines"),
+                                    std::vector<std::string>{},
+                                    std::vector<std::string>{"--config", dir_.Sub("mlopsd.yaml")});
+  ASSERT_TRUE(d->Start()) << ReadText(d->log_path());
   auto r = d->Ctl({"--json", "trigger", "iris-mlp", "--wait", "--timeout", "600"});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err << ReadText(d->log_path());
   const int64_t id = json::parse(r.out)["id"];
   json run = ShowRun(*d, id);
-  for (const char* stage : {"tune", "train", "evaluate", "quantize"}) {
+  for (const char* stage : {"tune", "train", "evaluate", "quantize", "sign"}) {
     const json* a = AttemptOf(run, stage);
     ASSERT_NE(a, nullptr) << stage;
     EXPECT_EQ((*a)["status"], "succeeded") << stage << ": " << a->dump();
@@ -85,6 +92,16 @@ TEST_F(MlE2E, IrisExamplePipelineTrainsTunesEvaluatesAndQuantizes) {
   EXPECT_NE(text.find(ProducedSha(train, "model.mlp")), std::string::npos) << text;
   EXPECT_NE(text.find(ProducedSha(tune, "best_params.json")), std::string::npos);
   EXPECT_NE(text.find("iris.csv"), std::string::npos);
+
+  // The model registry: version 1 is the quantized model, signed, gated,
+  // staged by the policy, and verifies.
+  auto model_json = d->Ctl({"--json", "models", "show", "iris-mlp"});
+  ASSERT_EQ(model_json.exit_code, 0) << model_json.err << ReadText(d->log_path());
+  json registered = json::parse(model_json.out)["versions"][0];
+  EXPECT_EQ(registered["version"], 1);
+  EXPECT_EQ(registered["artifact_sha256"], model);
+  EXPECT_EQ(registered["stage"], "staging") << registered.dump();
+  EXPECT_EQ(d->Ctl({"models", "verify", "iris-mlp", "1"}).exit_code, 0);
 
   // The same commit and data again: every stage is up to date.
   auto again = d->Ctl({"--json", "trigger", "iris-mlp", "--wait"});

@@ -129,6 +129,7 @@ TEST_F(RobustnessE2E, MalformedRequestsGetProblemDocumentsAndTheDaemonStaysUp) {
   for (const auto& c : cases) {
     std::vector<std::string> args = {"/usr/bin/curl", "-s", "-o", "-", "-w", "\n%{http_code} %{content_type}",
                                      "-X", c.method, d.url() + c.path};
+    for (const auto& a : d.CurlAuth()) args.push_back(a);
     if (!c.body.empty()) {
       args.push_back("--data-binary");
       args.push_back(c.body);

@@ -184,7 +184,9 @@ stages:
   auto d = StartDaemon();
   auto get = [&](const std::string& path, double* seconds) {
     const auto t0 = std::chrono::steady_clock::now();
-    auto r = RunCommand({"/usr/bin/curl", "-s", "-f", d->url() + path});
+    std::vector<std::string> args = {"/usr/bin/curl", "-s", "-f", d->url() + path};
+    for (const auto& a : d->CurlAuth()) args.push_back(a);
+    auto r = RunCommand(args);
     *seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     EXPECT_EQ(r.exit_code, 0) << path;
     return json::parse(r.out, nullptr, false);

@@ -68,10 +68,19 @@ def pipeline_yaml(name, stages):
     return "\n".join(lines) + "\n"
 
 
-def http(url, method="GET", body=None, timeout=10):
+# The bearer token http() sends when none is given: the bootstrap admin
+# token of the daemon started last (Mlopsd.wait_ready sets it).
+DEFAULT_TOKEN = None
+
+
+def http(url, method="GET", body=None, timeout=10, token=None, headers=None):
     """(status, headers, body text) of one request; HTTP errors are returned, not
-    raised, and status is 0 when the server cannot be reached."""
-    req = urllib.request.Request(url, method=method, data=body)
+    raised, and status is 0 when the server cannot be reached. `token`: the
+    bearer token to send (default DEFAULT_TOKEN; "" sends none)."""
+    req = urllib.request.Request(url, method=method, data=body, headers=dict(headers or {}))
+    token = DEFAULT_TOKEN if token is None else token
+    if token:
+        req.add_header("Authorization", "Bearer " + token)
     try:
         with urllib.request.urlopen(req, timeout=timeout) as r:
             return r.status, dict(r.headers), r.read().decode("utf-8")
@@ -112,6 +121,7 @@ class Mlopsd:
         self.env = dict(os.environ, **(env or {}))
         self.proc = None
         self.addr = None
+        self.admin_token = None
         self.log_path = os.path.join(self.tmp, "mlopsd.log")
 
     def argv(self):
@@ -137,6 +147,9 @@ class Mlopsd:
                 text = open(addr_file).read().strip()
                 if text:
                     self.addr = text
+                    self.admin_token = self.read_admin_token()
+                    global DEFAULT_TOKEN
+                    DEFAULT_TOKEN = self.admin_token
                     return self
             time.sleep(0.02)
         fail("mlopsd did not write mlopsd.addr in time:\n" + self.read_log())
@@ -149,6 +162,17 @@ class Mlopsd:
     def url(self):
         return "http://" + self.addr
 
+    @property
+    def admin_token_file(self):
+        return os.path.join(self.state, "admin.token")
+
+    def read_admin_token(self):
+        """The admin token the daemon bootstrapped into <state>/admin.token."""
+        try:
+            return open(self.admin_token_file).read().strip()
+        except OSError as e:
+            fail(f"mlopsd wrote no admin token: {e}")
+
     def read_log(self):
         try:
             return open(self.log_path, encoding="utf-8", errors="replace").read()[-4000:]
@@ -157,8 +181,10 @@ class Mlopsd:
 
     def ctl(self, *args, env=None):
         argv = [binary("MLCTL_BIN"), "--server", self.url] + list(args)
+        # The token goes by file, never in argv.
+        base = dict(os.environ, MLCTL_TOKEN="", MLCTL_TOKEN_FILE=self.admin_token_file)
         return subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                              timeout=120, env=dict(os.environ, **(env or {})))
+                              timeout=120, env=dict(base, **(env or {})))
 
     def run_pipeline(self, name, expect_rc=0):
         """Triggers a run, waits for it, returns its id."""

@@ -36,7 +36,9 @@ def main():
         write(config, "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
                       "scrape_configs:\n"
                       "  - job_name: mlopsd\n"
-                      f"    static_configs: [{{targets: ['{d.addr}']}}]\n")
+                      f"    static_configs: [{{targets: ['{d.addr}']}}]\n"
+                      # /metrics needs a viewer token unless public_metrics is set.
+                      f"    authorization: {{credentials_file: '{d.admin_token_file}'}}\n")
         log = open(os.path.join(prom_dir, "prometheus.log"), "wb")
         prom = subprocess.Popen(
             [prometheus, f"--config.file={config}", f"--storage.tsdb.path={prom_dir}/data",

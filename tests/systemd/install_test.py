@@ -33,6 +33,11 @@ def main():
         for path in [plugin, os.path.dirname(plugin)]:
             mode = os.stat(path).st_mode
             check(not mode & (stat.S_IWGRP | stat.S_IWOTH), f"{path} writable by group/others")
+        # The CivetWeb TLS shim, found through the installed mlopsd's DT_RPATH.
+        check(os.path.isfile(at("usr/lib/mlopsd/tls-shim/libssl.so")), "TLS shim not installed")
+        dyn = subprocess.run(["readelf", "-d", at("usr/bin/mlopsd")], capture_output=True, text=True).stdout
+        check("(RPATH)" in dyn and "$ORIGIN/../lib/mlopsd/tls-shim" in dyn,
+              f"installed mlopsd lacks the DT_RPATH to its TLS shim: {dyn}")
         for rel in ["usr/lib/systemd/system/mlopsd.service", "usr/lib/sysusers.d/mlopsd.conf",
                     "usr/lib/tmpfiles.d/mlopsd.conf", "etc/mlopsd/mlopsd.yaml",
                     "usr/share/mlopsd/mlopsd.yaml.example", "usr/share/mlopsd/ci/mlopsd.gitlab-ci.yml",

@@ -9,6 +9,7 @@ import signal
 import socket
 import time
 
+import mlopsd_harness
 from mlopsd_harness import Mlopsd, check, http, pipeline_yaml, run_json, write
 
 WATCHDOG_USEC = 3_000_000
@@ -73,6 +74,8 @@ def main():
         addr_file = os.path.join(d.state, "mlopsd.addr")
         check(os.path.exists(addr_file), "READY=1 before mlopsd.addr was written")
         d.addr = open(addr_file).read().strip()
+        # The admin token is written before READY=1 too; the API needs it.
+        d.admin_token = mlopsd_harness.DEFAULT_TOKEN = d.read_admin_token()
         status, _, _ = http(d.url + "/healthz", timeout=2)
         check(status == 200, f"/healthz answered {status} right after READY=1")
         status, _, _ = http(d.url + "/readyz", timeout=2)

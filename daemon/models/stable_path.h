@@ -1,0 +1,33 @@
+// The production model at a stable path (SPEC §6): a version's files live in
+// <root>/<model>/versions/<version>/ under their (validated) subject names,
+// hard-linked (or copied) read-only from the artifact store, and
+// <root>/<model>/production is a symlink to that folder, swapped atomically
+// (a new symlink renamed over the old one), so a reader sees the old or the
+// new version, never a mix or nothing.
+// Thread-safety: free functions; callers serialise per model.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "mlops/common/status.h"
+#include "mlops/registry/artifact_store.h"
+#include "mlops/signing/signing.h"
+
+namespace mlops::models {
+
+// <root>/<model>/production. REQUIRES: CheckModelName(model) holds.
+std::string ProductionLink(const std::string& root, const std::string& model);
+
+// (Re)builds <root>/<model>/versions/<version>/ from the store: every
+// subject name is checked (signing::CheckSubjectName) before it becomes a
+// path, every file is re-hashed after it is placed. *dir gets the folder.
+Status PublishVersion(const std::string& root, const std::string& model, int64_t version,
+                      const std::vector<signing::Subject>& subjects,
+                      const registry::ArtifactStore& store, std::string* dir);
+
+// Points the production link at versions/<version> (atomic rename).
+Status SwapProduction(const std::string& root, const std::string& model, int64_t version);
+
+}  // namespace mlops::models
