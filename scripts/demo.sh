@@ -3,11 +3,12 @@
 # state folder, creates a Git repository holding the breast-cancer-mlp
 # pipeline, commits and pushes it; the daemon, triggered by that commit,
 # tunes, trains, evaluates (gates) and quantizes an MLP on Debian's real
-# breast-cancer data in a checkout of the exact commit and records lineage.
-# A second trigger of the same commit finds the pipeline up to date and runs
-# nothing. It ends by printing what mlctl shows about the runs, the lineage
-# and the model artifact. (Signing and promotion come with the model
-# registry.)
+# breast-cancer data in a checkout of the exact commit, signs the model
+# (Ed25519, in-toto statement in a DSSE envelope) and records lineage. The
+# signed, gated model becomes version 1, staged automatically; the demo
+# verifies it, promotes it to production as admin, verifies the production
+# folder offline and prints the audit log. A second trigger of the same
+# commit finds the pipeline up to date and runs nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -25,9 +26,12 @@ git init -q --bare -b main "$DEMO/models.git"
 git clone -q "$DEMO/models.git" "$DEMO/work" 2>/dev/null
 mkdir -p "$DEMO/work/.mlops"
 cp pipelines/breast-cancer-mlp/pipeline.yaml "$DEMO/work/.mlops/pipeline.yaml"
+echo "== mlctl keys generate   (the daemon's model-signing key)"
+"$MLCTL" keys generate --out-dir "$DEMO" --name signing
 cat > "$DEMO/mlopsd.yaml" <<YAML
 state_dir: $DEMO/state
 listen: 127.0.0.1:0
+signing_key: $DEMO/signing.key
 repositories:
   - name: models
     url: $DEMO/models.git
@@ -70,7 +74,7 @@ COMMIT=$(git -C "$DEMO/work" rev-parse HEAD)
 RUN=$(wait_for_run_of "$COMMIT")
 echo "== mlctl runs show $RUN   (started by commit ${COMMIT:0:12})"
 "$MLCTL" runs show "$RUN"
-for stage in tune train evaluate quantize; do
+for stage in tune train evaluate quantize sign; do
   echo "== mlctl logs $RUN $stage"
   "$MLCTL" logs "$RUN" "$stage" | tail -n 6
 done
@@ -89,6 +93,19 @@ echo "== mlctl lineage $MODEL   (the model, back to the data and the commit)"
 "$MLCTL" lineage "$MODEL"
 echo "== mlctl artifacts show $MODEL"
 "$MLCTL" artifacts show "$MODEL"
+
+echo "== mlctl models show breast-cancer-mlp   (version 1: signed, gates passed, staged by the pipeline's policy)"
+"$MLCTL" models show breast-cancer-mlp
+echo "== mlctl models verify breast-cancer-mlp 1   (the daemon re-hashes every file, checks the signature)"
+"$MLCTL" models verify breast-cancer-mlp 1
+echo "== mlctl models promote breast-cancer-mlp 1 --to production   (admin; checked again)"
+"$MLCTL" models promote breast-cancer-mlp 1 --to production --reason "demo: gates passed"
+PROD="$DEMO/state/models/breast-cancer-mlp/production"
+echo "== $PROD, verified offline with the public key"
+ls -l "$PROD/"
+"$MLCTL" verify --dir "$PROD" --trusted-key "$DEMO/signing.pub"
+echo "== mlctl audit --model breast-cancer-mlp"
+"$MLCTL" audit --model breast-cancer-mlp
 
 echo "== mlctl trigger breast-cancer-mlp --commit ${COMMIT:0:12} --wait   (same commit, same data: nothing runs again, the results of run $RUN stand)"
 "$MLCTL" trigger breast-cancer-mlp --commit "$COMMIT" --reason "demo: unchanged" --wait

@@ -517,7 +517,8 @@ void ModelService::AfterProduction(const std::string& actor, const ModelVersionR
     (void)models_->AppendAudit(&a);
   };
   std::string dir;
-  Status ps = PublishVersion(models_root(), v.model, v.version, report.subjects, *artifacts_, &dir);
+  Status ps = PublishVersion(models_root(), v.model, v.version, report.subjects,
+                             v.envelope_sha256, *artifacts_, &dir);
   if (ps.ok()) ps = SwapProduction(models_root(), v.model, v.version);
   if (!ps.ok()) {
     out->warning = "stable path not updated: " + ps.message();

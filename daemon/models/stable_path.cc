@@ -16,9 +16,14 @@ std::string ProductionLink(const std::string& root, const std::string& model) {
 
 Status PublishVersion(const std::string& root, const std::string& model, int64_t version,
                       const std::vector<signing::Subject>& subjects,
-                      const registry::ArtifactStore& store, std::string* dir) {
+                      const std::string& envelope_sha256, const registry::ArtifactStore& store,
+                      std::string* dir) {
   for (const auto& s : subjects) {
     MLOPS_RETURN_IF_ERROR(signing::CheckSubjectName(s.name));
+    if (s.name == kPublishedSignatureName) {
+      return Status::InvalidArgument(std::string("a signed file may not be named ") +
+                                     kPublishedSignatureName + ": the signature goes there");
+    }
     if (!IsSha256Hex(s.sha256)) {
       return Status::InvalidArgument("subject '" + s.name + "' has no valid sha256 digest");
     }
@@ -31,7 +36,9 @@ Status PublishVersion(const std::string& root, const std::string& model, int64_t
   const std::string tmp = final_dir + ".tmp" + std::to_string(::getpid());
   (void)RemoveTree(tmp);
   MLOPS_RETURN_IF_ERROR(MakeDirs(tmp, 0755));
-  for (const auto& s : subjects) {
+  std::vector<signing::Subject> files = subjects;
+  if (!envelope_sha256.empty()) files.push_back({kPublishedSignatureName, envelope_sha256});
+  for (const auto& s : files) {
     const std::string src = store.PathFor(s.sha256);
     const std::string dest = JoinPath(tmp, s.name);
     MLOPS_RETURN_IF_ERROR(MakeDirs(DirName(dest), 0755));

@@ -20,12 +20,19 @@ namespace mlops::models {
 // <root>/<model>/production. REQUIRES: CheckModelName(model) holds.
 std::string ProductionLink(const std::string& root, const std::string& model);
 
+// The signature's name in a published folder, where `mlctl verify --dir`
+// looks for it by default.
+inline constexpr const char* kPublishedSignatureName = "model.sig.json";
+
 // (Re)builds <root>/<model>/versions/<version>/ from the store: every
 // subject name is checked (signing::CheckSubjectName) before it becomes a
-// path, every file is re-hashed after it is placed. *dir gets the folder.
+// path, every file is re-hashed after it is placed. The DSSE envelope
+// `envelope_sha256` goes in as kPublishedSignatureName, so whoever deploys
+// the folder can verify it offline. *dir gets the folder.
 Status PublishVersion(const std::string& root, const std::string& model, int64_t version,
                       const std::vector<signing::Subject>& subjects,
-                      const registry::ArtifactStore& store, std::string* dir);
+                      const std::string& envelope_sha256, const registry::ArtifactStore& store,
+                      std::string* dir);
 
 // Points the production link at versions/<version> (atomic rename).
 Status SwapProduction(const std::string& root, const std::string& model, int64_t version);

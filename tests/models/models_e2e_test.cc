@@ -127,6 +127,18 @@ TEST_F(ModelsE2E, SignedStagedPromotedRolledBackAndAudited) {
   EXPECT_EQ(ReadText(dir_.Sub("state/models/toy-model/production/model.bin")), "weights-v1\n");
   EXPECT_EQ(ReadText(dir_.Sub("deployed.txt")),
             "toy-model 1 weights-v1\ntoy-model 2 weights-v2\ntoy-model 1 weights-v1\n");
+  // It carries its signature: whoever deploys it verifies it offline.
+  r = RunCommand({MlctlPath(), "verify", "--dir", dir_.Sub("state/models/toy-model/production"),
+                  "--trusted-key", dir_.Sub("sk.pub")});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  // A byte changed in the deployed copy is found, naming the file.
+  const std::string copy = dir_.Sub("deployed-copy");
+  ASSERT_EQ(RunCommand({"/bin/cp", "-rL", dir_.Sub("state/models/toy-model/production"), copy}).exit_code, 0);
+  ::chmod((copy + "/model.bin").c_str(), 0644);
+  WriteText(copy + "/model.bin", "weights-v9\n");
+  r = RunCommand({MlctlPath(), "verify", "--dir", copy, "--trusted-key", dir_.Sub("sk.pub")});
+  EXPECT_EQ(r.exit_code, 8) << r.out << r.err;
+  EXPECT_NE((r.out + r.err).find("model.bin"), std::string::npos) << r.out << r.err;
 
   // Every step is in the audit log, with who did it and why.
   r = d.Ctl({"--json", "audit", "--model", "toy-model", "--limit", "100"});
@@ -170,6 +182,27 @@ TEST_F(ModelsE2E, SignedStagedPromotedRolledBackAndAudited) {
   for (const auto& e : after_restart["entries"]) trusted += e["action"] == "key.trusted";
   EXPECT_EQ(trusted, 1) << r.out;
   EXPECT_EQ(ReadText(dir_.Sub("state/models/toy-model/production/model.bin")), "weights-v1\n");
+
+  // The trust store from mlctl: trust another key, revoke the signing key;
+  // the versions it signed no longer verify.
+  gen = RunCommand({MlctlPath(), "keys", "generate", "--out-dir", dir_.path(), "--name", "ci"});
+  ASSERT_EQ(gen.exit_code, 0) << gen.err;
+  r = d.Ctl({"keys", "trust", dir_.Sub("ci.pub")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("'ci' is trusted"), std::string::npos) << r.out;
+  r = d.Ctl({"--json", "keys", "list"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::string signing_id;
+  const json keys = json::parse(r.out);
+  for (const auto& k : keys["keys"]) {
+    if (k["name"] == "signing_key") signing_id = k["key_id"];
+  }
+  ASSERT_EQ(signing_id.size(), 64u) << r.out;
+  r = d.Ctl({"keys", "revoke", signing_id});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = d.Ctl({"models", "verify", "toy-model", "1"});
+  EXPECT_EQ(r.exit_code, 8) << r.out << r.err;
+  EXPECT_NE(r.out.find("revoked"), std::string::npos) << r.out;
 }
 
 TEST_F(ModelsE2E, RouteInputsAreValidatedAndNothingEscapes) {
