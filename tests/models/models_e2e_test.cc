@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "../e2e/daemon_harness.h"
+#include "mlops/common/files.h"
 
 namespace mlops::e2e {
 namespace {
@@ -89,9 +90,18 @@ TEST_F(ModelsE2E, SignedStagedPromotedRolledBackAndAudited) {
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("verified"), std::string::npos);
 
-  // Production by the admin: stable path + deploy hook.
-  r = d.Ctl({"models", "promote", "toy-model", "1", "--to", "production", "--reason", "first"});
-  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  // Production by the admin, through the GitLab CI template's own promote
+  // command line (ci/mlopsd.gitlab-ci.yml, job mlops:promote-production):
+  // stable path + deploy hook.
+  const std::string tmpl = ReadText(std::string(MLOPS_SOURCE_DIR) + "/ci/mlopsd.gitlab-ci.yml");
+  const size_t at = tmpl.find("    - mlctl models promote ");
+  ASSERT_NE(at, std::string::npos) << "the template has no promote command";
+  const std::string promote_line = tmpl.substr(at + 6, tmpl.find('\n', at) - at - 6);
+  r = RunCommand({"/bin/bash", "-c", "PATH=" + DirName(MlctlPath()) + ":$PATH; " + promote_line},
+                 {"MLCTL_SERVER=" + d.url(), "MLCTL_TOKEN=" + d.admin_token(),
+                  "MODEL_NAME=toy-model", "MODEL_VERSION=1", "CI_PIPELINE_ID=4242",
+                  "GITLAB_USER_LOGIN=alice"});
+  ASSERT_EQ(r.exit_code, 0) << promote_line << "\n" << r.out << r.err;
   EXPECT_EQ(ReadText(dir_.Sub("deployed.txt")), "toy-model 1 weights-v1\n");
 
   // Run 2 with new data.
@@ -145,9 +155,12 @@ TEST_F(ModelsE2E, SignedStagedPromotedRolledBackAndAudited) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   json audit = json::parse(r.out, nullptr, false);
   std::multiset<std::string> actions;
-  bool rollback_reason = false;
+  bool rollback_reason = false, ci_reason = false;
   for (const auto& e : audit["entries"]) {
     actions.insert(e["action"].get<std::string>());
+    if (e["action"] == "promote" && e["version"] == 1) {
+      ci_reason = e["reason"] == "GitLab CI pipeline 4242 by alice";
+    }
     if (e["action"] == "rollback") {
       rollback_reason = e["reason"] == "v2 regressed" && e["to"] == "production" &&
                         e["from"] == "archived" && !e["actor"].get<std::string>().empty();
@@ -158,6 +171,7 @@ TEST_F(ModelsE2E, SignedStagedPromotedRolledBackAndAudited) {
   EXPECT_EQ(actions.count("promote"), 2u);
   EXPECT_EQ(actions.count("demote"), 2u);
   EXPECT_EQ(actions.count("rollback"), 1u);
+  EXPECT_TRUE(ci_reason) << audit.dump(2);
   EXPECT_EQ(actions.count("deploy"), 3u);
   EXPECT_GE(actions.count("promote.refused"), 2u);  // the operator's and the downgrade
   EXPECT_TRUE(rollback_reason) << audit.dump(2);
