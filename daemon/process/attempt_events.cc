@@ -82,7 +82,6 @@ void AttemptEvents::DecodeLine(std::string_view line) {
     } else if (type == "progress") {
       if (on_progress_) on_progress_(event.value("fraction", 0.0), StringField(event, "message"));
     }
-    // "log" lines are already in the stage log (the host writes them to stdout).
   } catch (const json::exception&) {
     ++malformed_lines_;
   }

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "process/runner_loop.h"
+#include "stage_protocol.h"
 #include "process/stage_orphans.h"
 
 namespace mlops {
@@ -226,6 +227,26 @@ void ProcessStageRunner::Loop::ReadEvents(Attempt& a) {
     ::close(a.host.events_fd);
     a.host.events_fd = -1;
   }
+  DeliverEarly(a);
+}
+
+// A host that reported success has ended every process it started (it is a
+// subreaper) and has nothing left to do but exit: its outcome goes out now,
+// not one exit and one fork-server reply later. An attempt holding GPUs
+// waits for the exit, so that the next one finds them free.
+void ProcessStageRunner::Loop::DeliverEarly(Attempt& a) {
+  if (a.delivered || a.stop != StopReason::kNone || !a.events.has_result() ||
+      a.events.result_status() != stage_protocol::kResultOk) {
+    return;
+  }
+  if (auto gpus = a.spec.env.find("CUDA_VISIBLE_DEVICES");
+      gpus != a.spec.env.end() && !gpus->second.empty()) {
+    return;
+  }
+  a.delivered = true;
+  a.deadline.reset();
+  Deliver(ComposeOutcome(a.spec.attempt_id, &a.events, W_EXITCODE(0, 0), StopReason::kNone,
+                         a.spec.timeout));
 }
 
 void ProcessStageRunner::Loop::Note(const Attempt& a, const std::string& text) {
@@ -263,6 +284,7 @@ void ProcessStageRunner::Loop::SignalHost(Attempt& a, int sig) {
 }
 
 void ProcessStageRunner::Loop::StopAttempt(Attempt& a, StopReason reason) {
+  if (a.delivered) return;  // it succeeded; its host is exiting
   if (a.stop != StopReason::kNone) {
     if (reason == StopReason::kShutdown && !a.sigkill_sent) {
       SignalHost(a, SIGKILL);
@@ -335,8 +357,25 @@ void ProcessStageRunner::Loop::Finish(uint64_t key) {
   }
   if (reaped < 0) status = W_EXITCODE(0, SIGKILL);
   ForgetStageHost(a.host.pid);
+  Conclude(key, status, "");
+}
+
+void ProcessStageRunner::Loop::Conclude(uint64_t key, int wait_status,
+                                        const std::string& server_death) {
+  Attempt& a = *attempts_.at(key);
+  ReadEvents(a);
+  if (a.delivered) {
+    if (!WIFEXITED(wait_status) || WEXITSTATUS(wait_status) != 0) {
+      Note(a, "after reporting success, the " + DescribeHostExit(wait_status));
+    }
+    Release(key);
+    return;
+  }
   AttemptOutcome out =
-      ComposeOutcome(a.spec.attempt_id, &a.events, status, a.stop, a.spec.timeout);
+      ComposeOutcome(a.spec.attempt_id, &a.events, wait_status, a.stop, a.spec.timeout);
+  if (!server_death.empty() && out.kind != AttemptOutcome::Kind::kSucceeded) {
+    out.error = server_death + " during the attempt; " + out.error;
+  }
   if (out.kind != AttemptOutcome::Kind::kSucceeded) {
     Note(a, std::string("attempt ") + ToString(out.kind) + ": " + out.error);
   }

@@ -161,7 +161,7 @@ void ProcessStageRunner::Loop::HandleReply(uint64_t server_key, const proto::Ser
     if (it == server.running.end()) return;
     const uint64_t key = it->second;
     server.running.erase(it);
-    FinishServed(key, reply.wait_status, "");
+    Conclude(key, reply.wait_status, "");
     MaybeCloseRetired(server_key);
     return;
   }
@@ -193,22 +193,6 @@ void ProcessStageRunner::Loop::HandleReply(uint64_t server_key, const proto::Ser
     a.pending_signal = 0;
     SignalHost(a, sig);
   }
-}
-
-void ProcessStageRunner::Loop::FinishServed(uint64_t key, int wait_status,
-                                            const std::string& server_death) {
-  Attempt& a = *attempts_.at(key);
-  ReadEvents(a);
-  AttemptOutcome out =
-      ComposeOutcome(a.spec.attempt_id, &a.events, wait_status, a.stop, a.spec.timeout);
-  if (!server_death.empty() && out.kind != AttemptOutcome::Kind::kSucceeded) {
-    out.error = server_death + " during the attempt; " + out.error;
-  }
-  if (out.kind != AttemptOutcome::Kind::kSucceeded) {
-    Note(a, std::string("attempt ") + ToString(out.kind) + ": " + out.error);
-  }
-  Release(key);
-  Deliver(std::move(out));
 }
 
 // An attempt its fork server never started: failed, or as the runner
@@ -281,7 +265,7 @@ void ProcessStageRunner::Loop::ServerExited(uint64_t key) {
   // What escaped those hosts came here too.
   SweepStageOrphans(kOrphanWait);
   for (const auto& [attempt, status_of_host] : ended) {
-    FinishServed(attempt, status_of_host, death);
+    Conclude(attempt, status_of_host, death);
   }
 }
 

@@ -60,6 +60,9 @@ class ProcessStageRunner::Loop {
     // A SIGKILL is due but the fork server has not started the attempt: by
     // then the server is taken for stuck and killed.
     std::optional<Clock::time_point> server_kill_at;
+    // Its outcome went out when the host reported success (DeliverEarly);
+    // the attempt stays until its host has exited, and only to be released.
+    bool delivered = false;
   };
 
   struct Server {
@@ -87,6 +90,9 @@ class ProcessStageRunner::Loop {
   void StartDirect(AttemptSpec spec);
   uint64_t AddAttempt(AttemptSpec spec, const HostProcess& host, uint64_t server);
   void ReadEvents(Attempt& a);
+  void DeliverEarly(Attempt& a);
+  // The end of an attempt whose host has exited with `wait_status`.
+  void Conclude(uint64_t key, int wait_status, const std::string& server_death);
   void Note(const Attempt& a, const std::string& text);
   void SignalHost(Attempt& a, int sig);
   void StopAttempt(Attempt& a, StopReason reason);
@@ -107,7 +113,6 @@ class ProcessStageRunner::Loop {
   void KillServer(uint64_t key);
   void ReadServer(uint64_t key);
   void HandleReply(uint64_t server_key, const stage_protocol::ServeReply& reply, int pidfd);
-  void FinishServed(uint64_t key, int wait_status, const std::string& server_death);
   void FinishUnstarted(uint64_t key, const std::string& error);
   void ServerExited(uint64_t key);
   void StopServers();

@@ -111,7 +111,6 @@ Status OpenAttemptIo(const AttemptSpec& spec, HostProcess* host, int* event_writ
                      int* spec_fd) {
   if (spec.log_path.empty()) return Status::InvalidArgument("attempt has no log path");
   MLOPS_RETURN_IF_ERROR(EnsureDir(DirName(spec.log_path)));
-  if (!spec.scratch_dir.empty()) MLOPS_RETURN_IF_ERROR(EnsureDir(spec.scratch_dir));
   int memfd = -1;
   MLOPS_RETURN_IF_ERROR(MakeSpecFd(StageSpecJson(spec), &memfd));
   memfd = MoveHigh(memfd);

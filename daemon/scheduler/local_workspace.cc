@@ -87,11 +87,8 @@ std::string LocalWorkspace::LogPath(int64_t run_id, const std::string& stage, in
 
 std::string LocalWorkspace::ScratchDir(int64_t run_id, const std::string& stage) {
   EnsureRunFolders(run_id);
-  std::string dir = JoinPath(JoinPath(JoinPath(state_dir_, "scratch"), RunFolder(run_id)), stage);
-  // One mkdir: the run's folder exists. A stage name with a '/' (which
-  // validation does not allow) would need more.
-  if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) (void)MakeDirs(dir, 0755);
-  return dir;
+  // Not made here: the stage host makes it when the plugin first asks.
+  return JoinPath(JoinPath(JoinPath(state_dir_, "scratch"), RunFolder(run_id)), stage);
 }
 
 bool LocalWorkspace::Cached(const std::string& path, const struct stat& st, std::string* sha256) {

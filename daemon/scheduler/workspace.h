@@ -19,8 +19,9 @@ class Workspace {
   // Creates a fresh workspace for run `run_id` from `source_dir` (copied;
   // empty = an empty folder). *dir receives its absolute path.
   virtual Status Prepare(int64_t run_id, const std::string& source_dir, std::string* dir) = 0;
-  // Log file of an attempt and scratch folder of a stage; their folders
-  // exist once these return.
+  // Log file of an attempt and scratch folder of a stage; the folders that
+  // hold them exist once these return (the stage host makes the scratch
+  // folder itself when its plugin first asks for it).
   virtual std::string LogPath(int64_t run_id, const std::string& stage, int attempt) = 0;
   virtual std::string ScratchDir(int64_t run_id, const std::string& stage) = 0;
   // Hashes the file at `path` and stores it content-addressed.

@@ -3,6 +3,7 @@
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
+#include <filesystem>
 #include <set>
 
 #include "mlops/common/files.h"
@@ -210,6 +211,18 @@ void ApplyDefaults(DaemonConfig* c) {
     long n = ::sysconf(_SC_NPROCESSORS_ONLN);
     c->cpus = n > 0 ? static_cast<double>(n) : 1;
   }
+  // Relative folders are taken from the working directory at start: stage
+  // hosts run elsewhere and only accept absolute paths.
+  auto absolute = [](std::string* path) {
+    if (!path->empty() && path->front() != '/') {
+      *path = std::filesystem::absolute(*path).lexically_normal().string();
+      if (path->size() > 1 && path->back() == '/') path->pop_back();
+    }
+  };
+  absolute(&c->state_dir);
+  absolute(&c->stage_host);
+  for (std::string& dir : c->pipeline_dirs) absolute(&dir);
+  for (std::string& dir : c->plugin_dirs) absolute(&dir);
 }
 
 }  // namespace mlops::server

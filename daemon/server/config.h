@@ -43,7 +43,8 @@ struct DaemonConfig {
 Status LoadConfigFile(const std::string& path, DaemonConfig* config);
 
 // Fills what is still unset from the environment of the running binary
-// (plugin folder and stage host next to the executable, core count).
+// (plugin folder and stage host next to the executable, core count), and
+// makes relative folders absolute under the working directory.
 void ApplyDefaults(DaemonConfig* config);
 
 }  // namespace mlops::server

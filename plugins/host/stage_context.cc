@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -58,7 +59,23 @@ mlops_status CbInputAt(mlops_stage* stage, size_t index, const char** name, cons
 
 const char* CbWorkDir(mlops_stage* stage) { return stage->spec->work_dir.c_str(); }
 
-const char* CbScratchDir(mlops_stage* stage) { return stage->spec->scratch_dir.c_str(); }
+// Made on first use (most stages never ask): each missing folder of the
+// path, private to the service user.
+const char* CbScratchDir(mlops_stage* stage) {
+  const std::string& dir = stage->spec->scratch_dir;
+  std::lock_guard<std::mutex> lock(stage->mu);
+  if (!stage->scratch_made && !dir.empty()) {
+    for (size_t slash = dir.find('/', 1);; slash = dir.find('/', slash + 1)) {
+      const std::string prefix = dir.substr(0, slash);
+      if (::mkdir(prefix.c_str(), 0700) != 0 && errno != EEXIST) break;
+      if (slash == std::string::npos) {
+        stage->scratch_made = true;
+        break;
+      }
+    }
+  }
+  return dir.c_str();
+}
 
 void CbLog(mlops_stage* stage, mlops_log_level level, const char* message) {
   Guard(0, [&] {
@@ -164,7 +181,6 @@ void LogLine(mlops_stage* stage, mlops_log_level level, const std::string& messa
     std::lock_guard<std::mutex> lock(stdout_mu);
     WriteAll(STDOUT_FILENO, line);
   }
-  Send(stage, json{{"type", "log"}, {"level", LevelName(level)}, {"message", message}});
 }
 
 void SendResult(EventChannel* events, mlops_status status, const std::string& error) {

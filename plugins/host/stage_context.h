@@ -19,6 +19,7 @@ struct mlops_stage {
   const std::atomic<bool>* cancelled = nullptr;  // set on SIGTERM / SIGINT
   std::mutex mu;
   std::string error;  // guarded by mu; the last set_error wins
+  bool scratch_made = false;  // guarded by mu; the scratch folder exists
 };
 
 namespace mlops::host {
@@ -26,7 +27,7 @@ namespace mlops::host {
 // The callback table handed to run(); struct_size is sizeof(mlops_host_api).
 mlops_host_api MakeHostApi();
 
-// Writes a log line to stdout and sends it as a log event.
+// Writes a log line to stdout (the stage log).
 void LogLine(mlops_stage* stage, mlops_log_level level, const std::string& message);
 
 // Sends the one final result event.

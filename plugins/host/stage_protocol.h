@@ -8,7 +8,8 @@
 //     any failure: a message on stderr and a non-zero exit (kExitLoadFailed).
 //   mlops-stage --plugin PLUGIN.so --spec SPEC.json
 //   mlops-stage --plugin PLUGIN.so --spec-fd 4
-//     runs one attempt; events go to fd kEventFd; log lines also to stdout.
+//     runs one attempt; events go to fd kEventFd; log lines to stdout only
+//     (the stage log), never as events: the daemon need not wake for them.
 //     The runner passes the spec as a sealed memfd on fd kSpecFd (creating
 //     a file per attempt costs more than the rest of an exec stage on
 //     ext4); --spec FILE is for running a stage by hand.
@@ -28,7 +29,6 @@
 //   between SIGTERM and SIGKILL of the attempt's process group.
 //
 // Events: one JSON object per line, each with "type":
-//   log      {level: "debug"|"info"|"warn"|"error", message}
 //   progress {fraction, message}
 //   metric   {key, value, step, time_ms}
 //   artifact {name, path (absolute), media_type}

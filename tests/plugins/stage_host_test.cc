@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <spawn.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -70,13 +71,15 @@ TEST(StageHostTest, BadCommandLineIsAUsageError) {
 
 // Runs the host by hand with a pipe on fd 3; returns the event lines.
 std::vector<json> RunWithEventPipe(const std::string& plugin, const std::string& spec_path,
-                                   int* wait_status) {
+                                   int* wait_status,
+                                   const std::string& stdout_path = "/dev/null") {
   int fds[2];
   EXPECT_EQ(::pipe2(fds, O_CLOEXEC), 0);
   posix_spawn_file_actions_t actions;
   ::posix_spawn_file_actions_init(&actions);
   ::posix_spawn_file_actions_adddup2(&actions, fds[1], 3);
-  ::posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  ::posix_spawn_file_actions_addopen(&actions, 1, stdout_path.c_str(),
+                                     O_WRONLY | O_CREAT | O_TRUNC, 0600);
   std::string host = MLOPS_STAGE_HOST_PATH;
   std::vector<char*> argv = {host.data(), const_cast<char*>("--plugin"),
                              const_cast<char*>(plugin.c_str()), const_cast<char*>("--spec"),
@@ -107,12 +110,13 @@ TEST(StageHostTest, RunStreamsEventsAndEndsWithOneResult) {
                {"params_json", R"({"x":1})"},
                {"inputs", json::array({{{"name", "a"}, {"path", "/in/a"}}})},
                {"work_dir", work},
-               {"scratch_dir", dir / "scratch"},
+               {"scratch_dir", dir / "scratch/run-1/train"},
                {"env", {{"MLOPS_TEST_VAR", "v"}}}};
   ASSERT_TRUE(WriteFileAtomic(dir / "spec.json", spec.dump()).ok());
   int status = 0;
   std::vector<json> events =
-      RunWithEventPipe(testing::FixturePath("reporter"), dir / "spec.json", &status);
+      RunWithEventPipe(testing::FixturePath("reporter"), dir / "spec.json", &status,
+                       dir / "stdout.log");
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
   ASSERT_FALSE(events.empty());
   int results = 0, metrics = 0;
@@ -126,9 +130,16 @@ TEST(StageHostTest, RunStreamsEventsAndEndsWithOneResult) {
   EXPECT_EQ(results, 1);
   EXPECT_EQ(metrics, 2);
   EXPECT_EQ(events.back(), json::parse(R"({"type":"result","status":"OK","error":""})"));
-  EXPECT_EQ(events.front()["type"], "log");
-  EXPECT_NE(events.front()["message"].get<std::string>().find(R"(params={"x":1})"),
-            std::string::npos);
+  // Log lines go to the stage log (stdout) only, never as events.
+  for (const json& e : events) EXPECT_NE(e["type"], "log") << e.dump();
+  std::string log;
+  ASSERT_TRUE(ReadFile(dir / "stdout.log", &log).ok());
+  EXPECT_NE(log.find(R"([info] params={"x":1})"), std::string::npos) << log;
+  // The scratch folder (and its parents) is made when the plugin asks for it.
+  struct stat st;
+  ASSERT_EQ(::stat((dir / "scratch/run-1/train").c_str(), &st), 0);
+  EXPECT_TRUE(S_ISDIR(st.st_mode));
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
 }
 
 TEST(StageHostTest, UnreadableSpecReportsAResultAndExitsWithUsage) {

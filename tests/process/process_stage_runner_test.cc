@@ -5,6 +5,8 @@
 #include <signal.h>
 
 #include <chrono>
+#include <mutex>
+#include <optional>
 #include <tuple>
 
 #include "process/attempt_harness.h"
@@ -66,6 +68,36 @@ TEST_P(ProcessStageRunnerTest, ProgressReachesTheOptionalCallback) {
   }
   std::lock_guard<std::mutex> lock(mu);
   EXPECT_EQ(seen, (std::vector<std::pair<int64_t, double>>{{2, 0.5}}));
+}
+
+// A success is delivered as soon as the host reports it, while the host is
+// still exiting; an attempt that holds GPUs is delivered only once its host
+// is gone, so that the next attempt finds the GPUs free.
+TEST_P(ProcessStageRunnerTest, AttemptHoldingGpusIsDeliveredOnceItsHostIsGone) {
+  AttemptSpec spec = Fixture(30, "reporter");
+  spec.env["CUDA_VISIBLE_DEVICES"] = "0";
+  const std::string pid_file = spec.work_dir + "/host.pid";
+  std::mutex mu;
+  std::optional<bool> host_gone;  // at delivery
+  testing::OutcomeCollector collector;
+  auto collect = collector.Callback();
+  {
+    ProcessStageRunner runner(Options(), [&](AttemptOutcome o) {
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        pid_t pid = testing::ReadPid(pid_file);
+        host_gone = pid > 1 && testing::ProcessGone(pid);
+      }
+      collect(std::move(o));
+    });
+    runner.Start(spec);
+    AttemptOutcome out;
+    ASSERT_TRUE(collector.Wait(30, &out));
+    EXPECT_EQ(out.kind, Kind::kSucceeded) << out.error;
+  }
+  std::lock_guard<std::mutex> lock(mu);
+  ASSERT_TRUE(host_gone.has_value());
+  EXPECT_TRUE(*host_gone) << "delivered while the host was still there";
 }
 
 TEST_P(ProcessStageRunnerTest, SegfaultFailsWithSignal) {

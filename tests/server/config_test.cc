@@ -87,6 +87,24 @@ TEST_F(ConfigTest, RepositoriesAreRead) {
   EXPECT_NE(s.message().find("unknown repository setting 'colour'"), std::string::npos) << s.message();
 }
 
+// Stage hosts only accept absolute work folders: `--state-dir state` must
+// work as well as an absolute one.
+TEST_F(ConfigTest, RelativeFoldersBecomeAbsoluteUnderTheWorkingDirectory) {
+  char cwd[4096];
+  ASSERT_NE(::getcwd(cwd, sizeof cwd), nullptr);
+  const std::string here = std::string(cwd) == "/" ? "" : cwd;
+  DaemonConfig c;
+  c.state_dir = "state/";
+  c.pipeline_dirs = {"./pipelines", "/abs/pipelines"};
+  c.plugin_dirs = {"plugins/../plugins"};
+  c.stage_host = "bin/mlops-stage";
+  ApplyDefaults(&c);
+  EXPECT_EQ(c.state_dir, here + "/state");
+  EXPECT_EQ(c.pipeline_dirs, (std::vector<std::string>{here + "/pipelines", "/abs/pipelines"}));
+  EXPECT_EQ(c.plugin_dirs, (std::vector<std::string>{here + "/plugins"}));
+  EXPECT_EQ(c.stage_host, here + "/bin/mlops-stage");
+}
+
 TEST_F(ConfigTest, MissingFileIsNotFound) {
   DaemonConfig c;
   EXPECT_TRUE(LoadConfigFile("/nonexistent/mlopsd.yaml", &c).IsNotFound());

@@ -88,7 +88,8 @@ typedef struct mlops_host_api {
   /* Absolute path of the folder the stage works in (the run's workspace). */
   const char* (*work_dir)(mlops_stage* stage);
   /* Absolute path of a folder private to this stage attempt, kept between
-   * attempts of the same stage in the same run (for checkpoints). */
+   * attempts of the same stage in the same run (for checkpoints). The host
+   * creates it on the first call. */
   const char* (*scratch_dir)(mlops_stage* stage);
   /* A line for the stage log. */
   void (*log)(mlops_stage* stage, mlops_log_level level, const char* message);
