@@ -18,13 +18,20 @@ bool WriteAll(int fd, std::string_view data) {
 }
 
 void EventChannel::Send(std::string_view json_object) {
-  std::string line;
-  line.reserve(json_object.size() + 1);
-  line.append(json_object);
-  line.push_back('\n');
   std::lock_guard<std::mutex> lock(mu_);
+  std::string lines;
+  lines.swap(held_);
+  lines.reserve(lines.size() + json_object.size() + 1);
+  lines.append(json_object);
+  lines.push_back('\n');
   if (fd_ < 0) return;
-  if (!WriteAll(fd_, line)) fd_ = -1;
+  if (!WriteAll(fd_, lines)) fd_ = -1;
+}
+
+void EventChannel::Hold(std::string_view json_object) {
+  std::lock_guard<std::mutex> lock(mu_);
+  held_.append(json_object);
+  held_.push_back('\n');
 }
 
 }  // namespace mlops::host

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <mutex>
+#include <string>
 #include <string_view>
 
 namespace mlops::host {
@@ -16,13 +17,18 @@ class EventChannel {
   EventChannel(const EventChannel&) = delete;
   EventChannel& operator=(const EventChannel&) = delete;
 
-  // Writes `json_object` and a newline. A write error (the daemon is gone)
-  // disables the channel; the stage goes on.
+  // Writes `json_object` and a newline, after any held lines, in one
+  // write. A write error (the daemon is gone) disables the channel; the
+  // stage goes on.
   void Send(std::string_view json_object);
+  // Keeps the line for the next Send(): for events that only count with
+  // the result (output artifacts), so that the daemon wakes once for both.
+  void Hold(std::string_view json_object);
 
  private:
   std::mutex mu_;
   int fd_;  // guarded by mu_
+  std::string held_;  // guarded by mu_
 };
 
 // Writes all of `data` to `fd`, retrying EINTR and short writes.

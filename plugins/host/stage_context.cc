@@ -34,6 +34,12 @@ void Send(mlops_stage* stage, const json& event) {
   stage->events->Send(event.dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
+// Output artifacts count only with a successful result: they go out with
+// the next event (at the latest the result), not each on its own.
+void Hold(mlops_stage* stage, const json& event) {
+  stage->events->Hold(event.dump(-1, ' ', false, json::error_handler_t::replace));
+}
+
 // Every callback body runs inside Guard: no C++ exception may reach the
 // plugin, whatever language it is written in.
 template <typename R, typename F>
@@ -123,7 +129,7 @@ mlops_status CbArtifact(mlops_stage* stage, const char* name, const char* path,
       LogLine(stage, MLOPS_LOG_ERROR, "artifact " + abs + " does not exist");
       return MLOPS_NOT_FOUND;
     }
-    Send(stage, json{{"type", "artifact"},
+    Hold(stage, json{{"type", "artifact"},
                      {"name", name != nullptr && name[0] != '\0' ? name : path},
                      {"path", abs},
                      {"media_type", media_type != nullptr ? media_type : ""}});
