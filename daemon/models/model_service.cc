@@ -277,6 +277,7 @@ Status ModelService::OnRunFinished(const registry::RunRecord& run,
     req.actor = kSystemActor;
     req.role = "admin";
     req.reason = "policy: " + to + " on_gates";
+    req.deploy_in_background = true;  // on the scheduler's thread: never wait for a hook
     PromoteResult r;
     Status s = Promote(req, &r);
     if (!s.ok()) spdlog::warn("{}: automatic promotion to {} refused: {}", VersionText(v.model, v.version), to, s.message());
@@ -498,37 +499,44 @@ Status ModelService::Move(const PromoteRequest& req, const std::string& action,
   out->from_stage = tr.from_stage;
   out->to_stage = req.to_stage;
   out->previous_production = tr.previous_production;
-  if (req.to_stage == "production") AfterProduction(req.actor, v, report, out);
+  if (req.to_stage == "production") {
+    AfterProduction(req.actor, v, report, req.deploy_in_background, out);
+  }
   return Status::OK();
 }
 
+void ModelService::AuditProduction(const std::string& actor, const ModelVersionRecord& v,
+                                   const std::string& action, const std::string& reason,
+                                   const nlohmann::json& detail) {
+  registry::AuditRecord a;
+  a.at_ms = clock_->WallMillis();
+  a.actor = actor;
+  a.action = action;
+  a.model = v.model;
+  a.version = v.version;
+  a.to_stage = "production";
+  a.reason = reason;
+  a.detail_json = detail.dump();
+  (void)models_->AppendAudit(&a);
+}
+
 void ModelService::AfterProduction(const std::string& actor, const ModelVersionRecord& v,
-                                   const VerifyReport& report, PromoteResult* out) {
-  auto audit = [&](const std::string& action, const std::string& reason, nlohmann::json detail) {
-    registry::AuditRecord a;
-    a.at_ms = clock_->WallMillis();
-    a.actor = actor;
-    a.action = action;
-    a.model = v.model;
-    a.version = v.version;
-    a.to_stage = "production";
-    a.reason = reason;
-    a.detail_json = detail.dump();
-    (void)models_->AppendAudit(&a);
-  };
+                                   const VerifyReport& report, bool background,
+                                   PromoteResult* out) {
   std::string dir;
   Status ps = PublishVersion(models_root(), v.model, v.version, report.subjects,
                              v.envelope_sha256, *artifacts_, &dir);
   if (ps.ok()) ps = SwapProduction(models_root(), v.model, v.version);
   if (!ps.ok()) {
     out->warning = "stable path not updated: " + ps.message();
-    audit("publish.failed", ps.message(), nlohmann::json::object());
+    AuditProduction(actor, v, "publish.failed", ps.message(), nlohmann::json::object());
     spdlog::error("{}: {}", VersionText(v.model, v.version), out->warning);
     return;
   }
   out->stable_path = ProductionLink(models_root(), v.model);
-  audit("publish", "stable path " + out->stable_path + " -> versions/" + std::to_string(v.version),
-        {{"path", out->stable_path}});
+  AuditProduction(actor, v, "publish",
+                  "stable path " + out->stable_path + " -> versions/" + std::to_string(v.version),
+                  {{"path", out->stable_path}});
   if (options_.deploy_hook.empty()) return;
   std::string model_file;
   for (const auto& s : report.subjects) {
@@ -539,13 +547,36 @@ void ModelService::AfterProduction(const std::string& actor, const ModelVersionR
       {"MLOPS_MODEL_VERSION", std::to_string(v.version)},
       {"MLOPS_MODEL_PATH", JoinPath(out->stable_path, model_file)},
       {"MLOPS_MODEL_SHA256", v.artifact_sha256}};
+  if (background) {
+    deploy_worker_.Post([this, actor, v, env] { Deploy(actor, v, env, true); });
+    return;
+  }
+  DeployResult d = Deploy(actor, v, env, false);
+  out->deploy = d;
+  if (!d.ok()) out->warning = d.Describe() + " (the promotion stands)";
+}
+
+DeployResult ModelService::Deploy(const std::string& actor, const ModelVersionRecord& v,
+                                  const std::map<std::string, std::string>& env,
+                                  bool only_if_current) {
+  std::lock_guard<std::mutex> lock(hook_mu_);
+  if (only_if_current) {
+    registry::ModelRecord m;
+    if (!models_->GetModel(v.model, &m).ok() || m.production_version != v.version) {
+      AuditProduction(actor, v, "deploy.skipped",
+                      "version " + std::to_string(v.version) +
+                          " is no longer in production: the hook runs for the newer one",
+                      nlohmann::json::object());
+      return DeployResult{};
+    }
+  }
   DeployResult d = RunDeployHook(options_.deploy_hook, env,
                                  JoinPath(JoinPath(models_root(), v.model), "deploy.log"),
                                  options_.deploy_timeout);
-  out->deploy = d;
-  if (!d.ok()) out->warning = d.Describe() + " (the promotion stands)";
-  audit(d.ok() ? "deploy" : "deploy.failed", d.Describe(),
-        {{"exit_code", d.exit_code}, {"signal", d.signal}, {"timed_out", d.timed_out}});
+  AuditProduction(actor, v, d.ok() ? "deploy" : "deploy.failed", d.Describe(),
+                  {{"exit_code", d.exit_code}, {"signal", d.signal}, {"timed_out", d.timed_out}});
+  if (!d.ok()) spdlog::warn("{}: {}", VersionText(v.model, v.version), d.Describe());
+  return d;
 }
 
 Status ModelService::Approve(const std::string& model, int64_t version, const std::string& actor,

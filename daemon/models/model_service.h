@@ -16,6 +16,9 @@
 //   a rollback, its own admin call, only to a version that was production.
 // - On production: the version's files at the stable path
 //   (<state>/models/<name>/production), then the deploy hook; both audited.
+//   Hooks run one at a time; after an automatic promotion the hook runs on
+//   the service's own thread (the scheduler does not wait for it), and not
+//   at all if another version reached production in the meantime.
 // - Trust store: trusted keys live in the registry (audited); at start the
 //   keys of config trusted_keys and the public key of signing_key are added.
 // Thread-safety: all methods may be called from any thread; promotions of
@@ -41,6 +44,7 @@
 #include "mlops/registry/store.h"
 #include "mlops/signing/signing.h"
 #include "models/deploy_hook.h"
+#include "models/deploy_worker.h"
 #include "models/provenance.h"
 #include "pipeline/pipeline.h"
 
@@ -62,6 +66,10 @@ struct PromoteRequest {
   std::string role;  // "viewer", "operator", "admin"
   std::optional<int64_t> expected_production;
   std::string request_id;
+  // Production: run the deploy hook on the service's thread instead of
+  // waiting for it (PromoteResult::deploy then stays empty; the audit log
+  // says how it went). Automatic promotions set it.
+  bool deploy_in_background = false;
 };
 
 struct PromoteResult {
@@ -126,6 +134,9 @@ class ModelService {
                   const std::string& actor, const std::string& role,
                   const std::string& request_id, PromoteResult* out);
 
+  // Returns once every deploy hook started in the background so far has run.
+  void WaitForDeploys() { deploy_worker_.Drain(); }
+
   // The scheduler's attempt-env hook: MLOPS_SIGNING_KEY and MLOPS_PROVENANCE
   // for signer stages, MLOPS_PRODUCTION_MODEL for evaluator stages.
   void AttemptEnv(const AttemptStartInfo& info, std::map<std::string, std::string>* env);
@@ -145,14 +156,23 @@ class ModelService {
               const registry::ModelVersionRecord& v, const VerifyReport& report,
               PromoteResult* out);
   void AfterProduction(const std::string& actor, const registry::ModelVersionRecord& v,
-                       const VerifyReport& report, PromoteResult* out);
+                       const VerifyReport& report, bool background, PromoteResult* out);
+  // Runs the deploy hook for `v` (one hook at a time) and audits it; with
+  // only_if_current, skips it (audited) unless `v` is still in production.
+  DeployResult Deploy(const std::string& actor, const registry::ModelVersionRecord& v,
+                      const std::map<std::string, std::string>& env, bool only_if_current);
+  void AuditProduction(const std::string& actor, const registry::ModelVersionRecord& v,
+                       const std::string& action, const std::string& reason,
+                       const nlohmann::json& detail);
 
   registry::Store* store_;
   registry::ModelRegistry* models_;
   registry::ArtifactStore* artifacts_;
   Clock* clock_;
   ModelServiceOptions options_;
-  std::mutex mu_;  // serialises promotions and stable-path swaps
+  std::mutex mu_;       // serialises promotions and stable-path swaps
+  std::mutex hook_mu_;  // serialises deploy hooks
+  DeployWorker deploy_worker_;  // last: stopped first, while the rest exists
 };
 
 }  // namespace mlops::models

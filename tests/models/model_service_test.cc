@@ -167,6 +167,17 @@ class ModelServiceTest : public ::testing::Test {
     return r;
   }
 
+  // Starts over with a deploy hook (a shell, asked for explicitly) that waits
+  // up to 5 s for the file `go`, then runs `then`.
+  void InitWithHookWaitingFor(const std::string& policy, const std::string& go,
+                              const std::string& then) {
+    store_.reset();
+    models_.reset();
+    service_.reset();
+    Init(policy, {"/bin/sh", "-c",
+                  "i=0; while [ ! -e " + go + " ] && [ $i -lt 500 ]; do sleep 0.01; "
+                  "i=$((i+1)); done; " + then});
+  }
   std::string LastAudit(const std::string& action) {
     std::vector<registry::AuditRecord> audit;
     EXPECT_TRUE(models_->ListAudit({"toy", 1000, 0}, &audit).ok());
@@ -491,6 +502,42 @@ TEST_F(ModelServiceTest, FailingDeployHookKeepsThePromotionAndIsReported) {
   ASSERT_TRUE(models_->GetModel("toy", &m).ok());
   EXPECT_EQ(m.production_version, 1);
   EXPECT_EQ(LastAudit("deploy.failed"), "deploy hook exited with status 1");
+}
+
+// Policy production: on_gates promotes on the scheduler's thread: the hook
+// must not hold it. Here the hook waits for a file the test writes only after
+// OnRunFinished has returned; a hook run in line would never see it.
+TEST_F(ModelServiceTest, AutomaticProductionRunsTheDeployHookInTheBackground) {
+  const std::string go = dir_.Join("go"), deployed = dir_.Join("deployed.txt");
+  InitWithHookWaitingFor("on_gates", go,
+                         "[ -e " + go + " ] && echo \"$MLOPS_MODEL_VERSION\" > " + deployed);
+  auto v = Run("weights-1");
+  EXPECT_EQ(v.stage, "production");
+  EXPECT_FALSE(PathExists(deployed)) << "the hook ran before OnRunFinished returned";
+  ASSERT_TRUE(WriteFileAtomic(go, "").ok());
+  service_->WaitForDeploys();
+  std::string text;
+  ASSERT_TRUE(ReadFile(deployed, &text).ok()) << LastAudit("deploy.failed");
+  EXPECT_EQ(text, "1\n");
+  EXPECT_EQ(LastAudit("deploy"), "deploy hook exited with status 0");
+}
+
+// A background hook whose version was replaced in production before it ran
+// is skipped (audited): only the newer version is deployed.
+TEST_F(ModelServiceTest, BackgroundDeployOfASupersededVersionIsSkipped) {
+  const std::string go = dir_.Join("go"), deployed = dir_.Join("deployed.txt");
+  InitWithHookWaitingFor("on_gates", go, "echo \"$MLOPS_MODEL_VERSION\" >> " + deployed);
+  Run("weights-1");  // its hook waits for `go`
+  Run("weights-2");  // queued behind it
+  Run("weights-3");  // queued too; versions 2 and 3 are both past production now
+  ASSERT_TRUE(WriteFileAtomic(go, "").ok());
+  service_->WaitForDeploys();
+  std::string text;
+  ASSERT_TRUE(ReadFile(deployed, &text).ok());
+  EXPECT_EQ(text, "1\n3\n") << "version 2 was superseded before its hook ran";
+  EXPECT_EQ(LastAudit("deploy.skipped"),
+            "version 2 is no longer in production: the hook runs for the newer one");
+  EXPECT_EQ(ProductionContent(), "weights-3");
 }
 
 TEST(Provenance, RedactsSecretLookingKeysRecursively) {
