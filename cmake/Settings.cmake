@@ -5,6 +5,10 @@ target_compile_features(mlops_settings INTERFACE cxx_std_20 c_std_11)
 target_compile_options(mlops_settings INTERFACE
   -Wall -Wextra -Wno-unused-parameter
   $<$<COMPILE_LANGUAGE:CXX>:-Wnon-virtual-dtor>)
+# Full RELRO and immediate binding (Debian's hardening=+bindnow): the GOT is
+# read-only after start, and a forked stage host (the fork server's child)
+# inherits resolved symbols instead of resolving them again in every child.
+target_link_options(mlops_settings INTERFACE LINKER:-z,relro,-z,now)
 if(MLOPS_SANITIZE)
   target_compile_options(mlops_settings INTERFACE
     -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
