@@ -60,6 +60,7 @@ class ForkServer {
       : sock_(sock), signal_fd_(signal_fd), self_(::getpid()), plugin_(plugin) {}
 
   int Run() {
+    MakeSpare();
     for (;;) {
       if (shutting_down_ && children_.empty()) {
         EndStrays();
@@ -122,8 +123,13 @@ class ForkServer {
   }
 
   void StartChild(const proto::ServeRequest& request, int* fds) {
-    pid_t pid = ::fork();
-    if (pid == 0) ChildMain(fds);
+    // The spare forked after the last attempt takes this one: the fork is
+    // then off the path from the request to the stage's command.
+    pid_t pid = HandToSpare(request, fds);
+    if (pid < 0) {
+      pid = ::fork();
+      if (pid == 0) ChildMain(fds);
+    }
     int fork_errno = errno;
     fdpass::CloseAll(fds, proto::kRequestFdCount);
     proto::ServeReply reply;
@@ -143,6 +149,65 @@ class ForkServer {
     }
     Reply(reply, pidfd);
     if (pidfd >= 0) ::close(pidfd);
+    if (pid > 0) MakeSpare();
+  }
+
+  // A child forked ahead of time that waits for one request on a socket of
+  // its own, then runs it as ChildMain would have. It dies with the server
+  // (PDEATHSIG) and ends quietly when its socket closes.
+  void MakeSpare() {
+    if (spare_ > 0 || shutting_down_) return;
+    int ends[2];
+    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ends) != 0) return;
+    pid_t pid = ::fork();
+    if (pid == 0) {
+      ::close(ends[0]);
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+      if (::getppid() != self_) ::_exit(0);
+      // sock_ and signal_fd_ stay open until ChildMain closes them, so that
+      // the descriptors received cannot take their numbers.
+      proto::ServeRequest request;
+      int fds[fdpass::kMaxFds];
+      size_t fd_count = 0;
+      ssize_t n = fdpass::Receive(ends[1], &request, sizeof request, fds, &fd_count, 0);
+      if (n != static_cast<ssize_t>(sizeof request) || fd_count != proto::kRequestFdCount) {
+        ::_exit(0);  // the server closed the socket (or sent nonsense): not needed
+      }
+      ::close(ends[1]);
+      ChildMain(fds);
+    }
+    ::close(ends[1]);
+    if (pid < 0) {
+      ::close(ends[0]);
+      return;
+    }
+    spare_ = pid;
+    spare_sock_ = ends[0];
+  }
+
+  // The spare's pid once it has the request and its descriptors; -1 (and
+  // no spare) when there is none or it cannot take them.
+  pid_t HandToSpare(const proto::ServeRequest& request, const int* fds) {
+    if (spare_ <= 0) return -1;
+    const pid_t pid = spare_;
+    const bool sent =
+        fdpass::Send(spare_sock_, &request, sizeof request, fds, proto::kRequestFdCount, 0);
+    DropSpare(/*kill=*/!sent);
+    return sent ? pid : -1;
+  }
+
+  // Forgets the spare: its socket closed (an idle spare then exits); killed
+  // and reaped when it will not run an attempt.
+  void DropSpare(bool kill) {
+    if (spare_ <= 0) return;
+    ::close(spare_sock_);
+    spare_sock_ = -1;
+    if (kill) {
+      ::kill(spare_, SIGKILL);
+      while (::waitpid(spare_, nullptr, __WALL) < 0 && errno == EINTR) {
+      }
+    }
+    spare_ = -1;
   }
 
   [[noreturn]] void ChildMain(int* fds) {
@@ -177,6 +242,13 @@ class ForkServer {
       if (::waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT | __WALL) != 0) return;
       pid_t pid = info.si_pid;
       if (pid == 0) return;
+      if (pid == spare_) {  // it died before it was needed
+        spare_ = -1;
+        ::close(spare_sock_);
+        spare_sock_ = -1;
+        (void)::waitpid(pid, nullptr, WNOHANG | __WALL);
+        continue;
+      }
       auto it = children_.find(pid);
       if (it == children_.end()) {  // a stray (see EndStrays) that died
         if (::waitpid(pid, nullptr, WNOHANG | __WALL) != pid) return;
@@ -206,7 +278,7 @@ class ForkServer {
     for (;;) {
       int remaining = 0;
       for (pid_t pid : proctree::ListChildren()) {
-        if (children_.count(pid) != 0) continue;
+        if (children_.count(pid) != 0 || pid == spare_) continue;
         if (::waitpid(pid, nullptr, WNOHANG | __WALL) == pid) continue;
         ::kill(pid, SIGKILL);
         ++remaining;
@@ -231,6 +303,7 @@ class ForkServer {
   void BeginShutdown() {
     if (shutting_down_) return;
     shutting_down_ = true;
+    DropSpare(/*kill=*/true);
     const auto now = Clock::now();
     for (auto& [pid, child] : children_) {
       ::kill(pid, ParentDeathSignal());
@@ -255,6 +328,8 @@ class ForkServer {
   std::map<pid_t, Child> children_;  // running attempts, by pid
   bool shutting_down_ = false;
   bool socket_ok_ = true;
+  pid_t spare_ = -1;      // a forked child waiting for the next request
+  int spare_sock_ = -1;   // the server's end of the spare's socket
 };
 
 }  // namespace

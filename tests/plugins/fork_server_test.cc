@@ -11,8 +11,10 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "fd_passing.h"
 #include "fork_server_protocol.h"
@@ -161,6 +163,76 @@ TEST_F(ForkServerProtocolTest, EndsItsAttemptsWhenTheDaemonGoesAway) {
   EXPECT_TRUE(testing::GroupGone(started.pid));
   ::close(events);
   if (pidfd >= 0) ::close(pidfd);
+}
+
+// The server's children (its spare, its attempts), waiting up to 5 s for
+// `count` of them.
+std::vector<pid_t> ChildrenOf(pid_t server, size_t count) {
+  std::vector<pid_t> pids;
+  const std::string path =
+      "/proc/" + std::to_string(server) + "/task/" + std::to_string(server) + "/children";
+  for (int i = 0; i < 1000; ++i) {
+    pids.clear();
+    std::string text = testing::ReadText(path);
+    const char* p = text.c_str();
+    char* end = nullptr;
+    for (long v = std::strtol(p, &end, 10); end != p; v = std::strtol(p, &end, 10)) {
+      pids.push_back(static_cast<pid_t>(v));
+      p = end;
+    }
+    if (pids.size() == count) break;
+    std::this_thread::sleep_for(5ms);
+  }
+  return pids;
+}
+
+// Gone, or a zombie waiting for whoever inherited it.
+bool Ended(pid_t pid) {
+  if (testing::ProcessGone(pid)) return true;
+  std::string stat = testing::ReadText("/proc/" + std::to_string(pid) + "/stat");
+  size_t close = stat.rfind(')');
+  return close != std::string::npos && close + 2 < stat.size() && stat[close + 2] == 'Z';
+}
+
+// The fork happens before the request: the attempt runs in the child the
+// server forked ahead of time, and a new one is forked for the next.
+TEST_F(ForkServerProtocolTest, AttemptRunsInTheChildForkedBeforeItsRequest) {
+  StartServer(testing::FixturePath("reporter"));
+  std::vector<pid_t> before = ChildrenOf(server_, 1);
+  ASSERT_EQ(before.size(), 1u) << "no child waits for the first request";
+  int events = RequestAttempt(7, "{}", 1000);
+  int pidfd = -1;
+  proto::ServeReply started = NextReply(&pidfd);
+  ASSERT_EQ(started.type, proto::kStartedReply);
+  EXPECT_EQ(started.pid, before[0]);
+  int ignored = -1;
+  proto::ServeReply exited = NextReply(&ignored);
+  EXPECT_EQ(exited.type, proto::kExitedReply);
+  EXPECT_TRUE(WIFEXITED(exited.wait_status) && WEXITSTATUS(exited.wait_status) == 0);
+  EXPECT_NE(testing::ReadText(dir_ / "attempt.log").find("[warn] done reporting"),
+            std::string::npos)
+      << "the forked-ahead child must write to the attempt's log";
+  std::vector<pid_t> after = ChildrenOf(server_, 1);
+  ASSERT_EQ(after.size(), 1u);
+  EXPECT_NE(after[0], before[0]);
+  ::close(events);
+  if (pidfd >= 0) ::close(pidfd);
+}
+
+// A child forked ahead of time never outlives its server, however it ends.
+TEST_F(ForkServerProtocolTest, WaitingChildEndsWithItsServer) {
+  StartServer(testing::FixturePath("reporter"));
+  std::vector<pid_t> spare = ChildrenOf(server_, 1);
+  ASSERT_EQ(spare.size(), 1u);
+  ::kill(server_, SIGKILL);
+  ::waitpid(server_, nullptr, 0);
+  server_ = -1;
+  bool ended = false;
+  for (int i = 0; i < 1000 && !ended; ++i) {
+    ended = Ended(spare[0]);
+    if (!ended) std::this_thread::sleep_for(5ms);
+  }
+  EXPECT_TRUE(ended) << "child " << spare[0] << " outlived its SIGKILLed server";
 }
 
 TEST(ForkServerCommandLineTest, ServeNeedsASocketOnFd3) {
