@@ -111,7 +111,19 @@ Status ModelService::RevokeKey(const std::string& key_id, const std::string& act
   if (!IsSha256Hex(key_id)) {
     return Status::InvalidArgument("a key id is 64 lower-case hex digits");
   }
-  return models_->RevokeKey(key_id, actor, clock_->WallMillis(), out);
+  MLOPS_RETURN_IF_ERROR(models_->RevokeKey(key_id, actor, clock_->WallMillis(), out));
+  if (options_.on_key_revoked) options_.on_key_revoked();
+  return Status::OK();
+}
+
+std::vector<std::string> ModelService::RevokedKeyIds() {
+  std::vector<std::string> ids;
+  std::vector<registry::TrustedKeyRecord> keys;
+  if (!models_->ListKeys(&keys).ok()) return ids;
+  for (const auto& k : keys) {
+    if (k.revoked_ms != 0) ids.push_back(k.key_id);
+  }
+  return ids;
 }
 
 Status ModelService::LoadTrust(const std::vector<std::string>& trusted_key_files) {

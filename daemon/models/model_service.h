@@ -28,6 +28,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -55,6 +56,9 @@ struct ModelServiceOptions {
   std::string signing_key;               // private key file handed to signer stages
   std::vector<std::string> deploy_hook;  // argv; empty: none
   std::chrono::milliseconds deploy_timeout{std::chrono::minutes(5)};
+  // Called after a key was revoked (e.g. so that plugin signatures by it
+  // are refused from then on).
+  std::function<void()> on_key_revoked;
 };
 
 struct PromoteRequest {
@@ -117,6 +121,8 @@ class ModelService {
                   registry::TrustedKeyRecord* out);
   Status RevokeKey(const std::string& key_id, const std::string& actor,
                    registry::TrustedKeyRecord* out);
+  // The ids of every key revoked in the trust store.
+  std::vector<std::string> RevokedKeyIds();
 
   // Registers the version a succeeded run made and applies the policy.
   // NotFound-free no-op (OK) for a run whose pipeline has no model section

@@ -25,7 +25,7 @@ void CloseAll(std::initializer_list<int> fds) {
 }  // namespace
 
 Status RunCaptured(const std::vector<std::string>& argv, std::chrono::milliseconds timeout,
-                   CapturedRun* out) {
+                   CapturedRun* out, char* const* envp) {
   int out_pipe[2], err_pipe[2];
   if (::pipe2(out_pipe, O_CLOEXEC) != 0) return Status::FromErrno("pipe", errno);
   if (::pipe2(err_pipe, O_CLOEXEC) != 0) {
@@ -43,7 +43,8 @@ Status RunCaptured(const std::vector<std::string>& argv, std::chrono::millisecon
   for (const std::string& a : argv) c_argv.push_back(const_cast<char*>(a.c_str()));
   c_argv.push_back(nullptr);
   pid_t pid = 0;
-  int rc = ::posix_spawn(&pid, c_argv[0], &actions, nullptr, c_argv.data(), environ);
+  int rc = ::posix_spawn(&pid, c_argv[0], &actions, nullptr, c_argv.data(),
+                          envp != nullptr ? envp : environ);
   ::posix_spawn_file_actions_destroy(&actions);
   CloseAll({out_pipe[1], err_pipe[1]});
   if (rc != 0) {

@@ -25,8 +25,9 @@ inline constexpr size_t kMaxCapturedBytes = 1 << 16;
 // Starts argv[0] (an absolute path) with stdin /dev/null in this process's
 // session, collects stdout and stderr until it exits, SIGKILLs it once
 // `timeout` has passed, and reaps it. A Status error only when it could not
-// be started; how it ended is in *out.
+// be started; how it ended is in *out. `envp`: its environment (null: this
+// process's).
 Status RunCaptured(const std::vector<std::string>& argv, std::chrono::milliseconds timeout,
-                   CapturedRun* out);
+                   CapturedRun* out, char* const* envp = nullptr);
 
 }  // namespace mlops

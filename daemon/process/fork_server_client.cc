@@ -18,11 +18,11 @@
 
 #include "fd_passing.h"
 #include "fork_server_protocol.h"
+#include "process/stage_host_env.h"
 #include "process/stage_host_process.h"
 #include "process/stage_orphans.h"
 #include "stage_protocol.h"
 
-extern char** environ;
 
 namespace mlops {
 namespace {
@@ -48,7 +48,8 @@ int Spawn(const std::string& host_path, const std::string& plugin_path, int serv
   std::string parent = std::to_string(::getpid());
   char* argv[] = {const_cast<char*>(host_path.c_str()), const_cast<char*>(proto::kServeFlag),
                   plugin.data(), const_cast<char*>(proto::kParentFlag), parent.data(), nullptr};
-  int rc = ::posix_spawn(pid, host_path.c_str(), &actions, &attr, argv, environ);
+  StageHostEnvironment env;
+  int rc = ::posix_spawn(pid, host_path.c_str(), &actions, &attr, argv, env.envp());
   ::posix_spawnattr_destroy(&attr);
   ::posix_spawn_file_actions_destroy(&actions);
   return rc;

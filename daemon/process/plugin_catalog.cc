@@ -15,6 +15,7 @@
 #include "mlops/common/files.h"
 #include "mlops/common/sha256.h"
 #include "process/captured_command.h"
+#include "process/stage_host_env.h"
 #include "stage_protocol.h"
 
 namespace mlops {
@@ -77,7 +78,9 @@ std::string DescribeError(const CapturedRun& run) {
 Status Describe(const std::string& host, const std::string& path,
                 std::chrono::milliseconds timeout, PluginInfo* info) {
   CapturedRun run;
-  MLOPS_RETURN_IF_ERROR(RunCaptured({host, stage_protocol::kDescribeFlag, path}, timeout, &run));
+  StageHostEnvironment env;
+  MLOPS_RETURN_IF_ERROR(
+      RunCaptured({host, stage_protocol::kDescribeFlag, path}, timeout, &run, env.envp()));
   if (run.exit_code != 0) return Status::InvalidArgument(DescribeError(run));
   nlohmann::json doc = nlohmann::json::parse(run.out, nullptr, /*allow_exceptions=*/false);
   try {

@@ -118,6 +118,10 @@ void ProcessStageRunner::Loop::Run() {
         } else {
           StartAttempt(std::move(start->spec));
         }
+      } else if (std::holds_alternative<RetireServersRequest>(r)) {
+        std::vector<uint64_t> current;
+        for (const auto& [plugin, key] : server_by_plugin_) current.push_back(key);
+        for (uint64_t key : current) RetireServer(key);
       } else if (auto it = key_by_id_.find(std::get<CancelRequest>(r).attempt_id);
                  it != key_by_id_.end()) {
         StopAttempt(*attempts_.at(it->second), StopReason::kCancel);
@@ -418,5 +422,7 @@ void ProcessStageRunner::Cancel(int64_t attempt_id) {
 }
 
 int ProcessStageRunner::Running() const { return loop_->Running(); }
+
+void ProcessStageRunner::RetireServers() { loop_->Post(Loop::RetireServersRequest{}); }
 
 }  // namespace mlops

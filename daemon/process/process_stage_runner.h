@@ -74,6 +74,10 @@ class ProcessStageRunner final : public StageRunner {
   void Start(const AttemptSpec& spec) override;
   void Cancel(int64_t attempt_id) override;
   int Running() const override;
+  // Fork servers get no new attempts (those they run finish there): the
+  // next attempt of each plugin starts a new server, which loads and checks
+  // its plugin again (e.g. after a key was revoked).
+  void RetireServers();
 
  private:
   class Loop;

@@ -38,7 +38,8 @@ class ProcessStageRunner::Loop {
   struct CancelRequest {
     int64_t attempt_id;
   };
-  using Request = std::variant<StartRequest, CancelRequest>;
+  struct RetireServersRequest {};
+  using Request = std::variant<StartRequest, CancelRequest, RetireServersRequest>;
 
   Loop(ProcessStageRunnerOptions options, OnFinished on_finished);
   ~Loop();

@@ -14,11 +14,11 @@
 #include <nlohmann/json.hpp>
 
 #include "mlops/common/files.h"
+#include "process/stage_host_env.h"
 #include "process/stage_orphans.h"
 #include "fork_server_protocol.h"
 #include "stage_protocol.h"
 
-extern char** environ;
 
 namespace mlops {
 namespace {
@@ -86,7 +86,8 @@ int Spawn(const std::string& host_path, const AttemptSpec& spec, int log_fd, int
   char* argv[] = {const_cast<char*>(host_path.c_str()), const_cast<char*>(proto::kPluginFlag),
                   plugin.data(), const_cast<char*>(proto::kSpecFdFlag), spec_fd_arg.data(),
                   const_cast<char*>(proto::kParentFlag), parent.data(), nullptr};
-  int rc = ::posix_spawn(pid, host_path.c_str(), &actions, &attr, argv, environ);
+  StageHostEnvironment env;
+  int rc = ::posix_spawn(pid, host_path.c_str(), &actions, &attr, argv, env.envp());
   ::posix_spawnattr_destroy(&attr);
   ::posix_spawn_file_actions_destroy(&actions);
   return rc;

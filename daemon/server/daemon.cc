@@ -111,6 +111,12 @@ Status Daemon::Start() {
     mo.state_dir = config_.state_dir;
     mo.signing_key = config_.signing_key;
     mo.deploy_hook = config_.deploy_hook;
+    // A key revoked while the daemon runs: plugin signatures by it are
+    // refused from the next fork server on (each one checks its plugin).
+    Parts* pp = &p;
+    mo.on_key_revoked = [pp] {
+      if (pp->plugins) pp->plugins->SetRevokedKeys(pp->models->RevokedKeyIds());
+    };
     p.models = std::make_unique<models::ModelService>(p.store.get(), p.model_registry.get(),
                                                       p.artifacts.get(), &p.clock, mo);
     MLOPS_RETURN_IF_ERROR(p.models->LoadTrust(config_.trusted_keys));
@@ -121,6 +127,7 @@ Status Daemon::Start() {
 
   p.plugins = std::make_unique<PluginDirectory>(config_.plugin_dirs, config_.stage_host);
   if (config_.require_plugin_signatures) p.plugins->RequireSignatures(config_.trusted_keys);
+  p.plugins->SetRevokedKeys(p.models->RevokedKeyIds());
   MLOPS_RETURN_IF_ERROR(p.plugins->Scan());
 
   scheduler::SchedulerOptions so;

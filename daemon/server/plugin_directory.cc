@@ -14,6 +14,7 @@
 
 #include "mlops/common/files.h"
 #include "mlops/signing/signing.h"
+#include "process/stage_host_env.h"
 #include "process/stage_orphans.h"
 
 namespace mlops::server {
@@ -100,11 +101,11 @@ Status PluginDirectory::Scan() {
       joined += (joined.empty() ? "" : ":") + std::string(real);
       spdlog::info("plugin signatures required; trusted key {} ({})", key.key_id, real);
     }
-    // Inherited by every stage host the daemon starts (describe, fork
-    // servers, attempts); set before any of them exists.
-    ::setenv(signing::kPluginKeysEnv, joined.c_str(), 1);
+    // In the environment of every stage host the daemon starts (describe,
+    // fork servers, attempts).
+    SetStageHostEnv(signing::kPluginKeysEnv, joined);
   } else {
-    ::unsetenv(signing::kPluginKeysEnv);
+    SetStageHostEnv(signing::kPluginKeysEnv, "");  // never inherited by accident
   }
   if (::access(stage_host_.c_str(), X_OK) != 0) {
     return Status::NotFound("stage host " + stage_host_ +
@@ -116,6 +117,13 @@ Status PluginDirectory::Scan() {
     spdlog::info("plugin {} {} ({})", name, p.version, p.path);
   }
   return Status::OK();
+}
+
+void PluginDirectory::SetRevokedKeys(const std::vector<std::string>& key_ids) {
+  std::string joined;
+  for (const std::string& id : key_ids) joined += (joined.empty() ? "" : ":") + id;
+  SetStageHostEnv(signing::kPluginRevokedKeysEnv, joined);
+  if (runner_) runner_->RetireServers();
 }
 
 void PluginDirectory::MakeRunner(StageRunner::OnFinished on_finished) {

@@ -29,6 +29,12 @@ class PluginDirectory final : public scheduler::PluginResolver {
     trusted_key_files_ = std::move(trusted_key_files);
   }
 
+  // Plugin signatures by these keys (ids) are refused: the keys revoked in
+  // the registry. Applies to stage hosts started from now on; running fork
+  // servers are retired, so every plugin is checked again before its next
+  // attempt.
+  void SetRevokedKeys(const std::vector<std::string>& key_ids);
+
   // Checks that every plugin place is trusted (CheckTrustedPluginPlaces),
   // then finds and describes the plugins. Fails when a place is not
   // trusted, when required signatures have no usable trusted key, or when

@@ -56,6 +56,13 @@ bool CheckPluginSignature(const std::string& path, int* fd, std::string* error) 
              (ks.ok() ? std::string("none given") : ks.message());
     return false;
   }
+  if (const char* revoked = std::getenv(signing::kPluginRevokedKeysEnv); revoked != nullptr) {
+    for (const std::string& id : SplitColons(revoked)) {
+      for (signing::TrustedKey& k : trusted) {
+        if (k.key.key_id == id) k.revoked = true;
+      }
+    }
+  }
   std::string envelope;
   const std::string sig_path = path + ".sig";
   Status rs = ReadFile(sig_path, &envelope);

@@ -1,6 +1,7 @@
 // Detached plugin signatures, checked by the stage host BEFORE dlopen: when
 // the daemon requires them it names the trusted public key files in
-// MLOPS_PLUGIN_TRUSTED_KEYS (signing.h, kPluginKeysEnv). The plugin file is
+// MLOPS_PLUGIN_TRUSTED_KEYS (signing.h, kPluginKeysEnv), and the ids of the
+// keys revoked since in MLOPS_PLUGIN_REVOKED_KEY_IDS. The plugin file is
 // opened once, hashed from that descriptor and loaded through it
 // (/proc/self/fd/N), so the bytes checked are the bytes mapped.
 #pragma once

@@ -45,9 +45,11 @@ class PluginTrustTest : public ::testing::Test {
                                   keys_ + "/" + key + ".key"});
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   }
-  CommandResult Describe(const std::string& plugin, const std::string& keys) {
+  CommandResult Describe(const std::string& plugin, const std::string& keys,
+                         const std::string& revoked_ids = "") {
     return RunCommand({MLOPS_STAGE_HOST, "--describe", plugin},
-                      {std::string(signing::kPluginKeysEnv) + "=" + keys});
+                      {std::string(signing::kPluginKeysEnv) + "=" + keys,
+                       std::string(signing::kPluginRevokedKeysEnv) + "=" + revoked_ids});
   }
 
   TempDir dir_;
@@ -70,6 +72,14 @@ TEST_F(PluginTrustTest, StageHostChecksTheSignatureBeforeLoading) {
   r = Describe(exec, keys);
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("\"exec\""), std::string::npos) << r.out;
+
+  // Its key revoked (in the registry; the daemon passes the ids): refused.
+  r = Describe(exec, keys, std::string(64, 'a') + ":" + trusted_.key_id);
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("signed by key " + trusted_.key_id + ", which has been revoked"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(Describe(exec, keys, std::string(64, 'a')).exit_code, 0) << "another key revoked";
 
   // Tampered: one byte appended after signing (still a loadable ELF).
   std::string bytes = ReadText(exec);
@@ -191,6 +201,38 @@ TEST_F(DaemonPluginTest, SignedPluginsRunUnsignedAndTamperedAreRefused) {
   WriteText(exec, bytes);
   run = d->Ctl({"trigger", "p", "--wait", "--timeout", "60", "--force"});
   EXPECT_EQ(run.exit_code, 0) << run.out << run.err << ReadText(d->log_path());
+}
+
+// A key revoked while the daemon runs (mlctl keys revoke): the plugins it
+// signed are refused from the next attempt on, and after a restart too.
+TEST_F(DaemonPluginTest, PluginsSignedByAKeyRevokedWhileRunningAreRefused) {
+  std::string exec = AddPlugin(PluginDir() + "/exec.so", "exec.so");
+  Sign(exec);
+  WriteText(dir_.Sub("pipelines/p.yaml"),
+            "version: 1\nname: p\nstages:\n"
+            "  - {name: hello, uses: exec, run: \"echo hi\", shell: false, outputs: []}\n");
+  const std::string config =
+      "require_plugin_signatures: true\ntrusted_keys: [" + keys_ + "/trusted.pub]\n";
+  auto d = Make(config);
+  ASSERT_TRUE(d->Start()) << ReadText(d->log_path());
+  CommandResult run = d->Ctl({"trigger", "p", "--wait", "--timeout", "60"});
+  ASSERT_EQ(run.exit_code, 0) << run.out << run.err << ReadText(d->log_path());
+
+  CommandResult revoke = d->Ctl({"keys", "revoke", trusted_.key_id});
+  ASSERT_EQ(revoke.exit_code, 0) << revoke.out << revoke.err;
+  run = d->Ctl({"trigger", "p", "--wait", "--timeout", "60", "--force"});
+  EXPECT_NE(run.exit_code, 0) << run.out << run.err;
+  CommandResult show = d->Ctl({"--json", "runs", "show", "2"});
+  ASSERT_EQ(show.exit_code, 0) << show.err;
+  EXPECT_NE(show.out.find("which has been revoked"), std::string::npos) << show.out;
+
+  // Restarted on the same registry: exec is refused when it is described.
+  d.reset();
+  d = Make(config);
+  ASSERT_TRUE(d->Start()) << ReadText(d->log_path());
+  CommandResult list = d->Ctl({"--json", "plugins", "list"});
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  EXPECT_NE(list.out.find("which has been revoked"), std::string::npos) << list.out;
 }
 
 }  // namespace

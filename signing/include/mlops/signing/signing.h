@@ -122,6 +122,9 @@ Status VerifyFileDigest(const std::string& file, const std::string& sha256,
 // trusted public key files (':'-separated absolute paths) when plugin
 // signatures are required. Public keys only: nothing secret.
 inline constexpr const char* kPluginKeysEnv = "MLOPS_PLUGIN_TRUSTED_KEYS";
+// Key ids (hex SHA-256 of the raw public key), ':'-separated, whose plugin
+// signatures the stage host refuses: the keys revoked in the registry.
+inline constexpr const char* kPluginRevokedKeysEnv = "MLOPS_PLUGIN_REVOKED_KEY_IDS";
 
 // ---- Helpers (also used by the signer plugin, mlctl and the tests) -------
 
