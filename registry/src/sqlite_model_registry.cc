@@ -111,6 +111,26 @@ struct ModelRegistry::Impl {
   std::mutex mu;
   std::unique_ptr<SqliteDb> db;
 
+  // A write transaction on the registry's connection, holding its mutex;
+  // rolled back unless committed.
+  class Write {
+   public:
+    explicit Write(Impl* impl)
+        : impl_(impl), lock_(impl->mu), txn_(impl->db.get(), Txn::Mode::kWrite) {}
+    Status Begin() { return txn_.Begin(); }
+    // Begin, then the id of `model` (NotFound when there is no such model).
+    Status BeginForModel(const std::string& model, int64_t* model_id) {
+      MLOPS_RETURN_IF_ERROR(txn_.Begin());
+      return impl_->ModelId(model, model_id);
+    }
+    Status Commit() { return txn_.Commit(); }
+
+   private:
+    Impl* impl_;
+    std::lock_guard<std::mutex> lock_;
+    Txn txn_;
+  };
+
   Status ModelId(const std::string& name, int64_t* id) {
     Stmt s;
     MLOPS_RETURN_IF_ERROR(db->Prepare("SELECT id FROM models WHERE name = ?1", &s));
@@ -207,9 +227,8 @@ Status OpenSqliteModelRegistry(const std::string& path, std::unique_ptr<ModelReg
 Status ModelRegistry::RegisterVersion(const std::string& pipeline, const std::string& actor,
                                       int64_t now_ms, ModelVersionRecord* v) {
   MLOPS_RETURN_IF_ERROR(CheckModelName(v->model));
-  std::lock_guard<std::mutex> lock(impl_->mu);
+  Impl::Write txn(impl_.get());
   SqliteDb* db = impl_->db.get();
-  Txn txn(db, Txn::Mode::kWrite);
   MLOPS_RETURN_IF_ERROR(txn.Begin());
   int64_t model_id = 0;
   {
@@ -394,9 +413,8 @@ Status ModelRegistry::Transition(const TransitionRequest& req, TransitionResult*
                                    req.to_stage + "'");
   }
   if (!req.request_id.empty()) MLOPS_RETURN_IF_ERROR(CheckRequestId(req.request_id));
-  std::lock_guard<std::mutex> lock(impl_->mu);
+  Impl::Write txn(impl_.get());
   SqliteDb* db = impl_->db.get();
-  Txn txn(db, Txn::Mode::kWrite);
   MLOPS_RETURN_IF_ERROR(txn.Begin());
   int64_t model_id = 0;
   MLOPS_RETURN_IF_ERROR(impl_->ModelId(req.model, &model_id));
@@ -495,12 +513,10 @@ Status ModelRegistry::Transition(const TransitionRequest& req, TransitionResult*
 Status ModelRegistry::SetAlias(const std::string& model, const std::string& alias,
                                int64_t version, const std::string& actor, int64_t now_ms) {
   MLOPS_RETURN_IF_ERROR(CheckAliasName(alias));
-  std::lock_guard<std::mutex> lock(impl_->mu);
+  Impl::Write txn(impl_.get());
   SqliteDb* db = impl_->db.get();
-  Txn txn(db, Txn::Mode::kWrite);
-  MLOPS_RETURN_IF_ERROR(txn.Begin());
   int64_t model_id = 0;
-  MLOPS_RETURN_IF_ERROR(impl_->ModelId(model, &model_id));
+  MLOPS_RETURN_IF_ERROR(txn.BeginForModel(model, &model_id));
   std::string stage;
   MLOPS_RETURN_IF_ERROR(impl_->Stage(model_id, model, version, &stage));
   int64_t before = 0;
@@ -544,12 +560,10 @@ Status ModelRegistry::SetAlias(const std::string& model, const std::string& alia
 Status ModelRegistry::DeleteAlias(const std::string& model, const std::string& alias,
                                   const std::string& actor, int64_t now_ms) {
   MLOPS_RETURN_IF_ERROR(CheckAliasName(alias));
-  std::lock_guard<std::mutex> lock(impl_->mu);
+  Impl::Write txn(impl_.get());
   SqliteDb* db = impl_->db.get();
-  Txn txn(db, Txn::Mode::kWrite);
-  MLOPS_RETURN_IF_ERROR(txn.Begin());
   int64_t model_id = 0;
-  MLOPS_RETURN_IF_ERROR(impl_->ModelId(model, &model_id));
+  MLOPS_RETURN_IF_ERROR(txn.BeginForModel(model, &model_id));
   int64_t version = 0;
   {
     Stmt s;
@@ -585,12 +599,10 @@ Status ModelRegistry::DeleteAlias(const std::string& model, const std::string& a
 Status ModelRegistry::RequestApproval(const std::string& model, int64_t version,
                                       const std::string& to_stage, const std::string& actor,
                                       int64_t now_ms, ApprovalRecord* out) {
-  std::lock_guard<std::mutex> lock(impl_->mu);
+  Impl::Write txn(impl_.get());
   SqliteDb* db = impl_->db.get();
-  Txn txn(db, Txn::Mode::kWrite);
-  MLOPS_RETURN_IF_ERROR(txn.Begin());
   int64_t model_id = 0;
-  MLOPS_RETURN_IF_ERROR(impl_->ModelId(model, &model_id));
+  MLOPS_RETURN_IF_ERROR(txn.BeginForModel(model, &model_id));
   std::string stage;
   MLOPS_RETURN_IF_ERROR(impl_->Stage(model_id, model, version, &stage));
   {
@@ -640,12 +652,10 @@ Status ModelRegistry::RequestApproval(const std::string& model, int64_t version,
 Status ModelRegistry::Approve(const std::string& model, int64_t version,
                               const std::string& to_stage, const std::string& approver,
                               int64_t now_ms, ApprovalRecord* out) {
-  std::lock_guard<std::mutex> lock(impl_->mu);
+  Impl::Write txn(impl_.get());
   SqliteDb* db = impl_->db.get();
-  Txn txn(db, Txn::Mode::kWrite);
-  MLOPS_RETURN_IF_ERROR(txn.Begin());
   int64_t model_id = 0;
-  MLOPS_RETURN_IF_ERROR(impl_->ModelId(model, &model_id));
+  MLOPS_RETURN_IF_ERROR(txn.BeginForModel(model, &model_id));
   ApprovalRecord ap;
   {
     Stmt s;
@@ -759,9 +769,8 @@ Status ModelRegistry::TrustKey(const TrustedKeyRecord& key, bool* added) {
   if (!IsSha256Hex(key.key_id)) {
     return Status::InvalidArgument("a key id is 64 lower-case hex digits");
   }
-  std::lock_guard<std::mutex> lock(impl_->mu);
+  Impl::Write txn(impl_.get());
   SqliteDb* db = impl_->db.get();
-  Txn txn(db, Txn::Mode::kWrite);
   MLOPS_RETURN_IF_ERROR(txn.Begin());
   {
     Stmt s;
@@ -807,9 +816,8 @@ Status ModelRegistry::TrustKey(const TrustedKeyRecord& key, bool* added) {
 
 Status ModelRegistry::RevokeKey(const std::string& key_id, const std::string& actor,
                                 int64_t now_ms, TrustedKeyRecord* out) {
-  std::lock_guard<std::mutex> lock(impl_->mu);
+  Impl::Write txn(impl_.get());
   SqliteDb* db = impl_->db.get();
-  Txn txn(db, Txn::Mode::kWrite);
   MLOPS_RETURN_IF_ERROR(txn.Begin());
   TrustedKeyRecord k;
   {
