@@ -101,10 +101,8 @@ int Verify(const VerifyOptions& opts, const Output& out) {
   if (!st.ok()) return Usage(st.message());
   for (const std::string& id : opts.revoked_key_ids) {
     if (!IsSha256Hex(id)) return Usage("--revoked-key-id '" + id + "' is not a 64-hex key id");
-    for (signing::TrustedKey& k : trusted) {
-      if (k.key.key_id == id) k.revoked = true;
-    }
   }
+  signing::MarkRevoked(opts.revoked_key_ids, &trusted);
   const std::string sig_path =
       opts.signature.empty() ? JoinPath(opts.dir, "model.sig.json") : opts.signature;
   std::string envelope;

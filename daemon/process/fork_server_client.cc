@@ -23,7 +23,6 @@
 #include "process/stage_orphans.h"
 #include "stage_protocol.h"
 
-
 namespace mlops {
 namespace {
 

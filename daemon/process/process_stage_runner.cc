@@ -14,8 +14,8 @@
 #include <vector>
 
 #include "process/runner_loop.h"
-#include "stage_protocol.h"
 #include "process/stage_orphans.h"
+#include "stage_protocol.h"
 
 namespace mlops {
 namespace {

@@ -5,7 +5,6 @@
 // Thread-safety: all functions may be called from any thread.
 #pragma once
 
-#include <memory>
 #include <string>
 #include <vector>
 

@@ -243,9 +243,7 @@ class ForkServer {
       pid_t pid = info.si_pid;
       if (pid == 0) return;
       if (pid == spare_) {  // it died before it was needed
-        spare_ = -1;
-        ::close(spare_sock_);
-        spare_sock_ = -1;
+        DropSpare(/*kill=*/false);
         (void)::waitpid(pid, nullptr, WNOHANG | __WALL);
         continue;
       }

@@ -57,11 +57,7 @@ bool CheckPluginSignature(const std::string& path, int* fd, std::string* error) 
     return false;
   }
   if (const char* revoked = std::getenv(signing::kPluginRevokedKeysEnv); revoked != nullptr) {
-    for (const std::string& id : SplitColons(revoked)) {
-      for (signing::TrustedKey& k : trusted) {
-        if (k.key.key_id == id) k.revoked = true;
-      }
-    }
+    signing::MarkRevoked(SplitColons(revoked), &trusted);
   }
   std::string envelope;
   const std::string sig_path = path + ".sig";

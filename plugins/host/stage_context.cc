@@ -3,11 +3,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+
+#include "mlops/common/files.h"
 
 namespace mlops::host {
 namespace {
@@ -30,15 +31,16 @@ const char* LevelName(mlops_log_level level) {
   return "info";
 }
 
-void Send(mlops_stage* stage, const json& event) {
-  stage->events->Send(event.dump(-1, ' ', false, json::error_handler_t::replace));
+// One event line; invalid UTF-8 is replaced, never thrown.
+std::string EventText(const json& event) {
+  return event.dump(-1, ' ', false, json::error_handler_t::replace);
 }
+
+void Send(mlops_stage* stage, const json& event) { stage->events->Send(EventText(event)); }
 
 // Output artifacts count only with a successful result: they go out with
 // the next event (at the latest the result), not each on its own.
-void Hold(mlops_stage* stage, const json& event) {
-  stage->events->Hold(event.dump(-1, ' ', false, json::error_handler_t::replace));
-}
+void Hold(mlops_stage* stage, const json& event) { stage->events->Hold(EventText(event)); }
 
 // Every callback body runs inside Guard: no C++ exception may reach the
 // plugin, whatever language it is written in.
@@ -65,21 +67,12 @@ mlops_status CbInputAt(mlops_stage* stage, size_t index, const char** name, cons
 
 const char* CbWorkDir(mlops_stage* stage) { return stage->spec->work_dir.c_str(); }
 
-// Made on first use (most stages never ask): each missing folder of the
-// path, private to the service user.
+// Made on first use (most stages never ask), with any missing parent,
+// private to the service user.
 const char* CbScratchDir(mlops_stage* stage) {
   const std::string& dir = stage->spec->scratch_dir;
   std::lock_guard<std::mutex> lock(stage->mu);
-  if (!stage->scratch_made && !dir.empty()) {
-    for (size_t slash = dir.find('/', 1);; slash = dir.find('/', slash + 1)) {
-      const std::string prefix = dir.substr(0, slash);
-      if (::mkdir(prefix.c_str(), 0700) != 0 && errno != EEXIST) break;
-      if (slash == std::string::npos) {
-        stage->scratch_made = true;
-        break;
-      }
-    }
-  }
+  if (!stage->scratch_made && !dir.empty()) stage->scratch_made = MakeDirs(dir, 0700).ok();
   return dir.c_str();
 }
 
@@ -190,8 +183,7 @@ void LogLine(mlops_stage* stage, mlops_log_level level, const std::string& messa
 }
 
 void SendResult(EventChannel* events, mlops_status status, const std::string& error) {
-  events->Send(json{{"type", "result"}, {"status", StatusName(status)}, {"error", error}}
-                   .dump(-1, ' ', false, json::error_handler_t::replace));
+  events->Send(EventText(json{{"type", "result"}, {"status", StatusName(status)}, {"error", error}}));
 }
 
 const char* StatusName(mlops_status status) {

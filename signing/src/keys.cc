@@ -157,6 +157,14 @@ Status LoadTrustedKeys(const std::vector<std::string>& public_key_files,
   return Status::OK();
 }
 
+void MarkRevoked(const std::vector<std::string>& key_ids, std::vector<TrustedKey>* keys) {
+  for (const std::string& id : key_ids) {
+    for (TrustedKey& k : *keys) {
+      if (k.key.key_id == id) k.revoked = true;
+    }
+  }
+}
+
 PrivateKey::~PrivateKey() { EVP_PKEY_free(static_cast<EVP_PKEY*>(pkey_)); }
 
 PrivateKey::PrivateKey(PrivateKey&& o) noexcept : pkey_(o.pkey_), public_(std::move(o.public_)) {

@@ -149,4 +149,7 @@ Status CollectSubjects(const std::string& dir, const std::vector<std::string>& i
 Status LoadTrustedKeys(const std::vector<std::string>& public_key_files,
                        std::vector<TrustedKey>* out);
 
+// Marks revoked every key of `keys` whose id is in `key_ids`.
+void MarkRevoked(const std::vector<std::string>& key_ids, std::vector<TrustedKey>* keys);
+
 }  // namespace mlops::signing
