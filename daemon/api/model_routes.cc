@@ -158,10 +158,7 @@ void AddModelRoutes(models::ModelService* service, registry::ModelRegistry* mode
   router->Add("GET", "/api/v1/models", [models](const HttpRequest& req) {
     std::vector<registry::ModelRecord> all;
     Status s = models->ListModels(&all);
-    if (!s.ok()) return FromStatus(s, req.path);
-    json list = json::array();
-    for (const auto& m : all) list.push_back(ModelJson(m));
-    return Ok({{"models", list}});
+    return ListAnswer(s, all, ModelJson, "models", req.path);
   });
   router->Add("GET", "/api/v1/models/{name}", [models](const HttpRequest& req) {
     std::string name;
@@ -323,18 +320,12 @@ void AddModelRoutes(models::ModelService* service, registry::ModelRegistry* mode
     }
     std::vector<registry::AuditRecord> entries;
     Status s = models->ListAudit(f, &entries);
-    if (!s.ok()) return FromStatus(s, req.path);
-    json list = json::array();
-    for (const auto& a : entries) list.push_back(AuditJson(a));
-    return Ok({{"entries", list}});
+    return ListAnswer(s, entries, AuditJson, "entries", req.path);
   });
   router->Add("GET", "/api/v1/keys", [models](const HttpRequest& req) {
     std::vector<registry::TrustedKeyRecord> keys;
     Status s = models->ListKeys(&keys);
-    if (!s.ok()) return FromStatus(s, req.path);
-    json list = json::array();
-    for (const auto& k : keys) list.push_back(KeyJson(k));
-    return Ok({{"keys", list}});
+    return ListAnswer(s, keys, KeyJson, "keys", req.path);
   });
   router->Add("POST", "/api/v1/keys", [service](const HttpRequest& req) {
     json body;

@@ -41,10 +41,7 @@ void AddTokenRoutes(registry::TokenStore* tokens, Clock* clock, Router* router) 
   router->Add("GET", "/api/v1/tokens", [tokens](const HttpRequest& req) {
     std::vector<registry::TokenRecord> all;
     Status s = tokens->List(&all);
-    if (!s.ok()) return FromStatus(s, req.path);
-    json list = json::array();
-    for (const auto& t : all) list.push_back(TokenJson(t));
-    return Ok({{"tokens", list}});
+    return ListAnswer(s, all, TokenJson, "tokens", req.path);
   });
   router->Add("POST", "/api/v1/tokens", [tokens, clock](const HttpRequest& req) {
     json body = json::parse(req.body, nullptr, false);

@@ -298,16 +298,13 @@ Status ModelService::OnRunFinished(const registry::RunRecord& run,
   if (spec.promote_staging == "on_gates" && v.gates_passed) {
     if (automatic("staging") && spec.promote_production == "on_gates") automatic("production");
   } else if (spec.promote_staging == "on_gates") {
-    registry::AuditRecord a;
-    a.at_ms = clock_->WallMillis();
-    a.actor = kSystemActor;
-    a.action = "promote.refused";
-    a.model = v.model;
-    a.version = v.version;
-    a.from_stage = "none";
-    a.to_stage = "staging";
-    a.reason = "the evaluator's gates did not pass";
-    (void)models_->AppendAudit(&a);
+    Audit({.actor = kSystemActor,
+           .action = "promote.refused",
+           .model = v.model,
+           .version = v.version,
+           .from_stage = "none",
+           .to_stage = "staging",
+           .reason = "the evaluator's gates did not pass"});
   }
   return Status::OK();
 }
@@ -397,16 +394,13 @@ Status ModelService::PolicyOf(const std::string& model, pipeline::ModelSpec* spe
 
 Status ModelService::Refuse(const PromoteRequest& req, const std::string& from,
                             const std::string& why, Status as) {
-  registry::AuditRecord a;
-  a.at_ms = clock_->WallMillis();
-  a.actor = req.actor;
-  a.action = "promote.refused";
-  a.model = req.model;
-  a.version = req.version;
-  a.from_stage = from;
-  a.to_stage = req.to_stage;
-  a.reason = why;
-  (void)models_->AppendAudit(&a);
+  Audit({.actor = req.actor,
+         .action = "promote.refused",
+         .model = req.model,
+         .version = req.version,
+         .from_stage = from,
+         .to_stage = req.to_stage,
+         .reason = why});
   return as;
 }
 
@@ -517,19 +511,22 @@ Status ModelService::Move(const PromoteRequest& req, const std::string& action,
   return Status::OK();
 }
 
+void ModelService::Audit(registry::AuditRecord a) {
+  a.at_ms = clock_->WallMillis();
+  (void)models_->AppendAudit(&a);
+}
+
 void ModelService::AuditProduction(const std::string& actor, const ModelVersionRecord& v,
                                    const std::string& action, const std::string& reason,
                                    const nlohmann::json& detail) {
-  registry::AuditRecord a;
-  a.at_ms = clock_->WallMillis();
-  a.actor = actor;
-  a.action = action;
-  a.model = v.model;
-  a.version = v.version;
-  a.to_stage = "production";
-  a.reason = reason;
-  a.detail_json = detail.dump();
-  (void)models_->AppendAudit(&a);
+  Audit({.actor = actor,
+         .action = action,
+         .model = v.model,
+         .version = v.version,
+         .from_stage = "",  // the move itself has its own entry, with both stages
+         .to_stage = "production",
+         .reason = reason,
+         .detail_json = detail.dump()});
 }
 
 void ModelService::AfterProduction(const std::string& actor, const ModelVersionRecord& v,

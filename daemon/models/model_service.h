@@ -167,6 +167,9 @@ class ModelService {
   // only_if_current, skips it (audited) unless `v` is still in production.
   DeployResult Deploy(const std::string& actor, const registry::ModelVersionRecord& v,
                       const std::map<std::string, std::string>& env, bool only_if_current);
+  // Appends `a` to the audit log, stamped now. Best effort, as every entry
+  // of this service was: the step it records stands either way.
+  void Audit(registry::AuditRecord a);
   void AuditProduction(const std::string& actor, const registry::ModelVersionRecord& v,
                        const std::string& action, const std::string& reason,
                        const nlohmann::json& detail);
