@@ -88,6 +88,22 @@ class GitE2E : public ::testing::Test {
     return json();
   }
 
+  // Waits until `repos show` lists `commit` with `status`.
+  bool WaitForCommitStatus(const Daemon& d, const std::string& commit, const std::string& status) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (std::chrono::steady_clock::now() < deadline) {
+      auto r = d.Ctl({"--json", "repos", "show", "demo"});
+      if (r.exit_code == 0) {
+        const json repo = json::parse(r.out);
+        for (const auto& c : repo["commits"]) {
+          if (c["commit"] == commit && c["status"] == status) return true;
+        }
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
+  }
+
   int RunCount(const Daemon& d) {
     auto r = d.Ctl({"--json", "runs", "list", "--limit", "100"});
     return r.exit_code == 0 ? static_cast<int>(json::parse(r.out)["runs"].size()) : -1;
@@ -122,12 +138,17 @@ TEST_F(GitE2E, PushStartsARunOnTheExactCommit) {
 
 TEST_F(GitE2E, BurstOfPushesCoalescesIntoOneRunForTheNewest) {
   CommitAndPush("v0");
-  auto d = StartDaemon("100ms", "2s");
+  auto d = StartDaemon("100ms", "5s");
   json first = WaitForRunOf(*d, Git({"-C", work_, "rev-parse", "HEAD"}).out.substr(0, 40));
   ASSERT_TRUE(first.is_object());
   const int before = RunCount(*d);
+  // The daemon must have seen the burst's first commit (pending in the
+  // window) before the others land; otherwise a fast machine pushes all five
+  // between two polls and there is nothing to coalesce.
+  const std::string opening = CommitAndPush("burst1");
+  ASSERT_TRUE(WaitForCommitStatus(*d, opening, "pending")) << ReadText(d->log_path());
   std::string last;
-  for (int i = 1; i <= 5; ++i) last = CommitAndPush("burst" + std::to_string(i));
+  for (int i = 2; i <= 5; ++i) last = CommitAndPush("burst" + std::to_string(i));
   json run = WaitForRunOf(*d, last);
   ASSERT_TRUE(run.is_object()) << ReadText(d->log_path());
   EXPECT_EQ(run["status"], "succeeded");
@@ -142,6 +163,7 @@ TEST_F(GitE2E, BurstOfPushesCoalescesIntoOneRunForTheNewest) {
       EXPECT_EQ(c["status"], "triggered");
       EXPECT_EQ(c["runs"][0], run["id"]);
     }
+    if (c["commit"] == opening) EXPECT_EQ(c["status"], "superseded");
     if (c["status"] == "superseded") {
       ++superseded;
       EXPECT_EQ(c["superseded_by"].get<std::string>().size(), 40u);
