@@ -28,10 +28,17 @@ constexpr std::chrono::milliseconds kOrphanWait{2000};
 // is due gets before it is taken for stuck and killed.
 constexpr std::chrono::milliseconds kServerAnswerWait{2000};
 
+// Spare stage logs kept ready (two attempts at once start without waiting
+// on an inode, with room for a burst), and the mode every log gets.
+constexpr size_t kSpareLogs = 4;
+constexpr mode_t kLogMode = 0640;
+
 }  // namespace
 
 ProcessStageRunner::Loop::Loop(ProcessStageRunnerOptions options, OnFinished on_finished)
-    : options_(std::move(options)), on_finished_(std::move(on_finished)) {
+    : options_(std::move(options)),
+      on_finished_(std::move(on_finished)),
+      logs_(options_.spare_log_dir, kSpareLogs, kLogMode) {
   epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
   wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (epoll_fd_ < 0 || wake_fd_ < 0) {
@@ -83,8 +90,15 @@ void ProcessStageRunner::Loop::Run() {
   std::vector<struct epoll_event> ready(64);
   bool shutdown_started = false;
   for (;;) {
+    // Spare logs are made only when nothing is waiting: a poll that does
+    // not block comes first, and each empty one makes a single spare.
+    const bool refill = logs_.WantsRefill();
     int n = ::epoll_wait(epoll_fd_, ready.data(), static_cast<int>(ready.size()),
-                         NextTimeoutMs(Clock::now()));
+                         refill ? 0 : NextTimeoutMs(Clock::now()));
+    if (n == 0 && refill) {
+      logs_.Refill();
+      continue;
+    }
     std::vector<uint64_t> exited, dead_servers;
     for (int i = 0; i < n; ++i) {
       const uint64_t tag = ready[i].data.u64, key = tag >> 2;
@@ -181,7 +195,7 @@ void ProcessStageRunner::Loop::StartAttempt(AttemptSpec spec) {
 
 void ProcessStageRunner::Loop::StartDirect(AttemptSpec spec) {
   HostProcess host;
-  Status s = StartStageHost(options_.stage_host_path, spec, &host);
+  Status s = StartStageHost(options_.stage_host_path, spec, &logs_, &host);
   if (!s.ok()) {
     Deliver(Unstarted(spec, s.message()));
     return;

@@ -54,6 +54,11 @@ struct ProcessStageRunnerOptions {
   // rather than one freshly executed stage host per attempt. Outcomes are
   // the same either way.
   bool use_fork_server = true;
+  // Optional: a folder on the logs' file system where the runner keeps a
+  // few empty log files made ahead of time, while it is idle, so that
+  // starting an attempt renames one instead of creating its log
+  // (log_file_pool.h). Empty: every log is created when its attempt starts.
+  std::string spare_log_dir;
 };
 
 class ProcessStageRunner final : public StageRunner {

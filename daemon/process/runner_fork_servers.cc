@@ -39,7 +39,7 @@ bool Readable(int fd) {
 void ProcessStageRunner::Loop::StartServed(AttemptSpec spec) {
   HostProcess host;
   int event_write_fd = -1, spec_fd = -1;
-  Status s = OpenAttemptIo(spec, &host, &event_write_fd, &spec_fd);
+  Status s = OpenAttemptIo(spec, &logs_, &host, &event_write_fd, &spec_fd);
   if (!s.ok()) {
     Deliver(Unstarted(spec, s.message()));
     return;

@@ -24,6 +24,7 @@
 
 #include "process/attempt_events.h"
 #include "process/fork_server_client.h"
+#include "process/log_file_pool.h"
 #include "process/process_stage_runner.h"
 #include "process/stage_host_process.h"
 
@@ -136,6 +137,7 @@ class ProcessStageRunner::Loop {
   std::unordered_map<std::string, uint64_t> server_by_plugin_;  // not retired ones
   uint64_t next_key_ = 1;
   Clock::time_point next_sweep_;
+  LogFilePool logs_;  // spare stage logs, made while the loop is idle
 
   std::thread thread_;  // last: starts after everything above exists
 };

@@ -108,16 +108,15 @@ std::string StageSpecJson(const AttemptSpec& spec) {
   return doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-Status OpenAttemptIo(const AttemptSpec& spec, HostProcess* host, int* event_write_fd,
-                     int* spec_fd) {
+Status OpenAttemptIo(const AttemptSpec& spec, LogFilePool* logs, HostProcess* host,
+                     int* event_write_fd, int* spec_fd) {
   if (spec.log_path.empty()) return Status::InvalidArgument("attempt has no log path");
   MLOPS_RETURN_IF_ERROR(EnsureDir(DirName(spec.log_path)));
   int memfd = -1;
   MLOPS_RETURN_IF_ERROR(MakeSpecFd(StageSpecJson(spec), &memfd));
   memfd = MoveHigh(memfd);
 
-  host->log_fd = MoveHigh(
-      ::open(spec.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640));
+  host->log_fd = MoveHigh(logs->OpenLog(spec.log_path));
   if (host->log_fd < 0 || memfd < 0) {
     int err = errno;
     if (memfd >= 0) ::close(memfd);
@@ -159,10 +158,11 @@ void SetStageSpawnAttributes(posix_spawnattr_t* attr) {
       attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 }
 
-Status StartStageHost(const std::string& host_path, const AttemptSpec& spec, HostProcess* out) {
+Status StartStageHost(const std::string& host_path, const AttemptSpec& spec, LogFilePool* logs,
+                      HostProcess* out) {
   HostProcess host;
   int event_write_fd = -1, spec_fd = -1;
-  MLOPS_RETURN_IF_ERROR(OpenAttemptIo(spec, &host, &event_write_fd, &spec_fd));
+  MLOPS_RETURN_IF_ERROR(OpenAttemptIo(spec, logs, &host, &event_write_fd, &spec_fd));
   int rc = 0;
   SpawnStageHost([&]() -> pid_t {
     rc = Spawn(host_path, spec, host.log_fd, event_write_fd, spec_fd, &host.pid);

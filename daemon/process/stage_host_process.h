@@ -12,6 +12,7 @@
 #include <string>
 
 #include "mlops/common/status.h"
+#include "process/log_file_pool.h"
 #include "process/stage_runner.h"
 
 namespace mlops {
@@ -27,14 +28,14 @@ struct HostProcess {
 std::string StageSpecJson(const AttemptSpec& spec);
 
 // What every attempt's host gets, however it is started: creates the log
-// and scratch folders if missing, opens the log (O_APPEND) into
-// host->log_fd, creates the event pipe (read end, O_NONBLOCK, in
+// folder if missing, opens the log (O_APPEND; through `logs`, which moves a
+// spare file into place when it has one) into host->log_fd, creates the event pipe (read end, O_NONBLOCK, in
 // host->events_fd; write end in *event_write_fd) and a sealed memfd holding
 // the spec (*spec_fd). All descriptors are close-on-exec and >= 10. The
 // caller closes *event_write_fd and *spec_fd once the host has them. On
 // failure nothing is left open.
-Status OpenAttemptIo(const AttemptSpec& spec, HostProcess* host, int* event_write_fd,
-                     int* spec_fd);
+Status OpenAttemptIo(const AttemptSpec& spec, LogFilePool* logs, HostProcess* host,
+                     int* event_write_fd, int* spec_fd);
 
 // OpenAttemptIo, then posix_spawns `host_path --plugin P --spec-fd 4
 // --parent <this pid>` in a new session with stdin /dev/null, stdout+stderr
@@ -51,7 +52,8 @@ Status OpenAttemptIo(const AttemptSpec& spec, HostProcess* host, int* event_writ
 // REQUIRES: `attr` was initialised with posix_spawnattr_init.
 void SetStageSpawnAttributes(posix_spawnattr_t* attr);
 
-Status StartStageHost(const std::string& host_path, const AttemptSpec& spec, HostProcess* out);
+Status StartStageHost(const std::string& host_path, const AttemptSpec& spec, LogFilePool* logs,
+                      HostProcess* out);
 
 // Closes the descriptors that are still open and marks them closed.
 void CloseHostFds(HostProcess* host);

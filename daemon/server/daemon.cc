@@ -163,7 +163,10 @@ Status Daemon::Start() {
   // The runner reports to the scheduler, which is built next; no attempt
   // starts before it exists.
   Parts* parts = &p;
-  p.plugins->MakeRunner([parts](AttemptOutcome o) { parts->scheduler->OnAttemptFinished(std::move(o)); });
+  // Spare logs live beside the run folders of logs/ (same file system).
+  p.plugins->MakeRunner(
+      [parts](AttemptOutcome o) { parts->scheduler->OnAttemptFinished(std::move(o)); },
+      JoinPath(JoinPath(config_.state_dir, "logs"), ".spare"));
   p.scheduler = std::make_unique<scheduler::Scheduler>(p.store.get(), p.plugins->runner(),
                                                        p.workspace.get(), p.plugins.get(),
                                                        &p.clock, so);

@@ -126,9 +126,11 @@ void PluginDirectory::SetRevokedKeys(const std::vector<std::string>& key_ids) {
   if (runner_) runner_->RetireServers();
 }
 
-void PluginDirectory::MakeRunner(StageRunner::OnFinished on_finished) {
+void PluginDirectory::MakeRunner(StageRunner::OnFinished on_finished,
+                                 const std::string& spare_log_dir) {
   ProcessStageRunnerOptions opts;
   opts.stage_host_path = stage_host_;
+  opts.spare_log_dir = spare_log_dir;
   runner_ = std::make_unique<ProcessStageRunner>(opts, std::move(on_finished));
 }
 

@@ -41,7 +41,8 @@ class PluginDirectory final : public scheduler::PluginResolver {
   // the stage host is missing; plugins the stage host refuses (bad ABI,
   // bad signature) are logged and listed by ToJson.
   Status Scan();
-  void MakeRunner(StageRunner::OnFinished on_finished);
+  // The stage runner; spare_log_dir as in ProcessStageRunnerOptions.
+  void MakeRunner(StageRunner::OnFinished on_finished, const std::string& spare_log_dir);
   StageRunner* runner() { return runner_.get(); }
 
   Status Resolve(const std::string& name, scheduler::PluginRef* out) override;
