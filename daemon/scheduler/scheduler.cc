@@ -618,18 +618,23 @@ void Scheduler::FinishRunIfDone(ActiveRun& run) {
   }
   if (run.record.started_ms == 0) run.record.started_ms = clock_->WallMillis();
   run.record.finished_ms = clock_->WallMillis();
-  (void)store_->UpdateRun(run.record);
+  // What the end of a run causes (its model version, its metrics, the
+  // gauges) is done before the end is recorded, so that whoever sees the
+  // run ended (`runs wait`, `trigger --wait`, then a report of its model
+  // version) also sees all of that.
   if (options_.on_run_finished) options_.on_run_finished(run.record, run.pipeline());
+  if (options_.observer) {
+    options_.observer->RunFinished(run.pipeline().name, registry::ToString(run.record.status),
+                                   static_cast<double>(run.record.finished_ms - run.record.queued_ms) / 1000.0);
+  }
+  PublishStats();
+  (void)store_->UpdateRun(run.record);
   NoteRunEnded();
   std::vector<int64_t> active;
   for (const auto& [id, other] : runs_) {
     if (!registry::IsTerminal(other->record.status)) active.push_back(id);
   }
   workspace_->Retire(run.record.id, active, options_.keep_workspaces);
-  if (options_.observer) {
-    options_.observer->RunFinished(run.pipeline().name, registry::ToString(run.record.status),
-                                   static_cast<double>(run.record.finished_ms - run.record.queued_ms) / 1000.0);
-  }
 }
 
 Status Scheduler::Recover() {
@@ -697,8 +702,11 @@ void Scheduler::Shutdown(std::chrono::milliseconds grace) {
 
 void Scheduler::PublishStats() {
   SchedulerStats s;
-  s.active_runs = static_cast<int>(runs_.size());
-  for (const auto& [id, run] : runs_) s.queued_runs += run->started ? 0 : 1;
+  for (const auto& [id, run] : runs_) {
+    if (registry::IsTerminal(run->record.status)) continue;  // ended, not yet dropped
+    ++s.active_runs;
+    s.queued_runs += run->started ? 0 : 1;
+  }
   s.running_stages = static_cast<int>(attempts_.size());
   s.gpus_in_use = pool_.gpus_in_use();
   s.cpus_in_use = pool_.cpus_in_use();

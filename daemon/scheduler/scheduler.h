@@ -72,8 +72,10 @@ struct SchedulerOptions {
   // and provenance file for a signer stage).
   std::function<void(const AttemptStartContext& ctx, std::map<std::string, std::string>* env)>
       attempt_env;
-  // Optional: called on the loop thread once a run has ended and been
-  // recorded (succeeded, failed or cancelled), e.g. to register a model.
+  // Optional: called on the loop thread once a run has ended (succeeded,
+  // failed or cancelled), with its final record, just before that record
+  // is stored: whoever sees the run ended sees what this did (e.g. the
+  // model version it registered). Its attempts are all stored by then.
   std::function<void(const registry::RunRecord& run, const pipeline::Pipeline& pipeline)>
       on_run_finished;
 };

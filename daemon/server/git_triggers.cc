@@ -219,33 +219,38 @@ Status GitTriggers::PrepareCheckout(Repo* repo, const std::string& commit, std::
   if (::rename(tmp.c_str(), dir->c_str()) != 0) {
     return Status::FromErrno("cannot move checkout into place at " + *dir, errno);
   }
-  PruneCheckouts(repo, base);
+  PruneCheckouts(repo, base, commit);
   return Status::OK();
 }
 
-void GitTriggers::PruneCheckouts(Repo* repo, const std::string& base) {
-  // Keep the newest kKeepCheckouts checkouts of the repository, and every
-  // one whose commit a queued or running run still uses (its workspace is
-  // copied from the checkout when the scheduler takes the run up).
+void GitTriggers::PruneCheckouts(Repo* repo, const std::string& base, const std::string& made) {
+  // Keep the checkout just made (its run is not submitted yet), the newest
+  // kKeepCheckouts of the repository, and every one whose commit a queued
+  // or running run still uses (its workspace is copied from the checkout
+  // when the scheduler takes the run up). Newest by modification time in
+  // nanoseconds: many checkouts share a second on a fast machine.
   constexpr size_t kKeepCheckouts = 10;
-  std::vector<std::pair<int64_t, std::string>> dirs;  // (mtime, commit)
+  std::vector<std::pair<int64_t, std::string>> dirs;  // (mtime ns, commit)
   DIR* d = ::opendir(base.c_str());
   if (!d) return;
   while (dirent* e = ::readdir(d)) {
     std::string n = e->d_name;
     if (!triggers::IsCommitId(n)) continue;
     struct stat st;
-    if (::stat(JoinPath(base, n).c_str(), &st) == 0) dirs.emplace_back(st.st_mtime, n);
+    if (n == made || ::stat(JoinPath(base, n).c_str(), &st) != 0) continue;
+    dirs.emplace_back(static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec, n);
   }
   ::closedir(d);
-  if (dirs.size() <= kKeepCheckouts) return;
+  // The one just made counts among the kept.
+  const size_t keep_others = kKeepCheckouts - 1;
+  if (dirs.size() <= keep_others) return;
   std::sort(dirs.begin(), dirs.end(), std::greater<>());
   registry::RunFilter active;
   active.status = {registry::RunStatus::kQueued, registry::RunStatus::kRunning};
   active.limit = 0;
   std::vector<registry::RunRecord> runs;
   if (!store_->ListRuns(active, &runs).ok()) return;
-  for (size_t i = kKeepCheckouts; i < dirs.size(); ++i) {
+  for (size_t i = keep_others; i < dirs.size(); ++i) {
     const std::string& commit = dirs[i].second;
     bool in_use = std::any_of(runs.begin(), runs.end(),
                               [&](const registry::RunRecord& r) { return r.commit == commit; });

@@ -85,7 +85,7 @@ class GitTriggers {
   void Dispatch(const std::string& repo, const std::string& branch, const std::string& commit,
                 const std::string& origin, const std::vector<std::string>& superseded);
   Status PrepareCheckout(Repo* repo, const std::string& commit, std::string* dir);
-  void PruneCheckouts(Repo* repo, const std::string& base);
+  void PruneCheckouts(Repo* repo, const std::string& base, const std::string& made);
   void ReportHeads(Repo* repo, const std::vector<std::pair<std::string, std::string>>& heads,
                    const std::string& origin);
   // Registry bookkeeping: the repository's heads survive restarts, each

@@ -6,6 +6,7 @@
 #include <utime.h>
 
 #include <chrono>
+#include <fstream>
 #include <thread>
 
 #include "daemon_harness.h"
@@ -34,11 +35,17 @@ class DataE2E : public ::testing::Test {
   }
 
   bool WaitForRuns(const Daemon& d, size_t n) {
-    for (int i = 0; i < 200; ++i) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (std::chrono::steady_clock::now() < deadline) {
       if (Runs(d).size() >= n) return true;
       std::this_thread::sleep_for(std::chrono::milliseconds(25));
     }
     return false;
+  }
+
+  size_t DataVersionCount(const Daemon& d) {
+    auto l = d.Ctl({"--json", "data", "list"});
+    return l.exit_code == 0 ? json::parse(l.out)["data_versions"].size() : 0;
   }
 
   TempDir dir_;
@@ -48,12 +55,14 @@ class DataE2E : public ::testing::Test {
 TEST_F(DataE2E, ChangedDataStartsARunUnchangedDataDoesNot) {
   Daemon d(dir_.Sub("state"), dir_.Sub("pipelines"), {}, {"--config", dir_.Sub("mlopsd.yaml")});
   ASSERT_TRUE(d.Start()) << ReadText(d.log_path());
-  // The first version is the baseline.
-  for (int i = 0; i < 100; ++i) {
-    auto l = d.Ctl({"--json", "data", "list"});
-    if (l.exit_code == 0 && json::parse(l.out)["data_versions"].size() == 1) break;
+  // The first version is the baseline. It must be recorded before the file
+  // is edited: a scan that first sees the edited file takes it as the
+  // baseline and starts nothing.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (DataVersionCount(d) != 1 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(25));
   }
+  ASSERT_EQ(DataVersionCount(d), 1u) << ReadText(d.log_path());
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   EXPECT_EQ(Runs(d).size(), 0u) << "the baseline version must not start a run";
 
@@ -62,12 +71,20 @@ TEST_F(DataE2E, ChangedDataStartsARunUnchangedDataDoesNot) {
   std::this_thread::sleep_for(std::chrono::milliseconds(400));
   EXPECT_EQ(Runs(d).size(), 0u);
 
-  // Edited: a new version and one run, linked to it.
-  WriteText(data_, "a,b\n1,2\n3,4\n");
+  // Edited in place: a new version and one run, linked to it. Appended in
+  // one write(): truncating and rewriting would let a scan between the two
+  // see an empty file, a version (and a run) of its own.
+  {
+    std::ofstream f(data_, std::ios::binary | std::ios::app);
+    f << "3,4\n";
+  }
   ASSERT_TRUE(WaitForRuns(d, 1)) << ReadText(d.log_path());
   json run = Runs(d)[0];
   EXPECT_EQ(run["trigger"], "data");
   EXPECT_NE(run["reason"].get<std::string>().find(data_), std::string::npos);
+  // The run is listed as soon as it is created; its link to the data version
+  // is written just after, before the run is queued: wait for the run first.
+  ASSERT_EQ(d.Ctl({"runs", "wait", std::to_string(run["id"].get<int64_t>())}).exit_code, 0);
   auto list = json::parse(d.Ctl({"--json", "data", "list"}).out)["data_versions"];
   ASSERT_EQ(list.size(), 2u);
   EXPECT_TRUE(list[0]["current"].get<bool>());
@@ -79,7 +96,6 @@ TEST_F(DataE2E, ChangedDataStartsARunUnchangedDataDoesNot) {
 
   // Lineage from what the run consumed reaches the data version (the edges
   // are written when the attempt ends).
-  ASSERT_EQ(d.Ctl({"runs", "wait", std::to_string(run["id"].get<int64_t>())}).exit_code, 0);
   auto run_detail = json::parse(d.Ctl({"--json", "runs", "show", std::to_string(run["id"].get<int64_t>())}).out);
   std::string consumed;
   for (const auto& e : run_detail["stages"][0]["artifacts"]) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <thread>
@@ -77,21 +78,27 @@ stages:
 }
 
 TEST_F(RobustnessE2E, SigtermEndsRunningStagesAndExitsCleanly) {
-  WriteText(dir_.Sub("pipelines/slow.yaml"),
-            "version: 1\nname: slow\nstages:\n  - {name: a, uses: exec, run: \"sleep 120\"}\n");
+  // The stage's command line is this test process's own (pgrep looks at
+  // every process of the machine, other copies of this test included).
+  const std::string sleep_arg = "120." + std::to_string(::getpid());
+  const std::vector<std::string> pgrep = {"/usr/bin/pgrep", "-f", "sleep " + sleep_arg + "$"};
+  WriteText(dir_.Sub("pipelines/slow.yaml"), "version: 1\nname: slow\nstages:\n"
+            "  - {name: a, uses: exec, run: \"sleep " + sleep_arg + "\"}\n");
   Daemon d(dir_.Sub("state"), dir_.Sub("pipelines"), {}, {});
   ASSERT_TRUE(d.Start());
   auto t = d.Ctl({"trigger", "slow"});
   const std::string id = t.out.substr(0, t.out.find('\n'));
   ASSERT_TRUE(WaitFor([&] { return RunJson(d, id)["status"] == "running"; }, std::chrono::seconds(20)));
+  // The run says running before its stage's process exists: wait for it.
+  ASSERT_TRUE(WaitFor([&] { return RunCommand(pgrep).exit_code == 0; }, std::chrono::seconds(20)));
   const auto start = std::chrono::steady_clock::now();
   int status = d.Stop(SIGTERM, std::chrono::seconds(20));
   const auto took = std::chrono::steady_clock::now() - start;
   ASSERT_TRUE(WIFEXITED(status)) << status;
   EXPECT_EQ(WEXITSTATUS(status), 0);
   EXPECT_LT(took, std::chrono::seconds(10));
-  // No `sleep 120` survives its stage.
-  auto ps = RunCommand({"/usr/bin/pgrep", "-f", "sleep 120"});
+  // No `sleep 120.<pid>` survives its stage.
+  auto ps = RunCommand(pgrep);
   EXPECT_NE(ps.exit_code, 0) << "left behind: " << ps.out;
   EXPECT_TRUE(registry::CheckSqliteIntegrity(dir_.Sub("state/registry.db")).ok());
   std::unique_ptr<registry::Store> store;

@@ -37,11 +37,16 @@ class SchedulerHooksTest : public ::testing::Test {
     };
     opts.on_run_finished = [this](const registry::RunRecord& run, const pipeline::Pipeline& p) {
       finished_.push_back(p.name + ":" + registry::ToString(run.status));
-      // The run is recorded before the hook runs: a model registered from
-      // it can read its final state.
+      // The hook runs before the end is stored, so that whoever sees the
+      // run ended sees what the hook did; its attempts are stored already.
       registry::RunRecord stored;
       EXPECT_TRUE(store_->GetRun(run.id, &stored).ok());
-      EXPECT_EQ(stored.status, run.status);
+      EXPECT_FALSE(registry::IsTerminal(stored.status)) << registry::ToString(stored.status);
+      EXPECT_TRUE(registry::IsTerminal(run.status));
+      std::vector<registry::StageAttemptRecord> attempts;
+      EXPECT_TRUE(store_->ListAttempts(run.id, &attempts).ok());
+      EXPECT_FALSE(attempts.empty());
+      for (const auto& a : attempts) EXPECT_NE(a.status, registry::AttemptStatus::kRunning) << a.stage;
     };
     sched_ = std::make_unique<Scheduler>(store_.get(), &runner_, &ws_, &plugins_, &clock_, opts);
     runner_.set_sink([this](AttemptOutcome o) { sched_->OnAttemptFinished(std::move(o)); });
@@ -103,6 +108,9 @@ TEST_F(SchedulerHooksTest, EnvHookSeesEachAttemptAndItsInputsAndFinishHookTheEnd
   EXPECT_EQ(seen_, (std::vector<std::string>{"train@" + std::to_string(run) + ":exec",
                                              "sign@" + std::to_string(run) + ":trainer"}));
   EXPECT_EQ(finished_, (std::vector<std::string>{"chain:succeeded"}));
+  registry::RunRecord stored;
+  ASSERT_TRUE(store_->GetRun(run, &stored).ok());
+  EXPECT_EQ(stored.status, registry::RunStatus::kSucceeded);  // stored right after the hook
 }
 
 TEST_F(SchedulerHooksTest, FinishHookAlsoSeesFailedRuns) {
