@@ -74,6 +74,7 @@ Cost TimeRunner(bool use_fork_server, int n, const std::string& root) {
   mlops::ProcessStageRunnerOptions options;
   options.stage_host_path = MLOPS_STAGE_HOST_PATH;
   options.use_fork_server = use_fork_server;
+  options.spare_log_dir = work + "/logs/.spare";  // as the daemon does
   auto runner = std::make_unique<mlops::ProcessStageRunner>(options, [&](mlops::AttemptOutcome o) {
     std::lock_guard<std::mutex> lock(mu);
     if (o.kind != mlops::AttemptOutcome::Kind::kSucceeded && failed++ == 0) first_error = o.error;
