@@ -10,6 +10,7 @@
  *     per attempt, without any of the host's own work (a floor for it).
  *   MODE host-exec: each job is a forked child that execs `touch` itself:
  *     a host that hands its process over to the command. */
+#include <errno.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,12 +28,12 @@ static int reap_one(void) {
 
 enum Mode { kSpawn, kHost, kHostExec };
 
-/* Starts one job for `child_argv`; 0 on success. */
+/* Starts one job for `child_argv`; 0 on success, else an errno value. */
 static int start(enum Mode mode, posix_spawn_file_actions_t* fa, char** child_argv) {
   pid_t pid;
   if (mode == kSpawn) return posix_spawnp(&pid, "touch", fa, NULL, child_argv, environ);
   pid = fork();
-  if (pid < 0) return 1;
+  if (pid < 0) return errno;
   if (pid > 0) return 0;
   if (mode == kHostExec) {
     execvp("touch", child_argv);
@@ -70,8 +71,10 @@ int main(int argc, char** argv) {
     }
     snprintf(path, sizeof path, "%s/s%ld", argv[3], i);
     char* child_argv[] = {"touch", path, NULL};
-    if (start(mode, &fa, child_argv) != 0) {
-      perror("starting touch");
+    int err = start(mode, &fa, child_argv);
+    if (err != 0) {
+      /* posix_spawnp returns its error rather than setting errno. */
+      fprintf(stderr, "starting touch: %s\n", strerror(err));
       return 1;
     }
     ++running;
