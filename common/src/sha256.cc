@@ -2,10 +2,12 @@
 
 #include <fcntl.h>
 #include <openssl/evp.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
-#include <vector>
+#include <memory>
 
 namespace mlops {
 
@@ -13,9 +15,24 @@ struct Sha256::Impl {
   EVP_MD_CTX* ctx = nullptr;
 };
 
+namespace {
+
+// Fetched once: EVP_sha256() in a DigestInit makes OpenSSL 3 look the
+// algorithm up in its provider tables (locks, a property query) on every
+// hash, which cost more than hashing a small file.
+const EVP_MD* Sha256Algorithm() {
+  static const EVP_MD* const md = [] {
+    const EVP_MD* fetched = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    return fetched != nullptr ? fetched : EVP_sha256();
+  }();
+  return md;
+}
+
+}  // namespace
+
 Sha256::Sha256() : impl_(std::make_unique<Impl>()) {
   impl_->ctx = EVP_MD_CTX_new();
-  EVP_DigestInit_ex(impl_->ctx, EVP_sha256(), nullptr);
+  EVP_DigestInit_ex(impl_->ctx, Sha256Algorithm(), nullptr);
 }
 
 Sha256::~Sha256() { EVP_MD_CTX_free(impl_->ctx); }
@@ -45,12 +62,18 @@ Status Sha256File(const std::string& path, std::string* hex, uint64_t* size) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return Status::FromErrno("cannot open " + path, errno);
   ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-  constexpr size_t kChunk = 1 << 20;  // large reads keep EVP on its fast path
-  std::vector<unsigned char> buf(kChunk);
+  // Large reads keep EVP on its fast path; a small file gets a buffer of
+  // its size (plus one byte, to see the end in one read), not a cleared MiB.
+  constexpr size_t kChunk = 1 << 20;
+  struct stat st {};
+  const off_t known = ::fstat(fd, &st) == 0 ? st.st_size : static_cast<off_t>(kChunk);
+  const size_t chunk =
+      std::clamp<size_t>(static_cast<size_t>(std::max<off_t>(known, 0)) + 1, 4096, kChunk);
+  std::unique_ptr<unsigned char[]> buf(new unsigned char[chunk]);
   Sha256 h;
   uint64_t total = 0;
   for (;;) {
-    ssize_t n = ::read(fd, buf.data(), buf.size());
+    ssize_t n = ::read(fd, buf.get(), chunk);
     if (n < 0) {
       if (errno == EINTR) continue;
       int e = errno;
@@ -58,7 +81,7 @@ Status Sha256File(const std::string& path, std::string* hex, uint64_t* size) {
       return Status::FromErrno("cannot read " + path, e);
     }
     if (n == 0) break;
-    h.Update(buf.data(), static_cast<size_t>(n));
+    h.Update(buf.get(), static_cast<size_t>(n));
     total += static_cast<uint64_t>(n);
   }
   ::close(fd);

@@ -230,7 +230,9 @@ uint64_t ProcessStageRunner::Loop::AddAttempt(AttemptSpec spec, const HostProces
   return key;
 }
 
-// Drains the event pipe; on end of stream stops watching it.
+// Drains the event pipe; on end of stream stops watching it. A success
+// goes out as soon as it is read, not when the pipe ends: that is when the
+// host has exited, after its address space was torn down.
 void ProcessStageRunner::Loop::ReadEvents(Attempt& a) {
   char buf[65536];
   while (a.host.events_fd >= 0) {
@@ -240,7 +242,7 @@ void ProcessStageRunner::Loop::ReadEvents(Attempt& a) {
       continue;
     }
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && errno == EAGAIN) return;
+    if (n < 0 && errno == EAGAIN) break;
     ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, a.host.events_fd, nullptr);
     ::close(a.host.events_fd);
     a.host.events_fd = -1;

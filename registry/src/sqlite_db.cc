@@ -131,14 +131,20 @@ Txn::~Txn() {
   if (open_) (void)db_->Exec("ROLLBACK");
 }
 
+// BEGIN and COMMIT run as cached statements: sqlite3_exec would parse
+// them again for every transaction.
 Status Txn::Begin() {
-  MLOPS_RETURN_IF_ERROR(db_->Exec(mode_ == Mode::kWrite ? "BEGIN IMMEDIATE" : "BEGIN"));
+  Stmt s;
+  MLOPS_RETURN_IF_ERROR(db_->Prepare(mode_ == Mode::kWrite ? "BEGIN IMMEDIATE" : "BEGIN", &s));
+  MLOPS_RETURN_IF_ERROR(s.Run());
   open_ = true;
   return Status::OK();
 }
 
 Status Txn::Commit() {
-  Status st = db_->Exec("COMMIT");
+  Stmt s;
+  MLOPS_RETURN_IF_ERROR(db_->Prepare("COMMIT", &s));
+  Status st = s.Run();
   if (st.ok()) open_ = false;
   return st;
 }

@@ -2,9 +2,13 @@
 #include "process/process_stage_runner.h"
 
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <chrono>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <tuple>
@@ -70,34 +74,59 @@ TEST_P(ProcessStageRunnerTest, ProgressReachesTheOptionalCallback) {
   EXPECT_EQ(seen, (std::vector<std::pair<int64_t, double>>{{2, 0.5}}));
 }
 
-// A success is delivered as soon as the host reports it, while the host is
-// still exiting; an attempt that holds GPUs is delivered only once its host
-// is gone, so that the next attempt finds the GPUs free.
-TEST_P(ProcessStageRunnerTest, AttemptHoldingGpusIsDeliveredOnceItsHostIsGone) {
-  AttemptSpec spec = Fixture(30, "reporter");
-  spec.env["CUDA_VISIBLE_DEVICES"] = "0";
+// Runs `spec`, which must succeed, and returns what `probe` said of the
+// host whose pid the fixture wrote to host.pid, asked inside the runner's
+// callback, i.e. at the moment the outcome was delivered.
+std::optional<bool> ProbeHostAtDelivery(const ProcessStageRunnerOptions& options,
+                                        const AttemptSpec& spec,
+                                        const std::function<bool(pid_t)>& probe) {
   const std::string pid_file = spec.work_dir + "/host.pid";
   std::mutex mu;
-  std::optional<bool> host_gone;  // at delivery
+  std::optional<bool> answer;
   testing::OutcomeCollector collector;
   auto collect = collector.Callback();
   {
-    ProcessStageRunner runner(Options(), [&](AttemptOutcome o) {
+    ProcessStageRunner runner(options, [&](AttemptOutcome o) {
       {
         std::lock_guard<std::mutex> lock(mu);
-        pid_t pid = testing::ReadPid(pid_file);
-        host_gone = pid > 1 && testing::ProcessGone(pid);
+        answer = probe(testing::ReadPid(pid_file));
       }
       collect(std::move(o));
     });
     runner.Start(spec);
     AttemptOutcome out;
-    ASSERT_TRUE(collector.Wait(30, &out));
+    EXPECT_TRUE(collector.Wait(spec.attempt_id, &out));
     EXPECT_EQ(out.kind, Kind::kSucceeded) << out.error;
   }
   std::lock_guard<std::mutex> lock(mu);
-  ASSERT_TRUE(host_gone.has_value());
-  EXPECT_TRUE(*host_gone) << "delivered while the host was still there";
+  return answer;
+}
+
+// A success is delivered as soon as the host reports it, while the host is
+// still exiting: here, tearing down the 256 MiB the fixture filled. The
+// host must not have exited (its pidfd is not readable yet) at delivery.
+TEST_P(ProcessStageRunnerTest, ASuccessIsDeliveredWhileTheHostIsStillExiting) {
+  std::optional<bool> exited =
+      ProbeHostAtDelivery(Options(), Fixture(31, "heavy_exit"), [](pid_t pid) {
+        int pidfd = pid > 1 ? static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)) : -1;
+        struct pollfd p = {pidfd, POLLIN, 0};
+        bool gone = pidfd < 0 || ::poll(&p, 1, 0) != 0;
+        if (pidfd >= 0) ::close(pidfd);
+        return gone;
+      });
+  ASSERT_TRUE(exited.has_value());
+  EXPECT_FALSE(*exited) << "the success waited for the host's exit";
+}
+
+// An attempt that holds GPUs is delivered only once its host is gone, so
+// that the next attempt finds the GPUs free.
+TEST_P(ProcessStageRunnerTest, AttemptHoldingGpusIsDeliveredOnceItsHostIsGone) {
+  AttemptSpec spec = Fixture(30, "reporter");
+  spec.env["CUDA_VISIBLE_DEVICES"] = "0";
+  std::optional<bool> gone = ProbeHostAtDelivery(
+      Options(), spec, [](pid_t pid) { return pid > 1 && testing::ProcessGone(pid); });
+  ASSERT_TRUE(gone.has_value());
+  EXPECT_TRUE(*gone) << "delivered while the host was still there";
 }
 
 TEST_P(ProcessStageRunnerTest, SegfaultFailsWithSignal) {
