@@ -13,6 +13,7 @@ enum Op {
   kGetRun, kListRuns, kCreateAttempt, kFinishAttempt, kGetAttempt, kListAttempts, kListMetrics,
   kListParams, kListEdges, kFindCachedAttempt, kGetArtifact, kListArtifacts, kLineageUpstream,
   kLineageDownstream, kInterruptUnfinished, kRecordFinishedAttempts, kFindCachedOutputs,
+  kFinishAttemptsThenCreate,
   kListRunEdges, kListRunMetrics,
   // Triggers (migration 2).
   kUpsertRepository, kGetRepository, kListRepositories, kUpdateRepositoryState, kRecordCommit,
@@ -26,7 +27,8 @@ constexpr std::array<const char*, kOpCount> kOpNames = {
     "update_run", "get_run", "list_runs", "create_attempt", "finish_attempt", "get_attempt",
     "list_attempts", "list_metrics", "list_params", "list_edges", "find_cached_attempt",
     "get_artifact", "list_artifacts", "lineage_upstream", "lineage_downstream",
-    "interrupt_unfinished", "record_finished_attempts", "find_cached_outputs", "list_run_edges",
+    "interrupt_unfinished", "record_finished_attempts", "find_cached_outputs",
+    "finish_attempts_then_create", "list_run_edges",
     "list_run_metrics", "upsert_repository", "get_repository", "list_repositories",
     "update_repository_state", "record_commit", "update_commit", "get_commit", "list_commits",
     "record_data_version", "get_data_version", "list_data_versions", "link_run_data_version",
@@ -73,6 +75,11 @@ class TimedStore final : public Store {
   }
   Status FinishAttempt(const AttemptResult& result) override {
     return Timed(kFinishAttempt, [&] { return inner_->FinishAttempt(result); });
+  }
+  Status FinishAttemptsThenCreate(const std::vector<AttemptResult>& ended,
+                                  StageAttemptRecord* next) override {
+    return Timed(kFinishAttemptsThenCreate,
+                 [&] { return inner_->FinishAttemptsThenCreate(ended, next); });
   }
   Status GetAttempt(int64_t id, StageAttemptRecord* out) override {
     return Timed(kGetAttempt, [&] { return inner_->GetAttempt(id, out); });

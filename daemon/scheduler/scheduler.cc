@@ -30,6 +30,10 @@ struct Scheduler::ActiveRun {
   std::string workspace;
   RunInputs inputs;     // fingerprint cleared once the run sees other inputs
   std::vector<registry::AttemptResult> finished;  // decided attempts, not yet written
+  // Attempts whose end is known but not yet written: written with the
+  // creation of the run's next attempt (one transaction), or at the end of
+  // the scheduler's step, whichever comes first.
+  std::vector<registry::AttemptResult> ended;
   std::string failure;  // the first stage failure, for the run's error
   std::string registry_error;  // batched attempts could not be written
   bool cancel_requested = false;
@@ -198,6 +202,7 @@ void Scheduler::Step(std::chrono::milliseconds max_wait) {
     events = queue_.Drain(std::chrono::milliseconds(0));
   }
   if (!shutting_down_) LaunchReady();
+  for (auto& [id, run] : runs_) FlushEnded(*run);
   for (auto it = runs_.begin(); it != runs_.end();) {
     FinishRunIfDone(*it->second);
     if (registry::IsTerminal(it->second->record.status)) it = runs_.erase(it);
@@ -305,6 +310,11 @@ void Scheduler::LaunchReady() {
 }
 
 void Scheduler::FlushFinished(ActiveRun& run) {
+  FlushEnded(run);
+  FlushDecided(run);
+}
+
+void Scheduler::FlushDecided(ActiveRun& run) {
   if (run.finished.empty()) return;
   Status s = store_->RecordFinishedAttempts(&run.finished);
   if (!s.ok() && run.registry_error.empty()) {
@@ -312,6 +322,16 @@ void Scheduler::FlushFinished(ActiveRun& run) {
                          " finished stage(s): " + s.message();
   }
   run.finished.clear();
+}
+
+void Scheduler::FlushEnded(ActiveRun& run) {
+  if (run.ended.empty()) return;
+  Status s = store_->FinishAttemptsThenCreate(run.ended, nullptr);
+  if (!s.ok() && run.registry_error.empty()) {
+    run.registry_error = "registry: could not record the end of " +
+                         std::to_string(run.ended.size()) + " attempt(s): " + s.message();
+  }
+  run.ended.clear();
 }
 
 void Scheduler::CheckInput(ActiveRun& run, const std::string& name, const std::string& sha256) {
@@ -398,7 +418,7 @@ bool Scheduler::StartStage(ActiveRun& run, int stage) {
   Grant grant;
   if (!pool_.TryAcquire(spec.resources, &grant)) return false;
   // Attempt ids follow the order stages were decided in.
-  FlushFinished(run);
+  FlushDecided(run);
 
   if (!run.started) {
     run.started = true;
@@ -428,8 +448,14 @@ bool Scheduler::StartStage(ActiveRun& run, int stage) {
                                    std::to_string(spec.retries) + " after a failed attempt";
   else if (run.record.force) rec.reason = "forced: the stage cache was ignored";
   else rec.reason = "no earlier result for this plugin, params, inputs and commit";
-  Status cs = store_->CreateAttempt(&rec);
+  // The end of the attempts that made this stage ready goes in the same
+  // transaction: one commit per stage on a chain, still before the next
+  // process starts.
+  Status cs = run.ended.empty() ? store_->CreateAttempt(&rec)
+                                : store_->FinishAttemptsThenCreate(run.ended, &rec);
+  if (cs.ok()) run.ended.clear();
   if (!cs.ok()) {
+    FlushEnded(run);
     pool_.Release(grant);
     FailWithoutAttempt(run, stage, "registry: " + cs.message());
     return true;
@@ -562,7 +588,13 @@ void Scheduler::HandleFinished(AttemptOutcome outcome) {
   a.record.error = outcome.error;
   a.record.finished_ms = clock_->WallMillis();
   result.attempt = a.record;
-  Status fs = store_->FinishAttempt(result);
+  auto active = runs_.find(a.run_id);
+  Status fs;
+  if (active != runs_.end()) {
+    active->second->ended.push_back(std::move(result));
+  } else {
+    fs = store_->FinishAttempt(result);
+  }
   if (options_.observer) {
     auto rit0 = runs_.find(a.run_id);
     options_.observer->AttemptFinished(

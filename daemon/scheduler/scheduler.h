@@ -160,7 +160,10 @@ class Scheduler {
                       const std::vector<std::string>& input_names);
   void FailWithoutAttempt(ActiveRun& run, int stage, const std::string& error);
   // Writes the run's batched attempts (one transaction).
+  // Writes what the run has decided or seen end and not yet written.
   void FlushFinished(ActiveRun& run);
+  void FlushDecided(ActiveRun& run);  // attempts recorded ended at once
+  void FlushEnded(ActiveRun& run);    // ends of attempts that ran
   // Clears the run's fingerprint when it saw other inputs than it describes.
   void CheckInput(ActiveRun& run, const std::string& name, const std::string& sha256);
   void FinishRunIfDone(ActiveRun& run);

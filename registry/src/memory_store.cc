@@ -41,6 +41,8 @@ class MemoryStore final : public Store, private internal::LineageSource {
   Status ListRuns(const RunFilter& filter, std::vector<RunRecord>* out) override;
   Status CreateAttempt(StageAttemptRecord* rec) override;
   Status FinishAttempt(const AttemptResult& result) override;
+  Status FinishAttemptsThenCreate(const std::vector<AttemptResult>& ended,
+                                  StageAttemptRecord* next) override;
   Status GetAttempt(int64_t id, StageAttemptRecord* out) override;
   Status ListAttempts(int64_t run_id, std::vector<StageAttemptRecord>* out) override;
   Status ListMetrics(int64_t attempt_id, std::vector<MetricRecord>* out) override;
@@ -154,6 +156,7 @@ class MemoryStore final : public Store, private internal::LineageSource {
   // The edge check and the writes of FinishAttempt. REQUIRES: mu_ held.
   Status CheckEdgesKnown(const AttemptResult& r, int64_t attempt_id) const;
   void AddResultRows(const AttemptResult& r, int64_t attempt_id);
+  void ApplyAttemptEnd(const AttemptResult& r);
 
   std::mutex mu_;
   // All protected by mu_.
@@ -285,14 +288,31 @@ Status MemoryStore::CreateAttempt(StageAttemptRecord* rec) {
 }
 
 Status MemoryStore::FinishAttempt(const AttemptResult& r) {
-  MLOPS_RETURN_IF_ERROR(internal::CheckAttemptResult(r));
+  return FinishAttemptsThenCreate({r}, nullptr);
+}
+
+Status MemoryStore::FinishAttemptsThenCreate(const std::vector<AttemptResult>& ended,
+                                             StageAttemptRecord* next) {
+  for (const AttemptResult& r : ended) MLOPS_RETURN_IF_ERROR(internal::CheckAttemptResult(r));
   std::lock_guard lock(mu_);
-  auto it = attempts_.find(r.attempt.id);
-  if (it == attempts_.end()) return NotFound("attempt", r.attempt.id);
   // Check everything before changing anything: all or nothing.
-  MLOPS_RETURN_IF_ERROR(CheckEdgesKnown(r, r.attempt.id));
+  for (const AttemptResult& r : ended) {
+    if (attempts_.count(r.attempt.id) == 0) return NotFound("attempt", r.attempt.id);
+    MLOPS_RETURN_IF_ERROR(CheckEdgesKnown(r, r.attempt.id));
+  }
+  if (next != nullptr && runs_.count(next->run_id) == 0) return NotFound("run", next->run_id);
+  for (const AttemptResult& r : ended) ApplyAttemptEnd(r);
+  if (next != nullptr) {
+    next->id = next_id_++;
+    attempts_[next->id] = *next;
+  }
+  return Status::OK();
+}
+
+// REQUIRES: mu_ held, the attempt exists and `r` was checked.
+void MemoryStore::ApplyAttemptEnd(const AttemptResult& r) {
   const StageAttemptRecord& in = r.attempt;
-  StageAttemptRecord& a = it->second;
+  StageAttemptRecord& a = attempts_.at(r.attempt.id);
   a.status = in.status;
   a.exit_code = in.exit_code;
   a.signal = in.signal;
@@ -304,7 +324,6 @@ Status MemoryStore::FinishAttempt(const AttemptResult& r) {
   if (!in.host.empty()) a.host = in.host;
   if (in.started_ms != 0) a.started_ms = in.started_ms;
   AddResultRows(r, a.id);
-  return Status::OK();
 }
 
 Status MemoryStore::CheckEdgesKnown(const AttemptResult& r, int64_t attempt_id) const {

@@ -49,6 +49,8 @@ class SqliteStore final : public Store, private internal::LineageSource {
   Status ListRuns(const RunFilter& filter, std::vector<RunRecord>* out) override;
   Status CreateAttempt(StageAttemptRecord* rec) override;
   Status FinishAttempt(const AttemptResult& result) override;
+  Status FinishAttemptsThenCreate(const std::vector<AttemptResult>& ended,
+                                  StageAttemptRecord* next) override;
   Status GetAttempt(int64_t id, StageAttemptRecord* out) override;
   Status ListAttempts(int64_t run_id, std::vector<StageAttemptRecord>* out) override;
   Status ListMetrics(int64_t attempt_id, std::vector<MetricRecord>* out) override;
@@ -144,6 +146,7 @@ class SqliteStore final : public Store, private internal::LineageSource {
   // Writes the params, metrics, artifacts and edges of `r` for attempt
   // `attempt_id`. REQUIRES: mu_ held, in a write transaction.
   Status InsertResultRows(const AttemptResult& r, int64_t attempt_id);
+  Status WriteAttemptEnd(const AttemptResult& r);
   Status FindCached(const std::string& cache_key, StageAttemptRecord* attempt,
                     std::vector<ArtifactEdge>* produced);
 
@@ -380,6 +383,29 @@ Status SqliteStore::FinishAttempt(const AttemptResult& r) {
   std::lock_guard lock(mu_);
   Txn txn(db_.get(), Txn::Mode::kWrite);
   MLOPS_RETURN_IF_ERROR(txn.Begin());
+  MLOPS_RETURN_IF_ERROR(WriteAttemptEnd(r));
+  return txn.Commit();
+}
+
+Status SqliteStore::FinishAttemptsThenCreate(const std::vector<AttemptResult>& ended,
+                                             StageAttemptRecord* next) {
+  for (const AttemptResult& r : ended) MLOPS_RETURN_IF_ERROR(internal::CheckAttemptResult(r));
+  std::lock_guard lock(mu_);
+  Txn txn(db_.get(), Txn::Mode::kWrite);
+  MLOPS_RETURN_IF_ERROR(txn.Begin());
+  for (const AttemptResult& r : ended) MLOPS_RETURN_IF_ERROR(WriteAttemptEnd(r));
+  if (next != nullptr) {
+    MLOPS_RETURN_IF_ERROR(Exists("SELECT 1 FROM runs WHERE id = ?1", next->run_id, "run"));
+    MLOPS_RETURN_IF_ERROR(InsertAttempt(next));
+  }
+  Status st = txn.Commit();
+  if (!st.ok() && next != nullptr) next->id = 0;
+  return st;
+}
+
+// The end of one attempt and what it produced; the caller holds mu_ and a
+// write transaction.
+Status SqliteStore::WriteAttemptEnd(const AttemptResult& r) {
   const StageAttemptRecord& a = r.attempt;
   {
     Stmt s;
@@ -405,8 +431,7 @@ Status SqliteStore::FinishAttempt(const AttemptResult& r) {
     if (db_->Changes() == 0)
       return Status::NotFound("attempt " + std::to_string(a.id) + " not found");
   }
-  MLOPS_RETURN_IF_ERROR(InsertResultRows(r, a.id));
-  return txn.Commit();
+  return InsertResultRows(r, a.id);
 }
 
 Status SqliteStore::InsertResultRows(const AttemptResult& r, int64_t attempt_id) {

@@ -198,3 +198,101 @@ TEST_P(StoreConformance, ListRunEdgesAndMetricsCoverEveryAttemptOfTheRun) {
 }
 
 }  // namespace mlops::registry
+
+namespace mlops::registry {
+namespace {
+
+// The end of attempt `id` of `run`: succeeded, producing `out`.
+AttemptResult Ended(int64_t run, int64_t id, const std::string& out) {
+  AttemptResult r;
+  r.attempt.id = id;
+  r.attempt.run_id = run;
+  r.attempt.status = AttemptStatus::kSucceeded;
+  r.attempt.exit_code = 0;
+  r.attempt.finished_ms = 7000;
+  r.artifacts.push_back(ArtifactRecord{Digest(out), 1, "text/plain", 0});
+  r.edges.push_back(ArtifactEdge{id, Digest(out), EdgeKind::kProduced, out});
+  r.metrics.push_back(MetricRecord{"loss", 0.5, 1, 7000});
+  return r;
+}
+
+StageAttemptRecord NextAttempt(int64_t run, const std::string& stage) {
+  StageAttemptRecord next;
+  next.run_id = run;
+  next.stage = stage;
+  next.attempt = 1;
+  next.plugin_name = "exec";
+  next.status = AttemptStatus::kRunning;
+  next.started_ms = 7001;
+  return next;
+}
+
+}  // namespace
+
+TEST_P(StoreConformance, FinishAttemptsThenCreateEndsAndStartsInOneStep) {
+  int64_t run = AddRun(AddPipeline("p"));
+  int64_t a = AddAttempt(run, "a"), b = AddAttempt(run, "b");
+  StageAttemptRecord next = NextAttempt(run, "c");
+  ASSERT_TRUE(store_->FinishAttemptsThenCreate({Ended(run, a, "a.out"), Ended(run, b, "b.out")},
+                                               &next)
+                  .ok());
+  ASSERT_GT(next.id, b);
+  std::vector<StageAttemptRecord> attempts;
+  ASSERT_TRUE(store_->ListAttempts(run, &attempts).ok());
+  ASSERT_EQ(attempts.size(), 3u);
+  EXPECT_EQ(attempts[0].status, AttemptStatus::kSucceeded);
+  EXPECT_EQ(attempts[0].finished_ms, 7000);
+  EXPECT_EQ(attempts[1].status, AttemptStatus::kSucceeded);
+  EXPECT_EQ(attempts[2].id, next.id);
+  EXPECT_EQ(attempts[2].stage, "c");
+  EXPECT_EQ(attempts[2].status, AttemptStatus::kRunning);
+  std::vector<ArtifactEdge> edges;
+  ASSERT_TRUE(store_->ListEdges(b, &edges).ok());
+  ASSERT_EQ(edges.size(), 1u);
+  EXPECT_EQ(edges[0].name, "b.out");
+  std::vector<MetricRecord> metrics;
+  ASSERT_TRUE(store_->ListMetrics(a, &metrics).ok());
+  EXPECT_EQ(metrics.size(), 1u);
+
+  // Only ends, no next attempt.
+  int64_t d = AddAttempt(run, "d");
+  ASSERT_TRUE(store_->FinishAttemptsThenCreate({Ended(run, d, "d.out")}, nullptr).ok());
+  StageAttemptRecord got;
+  ASSERT_TRUE(store_->GetAttempt(d, &got).ok());
+  EXPECT_EQ(got.status, AttemptStatus::kSucceeded);
+}
+
+TEST_P(StoreConformance, FinishAttemptsThenCreateWritesNothingOnAnError) {
+  int64_t run = AddRun(AddPipeline("p"));
+  int64_t a = AddAttempt(run, "a");
+  auto unchanged = [&] {
+    StageAttemptRecord got;
+    EXPECT_TRUE(store_->GetAttempt(a, &got).ok());
+    EXPECT_EQ(got.status, AttemptStatus::kRunning);
+    std::vector<StageAttemptRecord> attempts;
+    EXPECT_TRUE(store_->ListAttempts(run, &attempts).ok());
+    EXPECT_EQ(attempts.size(), 1u);
+    std::vector<ArtifactEdge> edges;
+    EXPECT_TRUE(store_->ListEdges(a, &edges).ok());
+    EXPECT_TRUE(edges.empty());
+  };
+  // An ended attempt that does not exist.
+  StageAttemptRecord next = NextAttempt(run, "b");
+  EXPECT_TRUE(
+      store_->FinishAttemptsThenCreate({Ended(run, a, "a.out"), Ended(run, 9999, "x")}, &next)
+          .IsNotFound());
+  EXPECT_EQ(next.id, 0);
+  unchanged();
+  // A next attempt of a run that does not exist.
+  StageAttemptRecord orphan = NextAttempt(9999, "b");
+  EXPECT_TRUE(store_->FinishAttemptsThenCreate({Ended(run, a, "a.out")}, &orphan).IsNotFound());
+  EXPECT_EQ(orphan.id, 0);
+  unchanged();
+  // An edge naming an artifact that is neither stored nor in the result.
+  AttemptResult bad = Ended(run, a, "a.out");
+  bad.edges.push_back(ArtifactEdge{a, Digest("nowhere"), EdgeKind::kConsumed, "nowhere"});
+  EXPECT_TRUE(store_->FinishAttemptsThenCreate({bad}, nullptr).IsInvalidArgument());
+  unchanged();
+}
+
+}  // namespace mlops::registry

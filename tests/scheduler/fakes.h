@@ -133,6 +133,7 @@ class CountingStore final : public registry::Store {
   int writes() const {
     return calls("UpsertPipeline") + calls("CreateRun") + calls("UpdateRun") +
            calls("CreateAttempt") + calls("FinishAttempt") + calls("RecordFinishedAttempts") +
+           calls("FinishAttemptsThenCreate") +
            calls("InterruptUnfinished");
   }
   void Reset() { calls_.clear(); }
@@ -157,6 +158,9 @@ class CountingStore final : public registry::Store {
                 (f, o))
   MLOPS_FORWARD(CreateAttempt, (registry::StageAttemptRecord* r), (r))
   MLOPS_FORWARD(FinishAttempt, (const registry::AttemptResult& r), (r))
+  MLOPS_FORWARD(FinishAttemptsThenCreate,
+                (const std::vector<registry::AttemptResult>& e, registry::StageAttemptRecord* n),
+                (e, n))
   MLOPS_FORWARD(GetAttempt, (int64_t id, registry::StageAttemptRecord* o), (id, o))
   MLOPS_FORWARD(ListAttempts, (int64_t id, std::vector<registry::StageAttemptRecord>* o), (id, o))
   MLOPS_FORWARD(ListMetrics, (int64_t id, std::vector<registry::MetricRecord>* o), (id, o))

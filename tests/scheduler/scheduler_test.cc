@@ -259,6 +259,54 @@ TEST_F(SchedulerTest, ExhaustedRetriesFailTheRunAndSkipDownstream) {
   EXPECT_EQ(observer_.attempts, (std::vector<std::string>{"diamond:exec:failed"}));
 }
 
+// The end of the attempts that made a stage ready and that stage's new
+// attempt are one registry write; the ends are written before any attempt
+// they made ready starts.
+TEST_F(SchedulerTest, AnAttemptsEndAndTheNextAttemptAreOneWrite) {
+  AddPipeline("diamond", kDiamond);
+  const int64_t run = Submit("diamond");
+  ASSERT_EQ(RunningStages(), (std::vector<std::string>{"a"}));
+  counting_.Reset();
+  SucceedAll();  // a ends; b and c start
+  EXPECT_EQ(RunningStages(), (std::vector<std::string>{"b", "c"}));
+  EXPECT_EQ(counting_.calls("FinishAttemptsThenCreate"), 1);
+  EXPECT_EQ(counting_.calls("CreateAttempt"), 1);
+  EXPECT_EQ(counting_.calls("FinishAttempt"), 0);
+  EXPECT_EQ(Attempts(run)[0].status, registry::AttemptStatus::kSucceeded);
+
+  counting_.Reset();
+  SucceedAll();  // b and c end together; d starts
+  EXPECT_EQ(RunningStages(), (std::vector<std::string>{"d"}));
+  EXPECT_EQ(counting_.writes(), 1);
+  EXPECT_EQ(counting_.calls("FinishAttemptsThenCreate"), 1);
+
+  counting_.Reset();
+  SucceedAll();  // d ends: its end is written, then the run's
+  EXPECT_EQ(counting_.calls("FinishAttemptsThenCreate"), 1);
+  EXPECT_EQ(counting_.calls("UpdateRun"), 1);
+  EXPECT_EQ(Run(run).status, RunStatus::kSucceeded);
+  for (const auto& a : Attempts(run)) {
+    EXPECT_EQ(a.status, registry::AttemptStatus::kSucceeded) << a.stage;
+    EXPECT_GT(a.finished_ms, 0) << a.stage;
+  }
+}
+
+// A registry that refuses the combined write fails the stage it would have
+// started, and so the run, naming the registry's error.
+TEST_F(SchedulerTest, ARefusedCombinedWriteFailsTheRun) {
+  AddPipeline("diamond", kDiamond);
+  const int64_t run = Submit("diamond");
+  ASSERT_EQ(RunningStages(), (std::vector<std::string>{"a"}));
+  counting_.fail["FinishAttemptsThenCreate"] = Status::IOError("disk full");
+  SucceedAll();
+  counting_.fail.clear();
+  for (int i = 0; i < 10 && !registry::IsTerminal(Run(run).status); ++i) SucceedAll();
+  const registry::RunRecord r = Run(run);
+  EXPECT_EQ(r.status, RunStatus::kFailed);
+  EXPECT_NE(r.error.find("disk full"), std::string::npos) << r.error;
+  EXPECT_TRUE(runner_.RunningIds().empty());
+}
+
 TEST_F(SchedulerTest, UnchangedSecondRunIsUpToDateInOneTransaction) {
   AddPipeline("diamond", kDiamond);
   const int64_t first = RunToEnd("diamond");

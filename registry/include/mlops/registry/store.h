@@ -56,6 +56,13 @@ class Store {
   // edge of another attempt, or an edge naming an artifact neither in
   // `result.artifacts` nor stored.
   virtual Status FinishAttempt(const AttemptResult& result) = 0;
+  // The scheduler's step from one attempt to the next: records the end of
+  // each attempt in `ended` as FinishAttempt would, then, if `next` is not
+  // null, creates it as CreateAttempt would (setting next->id), all in one
+  // transaction. All or nothing: on any error nothing is written and
+  // next->id is left 0. Errors as for FinishAttempt and CreateAttempt.
+  virtual Status FinishAttemptsThenCreate(const std::vector<AttemptResult>& ended,
+                                          StageAttemptRecord* next) = 0;
   virtual Status GetAttempt(int64_t id, StageAttemptRecord* out) = 0;
   // The List* below return NotFound when the run / attempt does not exist.
   // Attempts of a run ordered by id; metrics in insertion order; params by
