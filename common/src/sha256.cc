@@ -58,18 +58,19 @@ std::string Sha256Hex(std::string_view data) {
   return h.HexDigest();
 }
 
+std::unique_ptr<char[]> HashBuffer(int64_t size, size_t* n) {
+  constexpr size_t kChunk = 1 << 20;
+  *n = size < 0 ? kChunk : std::clamp<size_t>(static_cast<size_t>(size) + 1, 4096, kChunk);
+  return std::unique_ptr<char[]>(new char[*n]);
+}
+
 Status Sha256File(const std::string& path, std::string* hex, uint64_t* size) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return Status::FromErrno("cannot open " + path, errno);
   ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-  // Large reads keep EVP on its fast path; a small file gets a buffer of
-  // its size (plus one byte, to see the end in one read), not a cleared MiB.
-  constexpr size_t kChunk = 1 << 20;
   struct stat st {};
-  const off_t known = ::fstat(fd, &st) == 0 ? st.st_size : static_cast<off_t>(kChunk);
-  const size_t chunk =
-      std::clamp<size_t>(static_cast<size_t>(std::max<off_t>(known, 0)) + 1, 4096, kChunk);
-  std::unique_ptr<unsigned char[]> buf(new unsigned char[chunk]);
+  size_t chunk = 0;
+  std::unique_ptr<char[]> buf = HashBuffer(::fstat(fd, &st) == 0 ? st.st_size : -1, &chunk);
   Sha256 h;
   uint64_t total = 0;
   for (;;) {

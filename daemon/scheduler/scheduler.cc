@@ -201,8 +201,13 @@ void Scheduler::Step(std::chrono::milliseconds max_wait) {
     }
     events = queue_.Drain(std::chrono::milliseconds(0));
   }
-  if (!shutting_down_) LaunchReady();
-  for (auto& [id, run] : runs_) FlushEnded(*run);
+  // LaunchReady writes every run's ended attempts, with a new attempt or
+  // on their own; while shutting down nothing starts, so they go alone.
+  if (!shutting_down_) {
+    LaunchReady();
+  } else {
+    for (auto& [id, run] : runs_) FlushEnded(*run);
+  }
   for (auto it = runs_.begin(); it != runs_.end();) {
     FinishRunIfDone(*it->second);
     if (registry::IsTerminal(it->second->record.status)) it = runs_.erase(it);
@@ -453,8 +458,9 @@ bool Scheduler::StartStage(ActiveRun& run, int stage) {
   // process starts.
   Status cs = run.ended.empty() ? store_->CreateAttempt(&rec)
                                 : store_->FinishAttemptsThenCreate(run.ended, &rec);
-  if (cs.ok()) run.ended.clear();
-  if (!cs.ok()) {
+  if (cs.ok()) {
+    run.ended.clear();
+  } else {
     FlushEnded(run);
     pool_.Release(grant);
     FailWithoutAttempt(run, stage, "registry: " + cs.message());
@@ -588,22 +594,20 @@ void Scheduler::HandleFinished(AttemptOutcome outcome) {
   a.record.error = outcome.error;
   a.record.finished_ms = clock_->WallMillis();
   result.attempt = a.record;
-  auto active = runs_.find(a.run_id);
+  auto rit = runs_.find(a.run_id);
   Status fs;
-  if (active != runs_.end()) {
-    active->second->ended.push_back(std::move(result));
+  if (rit != runs_.end()) {
+    rit->second->ended.push_back(std::move(result));
   } else {
     fs = store_->FinishAttempt(result);
   }
   if (options_.observer) {
-    auto rit0 = runs_.find(a.run_id);
     options_.observer->AttemptFinished(
-        rit0 != runs_.end() ? rit0->second->pipeline().name : "", a.record.plugin_name,
+        rit != runs_.end() ? rit->second->pipeline().name : "", a.record.plugin_name,
         registry::ToString(a.record.status),
         static_cast<double>(a.record.finished_ms - a.record.started_ms) / 1000.0);
   }
 
-  auto rit = runs_.find(a.run_id);
   if (rit == runs_.end()) return;
   ActiveRun& run = *rit->second;
   const pipeline::Stage& spec = run.pipeline().stages[a.stage];

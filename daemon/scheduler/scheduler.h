@@ -159,7 +159,6 @@ class Scheduler {
                       const std::vector<registry::ArtifactRecord>& inputs,
                       const std::vector<std::string>& input_names);
   void FailWithoutAttempt(ActiveRun& run, int stage, const std::string& error);
-  // Writes the run's batched attempts (one transaction).
   // Writes what the run has decided or seen end and not yet written.
   void FlushFinished(ActiveRun& run);
   void FlushDecided(ActiveRun& run);  // attempts recorded ended at once

@@ -23,7 +23,6 @@ namespace mlops::registry {
 
 namespace {
 
-constexpr size_t kChunk = 1 << 20;
 constexpr mode_t kStoredMode = 0444;  // stored content is never edited in place
 constexpr mode_t kDirMode = 0700;
 
@@ -87,14 +86,6 @@ Status OpenRegular(const std::string& path, int* fd, struct stat* st) {
   }
   *fd = f;
   return Status::OK();
-}
-
-// A read buffer for a file of `size` bytes: no larger than needed (a small
-// file is the usual case, and zeroing 1 MiB per call costs more than
-// reading it), never larger than kChunk. Left uninitialised.
-std::unique_ptr<char[]> ReadBuffer(off_t size, size_t* n) {
-  *n = std::clamp<size_t>(static_cast<size_t>(std::max<off_t>(size, 0)) + 1, 4096, kChunk);
-  return std::unique_ptr<char[]>(new char[*n]);
 }
 
 // Hashes what `fd` holds from offset 0 on; if `copy_fd` >= 0, writes it
@@ -162,7 +153,7 @@ Status ArtifactStore::Ingest(const std::string& path, const std::string& media_t
   MLOPS_RETURN_IF_ERROR(OpenRegular(path, &raw_fd, &st));
   Fd in(raw_fd);
   size_t buf_size = 0;
-  std::unique_ptr<char[]> buf = ReadBuffer(st.st_size, &buf_size);
+  std::unique_ptr<char[]> buf = HashBuffer(st.st_size, &buf_size);
 
   // First pass: hash only. Content already stored (the usual case for
   // inputs and for outputs that did not change) ends here, without a file.
@@ -282,7 +273,7 @@ Status ArtifactStore::CopyOut(const std::string& sha256, const std::string& dest
     return s;
   };
   size_t buf_size = 0;
-  std::unique_ptr<char[]> buf = ReadBuffer(st.st_size, &buf_size);
+  std::unique_ptr<char[]> buf = HashBuffer(st.st_size, &buf_size);
   for (;;) {
     ssize_t n = ::read(in.get(), buf.get(), buf_size);
     if (n < 0) {

@@ -379,12 +379,7 @@ Status SqliteStore::InsertAttempt(StageAttemptRecord* rec) {
 }
 
 Status SqliteStore::FinishAttempt(const AttemptResult& r) {
-  MLOPS_RETURN_IF_ERROR(internal::CheckAttemptResult(r));
-  std::lock_guard lock(mu_);
-  Txn txn(db_.get(), Txn::Mode::kWrite);
-  MLOPS_RETURN_IF_ERROR(txn.Begin());
-  MLOPS_RETURN_IF_ERROR(WriteAttemptEnd(r));
-  return txn.Commit();
+  return FinishAttemptsThenCreate({r}, nullptr);
 }
 
 Status SqliteStore::FinishAttemptsThenCreate(const std::vector<AttemptResult>& ended,

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -30,6 +31,12 @@ class Sha256 {
 };
 
 std::string Sha256Hex(std::string_view data);
+
+// A read buffer for hashing a file of `size` bytes (negative: unknown):
+// large enough to see a small file's end in one read, never larger than
+// 1 MiB (large reads keep EVP on its fast path), left uninitialised
+// (clearing 1 MiB per small file costs more than hashing it). Sets *n.
+std::unique_ptr<char[]> HashBuffer(int64_t size, size_t* n);
 
 // Hashes a regular file. On success *hex holds the digest and *size the byte
 // count read.
