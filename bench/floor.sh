@@ -1,16 +1,23 @@
 #!/usr/bin/env bash
-# The floor of one chain stage (bench/stage_floor.c: a host process, a log
-# file and one registry transaction per stage, in C, in one thread) against
-# make -j2, the bare spawn loop and mlopsd (one forced run of the chain per
-# round) on the same 1000-stage chain, interleaved in the same minutes.
-# Prints per-stage times (median of the rounds) and their ratio to make.
-# Not a test; about three minutes with the defaults.
-#   bench/floor.sh [ROUNDS] [STAGES]        (defaults 7 and 1000)
+# The floor of a stage (bench/stage_floor.c: a host process, a log file and
+# a registry transaction per stage, in C, in one thread) against make -j2,
+# the bare spawn loop and mlopsd (one forced run per round) on the
+# benchmark's two DAGs (bench/dag_bench.py: a 1000-stage chain; 20 diamonds
+# of width 50, 1021 stages, two stages at a time), interleaved in the same
+# minutes. Prints per-stage times (median of the rounds) and each one's ratio
+# to make's run in the same round. Not a test; about six minutes with the
+# defaults.
+#   bench/floor.sh [ROUNDS] [chain|fan ...]       (defaults: 7, both shapes)
 # The build folder is $MLOPS_BUILD_DIR (default build/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-7}
-N=${2:-1000}
+shift || true
+SHAPES=("$@")
+((${#SHAPES[@]})) || SHAPES=(chain fan)
+CHAIN_STAGES=1000
+FAN_DIAMONDS=20
+FAN_WIDTH=50  # as in stage_floor.c and dag_bench.py
 BUILD_DIR=${MLOPS_BUILD_DIR:-build}
 cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=${MLOPS_BUILD_TYPE:-RelWithDebInfo} \
   -DMLOPS_BUILD_BENCH=ON >/dev/null
@@ -22,6 +29,7 @@ if ! out=$(cmake --build "$BUILD_DIR" -j "$(nproc)" \
 fi
 LOOP=$BUILD_DIR/bin/mlops_bench_spawn_loop
 FLOOR=$BUILD_DIR/bin/mlops_bench_stage_floor
+MLCTL=$BUILD_DIR/bin/mlctl
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/mlops-floor.XXXXXX")
 DAEMON=
 cleanup() {
@@ -30,30 +38,58 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# The benchmark's chain Makefile: sI needs s(I-1), recipe `touch sI`.
-mkdir -p "$WORK/make"
-{
-  echo ".PHONY: all"
-  echo "all: s$((N - 1))"
-  for ((i = 0; i < N; i++)); do
-    if ((i == 0)); then echo "s0:"; else echo "s$i: s$((i - 1))"; fi
-    printf '\ttouch s%d\n' "$i"
+# The DAG as NEEDS[i] ("" or space-separated stage numbers), as dag_bench.py.
+declare -a NEEDS
+make_dag() {
+  NEEDS=()
+  if [[ $1 == chain ]]; then
+    NEEDS[0]=""
+    for ((i = 1; i < CHAIN_STAGES; i++)); do NEEDS[i]=$((i - 1)); done
+    return
+  fi
+  local root=0 first join
+  NEEDS[0]=""
+  for ((d = 0; d < FAN_DIAMONDS; d++)); do
+    first=${#NEEDS[@]}
+    join=$((first + FAN_WIDTH))
+    for ((i = first; i < join; i++)); do NEEDS[i]=$root; done
+    NEEDS[join]=$(seq -s ' ' "$first" $((join - 1)))
+    root=$join
   done
-} >"$WORK/make/Makefile"
+}
 
-# The same chain as a pipeline of exec stages, for one mlopsd with a fresh
-# state folder; its first run (every stage really run) is not timed.
+# For each shape: a Makefile (recipe `touch sI`, exec'd by make without a
+# shell) and a pipeline of exec stages.
 mkdir -p "$WORK/pipelines"
-{
-  echo "version: 1"
-  echo "name: chain"
-  echo "stages:"
-  for ((i = 0; i < N; i++)); do
-    needs=""
-    ((i > 0)) && needs=", needs: [s$((i - 1))]"
-    echo "  - {name: s$i, uses: exec, run: \"touch s$i\", outputs: [s$i]$needs}"
-  done
-} >"$WORK/pipelines/chain.yaml"
+for shape in "${SHAPES[@]}"; do
+  make_dag "$shape"
+  n=${#NEEDS[@]}
+  mkdir -p "$WORK/make-$shape"
+  {
+    echo ".PHONY: all"
+    echo "all: s$((n - 1))"
+    for ((i = 0; i < n; i++)); do
+      deps=""
+      for d in ${NEEDS[i]}; do deps+=" s$d"; done
+      echo "s$i:$deps"
+      printf '\ttouch s%d\n' "$i"
+    done
+  } >"$WORK/make-$shape/Makefile"
+  {
+    echo "version: 1"
+    echo "name: $shape"
+    echo "stages:"
+    for ((i = 0; i < n; i++)); do
+      needs=""
+      for d in ${NEEDS[i]}; do needs+="${needs:+, }s$d"; done
+      echo "  - {name: s$i, uses: exec, run: \"touch s$i\", outputs: [s$i]${needs:+, needs: [$needs]}}"
+    done
+  } >"$WORK/pipelines/$shape.yaml"
+  echo "$n" >"$WORK/stages-$shape"
+done
+
+# One mlopsd with a fresh state folder; each shape's first run (every stage
+# really run) is not timed.
 STATE=$WORK/state
 "$BUILD_DIR/bin/mlopsd" --state-dir "$STATE" --listen 127.0.0.1:0 --pipelines "$WORK/pipelines" \
   --plugin-dir "$BUILD_DIR/plugins" --cpus 2 </dev/null >"$WORK/mlopsd.log" 2>&1 &
@@ -66,46 +102,53 @@ if [[ ! -f $STATE/mlopsd.addr ]]; then
   cat "$WORK/mlopsd.log" >&2
   exit 1
 fi
-export MLCTL_SERVER="http://$(cat "$STATE/mlopsd.addr")" MLCTL_TOKEN_FILE=$STATE/admin.token
-MLCTL=$BUILD_DIR/bin/mlctl
-"$MLCTL" trigger chain --wait >/dev/null 2>&1
+export MLCTL_SERVER="http://$(cat "$STATE/mlopsd.addr")" MLCTL_TOKEN="" \
+  MLCTL_TOKEN_FILE=$STATE/admin.token
+for shape in "${SHAPES[@]}"; do "$MLCTL" trigger "$shape" --wait >/dev/null 2>&1; done
 
 KINDS=(make spawn mlopsd floor-host floor-host-log floor-full floor-full-exec)
 declare -A TIMES
-run_one() {  # KIND ROUND -> ns of one run in a fresh folder
-  local kind=$1 dir=$WORK/$1-$2 start end
+run_one() {  # SHAPE KIND ROUND -> ns of one run in a fresh folder
+  local shape=$1 kind=$2 dir=$WORK/$1-$2-$3 start end jobs=1 size=$CHAIN_STAGES
+  if [[ $shape == fan ]]; then jobs=2 size=$FAN_DIAMONDS; fi
   mkdir -p "$dir"
   start=$(date +%s%N)
   case $kind in
-    make) make -s -j2 -C "$WORK/make" >/dev/null ;;
-    spawn) "$LOOP" 1 "$N" "$dir" ;;
-    mlopsd) "$MLCTL" trigger chain --wait --force >/dev/null 2>&1 ;;
-    floor-host) "$FLOOR" "$N" "$dir" host ;;
-    floor-host-log) "$FLOOR" "$N" "$dir" host-log ;;
-    floor-full) "$FLOOR" "$N" "$dir" full ;;
-    floor-full-exec) "$FLOOR" "$N" "$dir" full-exec ;;
+    make) make -s -j2 -C "$WORK/make-$shape" >/dev/null ;;
+    spawn) "$LOOP" "$jobs" "$(cat "$WORK/stages-$shape")" "$dir" ;;
+    mlopsd) "$MLCTL" trigger "$shape" --wait --force >/dev/null 2>&1 ;;
+    floor-*) "$FLOOR" "$shape" "$size" "$dir" "${kind#floor-}" ;;
   esac
   end=$(date +%s%N)
-  [[ $kind == make ]] && rm -f "$WORK"/make/s[0-9]*
+  if [[ $kind == make ]]; then rm -f "$WORK/make-$shape"/s[0-9]*; fi
+  rm -rf "$dir"
   echo $((end - start))
 }
 for ((r = 1; r <= ROUNDS; r++)); do
-  for kind in "${KINDS[@]}"; do TIMES[$kind]+="$(run_one "$kind" "$r") "; done
+  for shape in "${SHAPES[@]}"; do
+    for kind in "${KINDS[@]}"; do TIMES[$shape.$kind]+="$(run_one "$shape" "$kind" "$r") "; done
+  done
 done
+
 median() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
 range() { tr ' ' '\n' | grep . | sort -g | awk 'NR == 1 {lo = $1} {hi = $1} END {printf "%.2f-%.2f", lo, hi}'; }
-echo "chain of $N stages, $ROUNDS rounds interleaved; $(nproc) CPUs, $(uname -r)"
+echo "$ROUNDS rounds interleaved; $(nproc) CPUs, $(uname -r); load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "ms/stage: median of the rounds; x make: median (and range) of each round's ratio"
 echo "to make's run in the same round"
-printf '%-16s %9s %7s %12s\n' "what" "ms/stage" "x make" "range"
-read -r -a make_runs <<<"${TIMES[make]}"
-for kind in "${KINDS[@]}"; do
-  read -r -a runs <<<"${TIMES[$kind]}"
-  ratios=""
-  for ((r = 0; r < ROUNDS; r++)); do
-    ratios+="$(awk -v a="${runs[r]}" -v b="${make_runs[r]}" 'BEGIN {printf "%.4f", a / b}') "
+for shape in "${SHAPES[@]}"; do
+  n=$(cat "$WORK/stages-$shape")
+  echo
+  echo "$shape ($n stages)"
+  printf '%-16s %9s %7s %12s\n' "what" "ms/stage" "x make" "range"
+  read -r -a make_runs <<<"${TIMES[$shape.make]}"
+  for kind in "${KINDS[@]}"; do
+    read -r -a runs <<<"${TIMES[$shape.$kind]}"
+    ratios=""
+    for ((r = 0; r < ROUNDS; r++)); do
+      ratios+="$(awk -v a="${runs[r]}" -v b="${make_runs[r]}" 'BEGIN {printf "%.4f", a / b}') "
+    done
+    ns=$(echo "${TIMES[$shape.$kind]}" | median)
+    printf '%-16s %9.3f %7.2f %12s\n' "$kind" "$(awk -v ns="$ns" -v n="$n" 'BEGIN {print ns / n / 1e6}')" \
+      "$(echo "$ratios" | median)" "$(echo "$ratios" | range)"
   done
-  ns=$(echo "${TIMES[$kind]}" | median)
-  printf '%-16s %9.3f %7.2f %12s\n' "$kind" "$(awk -v ns="$ns" -v n="$N" 'BEGIN {print ns / n / 1e6}')" \
-    "$(echo "$ratios" | median)" "$(echo "$ratios" | range)"
 done

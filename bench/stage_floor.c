@@ -1,33 +1,38 @@
-/* The floor of one chain stage under the isolation and records that mlopsd
- * must keep (issue 2, points 2-4), with nothing else: runs `touch DIR/out/sI`
- * for I in [0, N), one stage after the other, in one thread of one process,
- * doing per stage only what any such tool must do, in C, with no scheduler,
- * no plugin, no hand-off between threads:
+/* The floor of a stage under the isolation and records that mlopsd must
+ * keep (issue 2, points 2-4), with nothing else: runs the benchmark's DAG of
+ * `touch DIR/out/sI` stages (bench/dag_bench.py's shapes) in one thread of one
+ * process, at most JOBS at once, doing per stage only what any such tool must
+ * do, in C: no scheduler beyond a ready list, no plugin, no spec, no hand-off
+ * between threads, no timeout, no cache key.
  *
  *   host      a forked child per stage (own session and process group) that
  *             posix_spawns the command with stdin from /dev/null, waits for
  *             it, reports a one-byte result on a pipe and exits; the parent
- *             reads the result and reaps the child.
+ *             polls the results and reaps the children that have exited.
  *   host-log  as `host`, with the stage's stdout/stderr going to a log file
  *             of its own, created for the stage (DIR/logs/sI.log).
- *   full      as `host-log`, plus the stage's record: one SQLite write
- *             transaction per stage (WAL, synchronous=NORMAL, prepared
- *             statements) that ends the previous attempt (status, exit code,
- *             time), records its output artifact (SHA-256 of the file) and
- *             the lineage edge, and creates the next attempt, committed
- *             before the next command starts.
- *   full-exec as `full`, but the command is posix_spawned directly in a
+ *   full      as `host-log`, plus the stages' records: one SQLite write
+ *             transaction (WAL, synchronous=NORMAL, prepared statements) per
+ *             round of results that ends the attempts that finished (status,
+ *             exit code, time), records each one's output artifact (SHA-256
+ *             of the file) and lineage edge, and creates the attempts about
+ *             to start, committed before their commands start.
+ *   full-exec as `full`, but each command is posix_spawned directly in a
  *             session of its own with the log on stdout/stderr (make's way,
  *             plus setsid and a log): no host process, so less than point 4
  *             allows, since nothing would be left to report a plugin's
  *             result or end what the command left behind.
  *
- * Usage: mlops_bench_stage_floor N DIR MODE
+ * Usage: mlops_bench_stage_floor chain N DIR MODE    N stages, one at a time
+ *        mlops_bench_stage_floor fan D DIR MODE      D diamonds of width 50
+ *                                                    (root -> 50 -> join),
+ *                                                    two at a time
  * Prints nothing; exits non-zero if a stage fails. bench/floor.sh times it
- * against make and the bare spawn loop. */
+ * against make, the bare spawn loop and mlopsd. */
 #define _GNU_SOURCE  // pipe2, POSIX_SPAWN_SETSID
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <openssl/evp.h>
 #include <spawn.h>
 #include <sqlite3.h>
@@ -139,50 +144,196 @@ static int Step(sqlite3_stmt* s) {
   return rc == SQLITE_DONE ? 0 : -1;
 }
 
-/* One transaction: the end of attempt `ended` (0: none) with its output,
- * and the creation of the next attempt for `stage` (NULL: none). */
-static int Record(struct Registry* r, long long ended, int exit_code, const char* output,
-                  const char* stage, const char* log_path, long long* created) {
-  if (Step(r->begin) != 0) return -1;
-  if (ended != 0) {
-    char hex[65];
-    struct stat st;
-    if (HashFile(output, hex) != 0 || stat(output, &st) != 0) return -1;
-    sqlite3_bind_int64(r->finish, 1, ended);
-    sqlite3_bind_text(r->finish, 2, exit_code == 0 ? "succeeded" : "failed", -1, SQLITE_STATIC);
-    sqlite3_bind_int(r->finish, 3, exit_code);
-    sqlite3_bind_int64(r->finish, 4, NowMs());
-    sqlite3_bind_text(r->artifact, 1, hex, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(r->artifact, 2, st.st_size);
-    sqlite3_bind_int64(r->edge, 1, ended);
-    sqlite3_bind_text(r->edge, 2, hex, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(r->edge, 3, output, -1, SQLITE_TRANSIENT);
-    if (Step(r->finish) || Step(r->artifact) || Step(r->edge)) return -1;
+static int Begin(struct Registry* r) { return Step(r->begin); }
+static int Commit(struct Registry* r) { return Step(r->commit); }
+
+/* The end of attempt `attempt`, with its output artifact and lineage edge. */
+static int RecordEnd(struct Registry* r, long long attempt, int exit_code, const char* output) {
+  char hex[65];
+  struct stat st;
+  if (HashFile(output, hex) != 0 || stat(output, &st) != 0) return -1;
+  sqlite3_bind_int64(r->finish, 1, attempt);
+  sqlite3_bind_text(r->finish, 2, exit_code == 0 ? "succeeded" : "failed", -1, SQLITE_STATIC);
+  sqlite3_bind_int(r->finish, 3, exit_code);
+  sqlite3_bind_int64(r->finish, 4, NowMs());
+  sqlite3_bind_text(r->artifact, 1, hex, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(r->artifact, 2, st.st_size);
+  sqlite3_bind_int64(r->edge, 1, attempt);
+  sqlite3_bind_text(r->edge, 2, hex, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(r->edge, 3, output, -1, SQLITE_TRANSIENT);
+  return Step(r->finish) || Step(r->artifact) || Step(r->edge) ? -1 : 0;
+}
+
+/* A new running attempt of `stage`; *created is its id. */
+static int RecordStart(struct Registry* r, const char* stage, const char* log_path,
+                       long long* created) {
+  sqlite3_bind_text(r->create, 1, stage, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(r->create, 2, log_path, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(r->create, 3, NowMs());
+  if (Step(r->create) != 0) return -1;
+  *created = sqlite3_last_insert_rowid(r->db);
+  return 0;
+}
+
+enum { kFanWidth = 50, kFanJobs = 2 };
+
+struct Dag {
+  long n;
+  long* deps_left;     /* per stage: needs not yet succeeded */
+  long* first_child;   /* per stage: index into children of its dependents */
+  long* child_count;
+  long* children;
+};
+
+/* deps_left and dependents of the benchmark's chain or fan. */
+static int BuildDag(const char* shape, long size, struct Dag* d) {
+  long edges = 0;
+  if (strcmp(shape, "chain") == 0) {
+    d->n = size;
+    edges = size > 0 ? size - 1 : 0;
+  } else if (strcmp(shape, "fan") == 0) {
+    d->n = 1 + size * (kFanWidth + 1);
+    edges = size * 2 * kFanWidth;
+  } else {
+    return -1;
   }
-  if (stage != NULL) {
-    sqlite3_bind_text(r->create, 1, stage, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(r->create, 2, log_path, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(r->create, 3, NowMs());
-    if (Step(r->create) != 0) return -1;
-    *created = sqlite3_last_insert_rowid(r->db);
+  d->deps_left = calloc((size_t)d->n, sizeof(long));
+  d->first_child = calloc((size_t)d->n, sizeof(long));
+  d->child_count = calloc((size_t)d->n, sizeof(long));
+  d->children = calloc((size_t)edges + 1, sizeof(long));
+  long* from = calloc((size_t)edges + 1, sizeof(long));
+  long* to = calloc((size_t)edges + 1, sizeof(long));
+  long e = 0;
+  if (strcmp(shape, "chain") == 0) {
+    for (long i = 1; i < d->n; ++i) from[e] = i - 1, to[e++] = i;
+  } else {
+    long root = 0;
+    for (long k = 0; k < size; ++k) {
+      const long first = 1 + k * (kFanWidth + 1), join = first + kFanWidth;
+      for (long j = first; j < join; ++j) {
+        from[e] = root, to[e++] = j;
+        from[e] = j, to[e++] = join;
+      }
+      root = join;
+    }
   }
-  return Step(r->commit);
+  for (long i = 0; i < e; ++i) ++d->child_count[from[i]], ++d->deps_left[to[i]];
+  for (long i = 1; i < d->n; ++i) d->first_child[i] = d->first_child[i - 1] + d->child_count[i - 1];
+  long* filled = calloc((size_t)d->n, sizeof(long));
+  for (long i = 0; i < e; ++i) d->children[d->first_child[from[i]] + filled[from[i]]++] = to[i];
+  free(filled);
+  free(from);
+  free(to);
+  return 0;
+}
+
+struct Running {
+  long stage;
+  long long attempt;
+  pid_t pid;
+  int result_fd; /* -1 in full-exec */
+};
+
+/* Starts stage `i`: its log, then a host (or, in full-exec, the command). */
+static int Launch(enum Mode mode, const char* dir, long i, struct Running* r) {
+  char log_path[4096], output[4096];
+  snprintf(log_path, sizeof log_path, "%s/logs/s%ld.log", dir, i);
+  snprintf(output, sizeof output, "%s/out/s%ld", dir, i);
+  char* command[] = {"touch", output, NULL};
+  int log_fd = -1;
+  if (mode != kHost) {
+    log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+    if (log_fd < 0) return Fail("log");
+  }
+  r->stage = i;
+  r->result_fd = -1;
+  if (mode == kFullExec) {
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t attr;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawnattr_init(&attr);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID);
+    posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&fa, log_fd, STDOUT_FILENO);
+    posix_spawn_file_actions_adddup2(&fa, log_fd, STDERR_FILENO);
+    int rc = posix_spawnp(&r->pid, command[0], &fa, &attr, command, environ);
+    posix_spawnattr_destroy(&attr);
+    posix_spawn_file_actions_destroy(&fa);
+    close(log_fd);
+    return rc == 0 ? 0 : (errno = rc, Fail("posix_spawn"));
+  }
+  int result[2];
+  if (pipe2(result, O_CLOEXEC) != 0) return Fail("pipe");
+  r->pid = fork();
+  if (r->pid < 0) return Fail("fork");
+  if (r->pid == 0) {
+    close(result[0]);
+    HostMain(log_fd, result[1], command);
+  }
+  close(result[1]);
+  if (log_fd >= 0) close(log_fd);
+  r->result_fd = result[0];
+  return 0;
+}
+
+/* Waits for at least one running stage to end; moves the ended ones to the
+ * end of `running` and returns how many there are. */
+static int WaitForResults(enum Mode mode, struct Running* running, int count, int* ended) {
+  *ended = 0;
+  if (mode == kFullExec) {
+    int status = 0;
+    pid_t pid = wait(&status);
+    if (pid < 0) return Fail("wait");
+    for (int k = 0; k < count; ++k) {
+      if (running[k].pid != pid) continue;
+      if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return -1;
+      struct Running done = running[k];
+      running[k] = running[count - 1];
+      running[count - 1] = done;
+      *ended = 1;
+      return 0;
+    }
+    return -1;
+  }
+  struct pollfd fds[kFanJobs];
+  for (int k = 0; k < count; ++k) fds[k] = (struct pollfd){running[k].result_fd, POLLIN, 0};
+  while (poll(fds, (nfds_t)count, -1) < 0) {
+    if (errno != EINTR) return Fail("poll");
+  }
+  for (int k = count - 1; k >= 0; --k) {
+    if (fds[k].revents == 0) continue;
+    char outcome = 1;
+    ssize_t got = read(running[k].result_fd, &outcome, 1);
+    close(running[k].result_fd);
+    if (got != 1 || outcome != 0) return -1;
+    struct Running done = running[k];
+    running[k] = running[count - 1 - *ended];
+    running[count - 1 - *ended] = done;
+    ++*ended;
+  }
+  /* As mlopsd does, nothing waits for a host's exit: hosts that have
+   * exited meanwhile are reaped, the rest later. */
+  while (waitpid(-1, NULL, WNOHANG) > 0) {
+  }
+  return 0;
 }
 
 int main(int argc, char** argv) {
-  if (argc != 4) {
-    fprintf(stderr, "usage: %s N DIR host|host-log|full|full-exec\n", argv[0]);
+  if (argc != 5) {
+    fprintf(stderr, "usage: %s chain|fan N DIR host|host-log|full|full-exec\n", argv[0]);
     return 2;
   }
   enum Mode mode;
-  if (strcmp(argv[3], "host") == 0) mode = kHost;
-  else if (strcmp(argv[3], "host-log") == 0) mode = kHostLog;
-  else if (strcmp(argv[3], "full") == 0) mode = kFull;
-  else if (strcmp(argv[3], "full-exec") == 0) mode = kFullExec;
+  if (strcmp(argv[4], "host") == 0) mode = kHost;
+  else if (strcmp(argv[4], "host-log") == 0) mode = kHostLog;
+  else if (strcmp(argv[4], "full") == 0) mode = kFull;
+  else if (strcmp(argv[4], "full-exec") == 0) mode = kFullExec;
   else return 2;
-  const long n = strtol(argv[1], NULL, 10);
-  const char* dir = argv[2];
-  char path[4096], log_path[4096], prev_output[4096] = "", stage[64];
+  struct Dag dag;
+  if (BuildDag(argv[1], strtol(argv[2], NULL, 10), &dag) != 0) return 2;
+  const int jobs = strcmp(argv[1], "fan") == 0 ? kFanJobs : 1;
+  const char* dir = argv[3];
+  char path[4096];
   snprintf(path, sizeof path, "%s/out", dir);
   if (mkdir(path, 0755) != 0 && errno != EEXIST) return Fail("mkdir out");
   snprintf(path, sizeof path, "%s/logs", dir);
@@ -196,73 +347,55 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  long long attempt = 0;
-  int last_exit = 0;
-  for (long i = 0; i <= n; ++i) {
-    snprintf(stage, sizeof stage, "s%ld", i);
-    snprintf(log_path, sizeof log_path, "%s/logs/s%ld.log", dir, i);
-    if (mode >= kFull) {
-      long long created = 0;
-      if (Record(&reg, attempt, last_exit, prev_output, i < n ? stage : NULL, log_path,
-                 &created) != 0) {
-        fprintf(stderr, "stage_floor: registry: %s\n", sqlite3_errmsg(reg.db));
-        return 1;
+  long* ready = calloc((size_t)dag.n, sizeof(long));
+  long ready_count = 0;
+  for (long i = dag.n - 1; i >= 0; --i) {
+    if (dag.deps_left[i] == 0) ready[ready_count++] = i;
+  }
+  struct Running running[kFanJobs];
+  struct Running ended[kFanJobs];
+  int running_count = 0, ended_count = 0;
+  for (;;) {
+    /* One transaction: what ended, and what starts now. */
+    int starting = 0;
+    while (running_count + starting < jobs && starting < ready_count) ++starting;
+    if (mode >= kFull && (ended_count > 0 || starting > 0)) {
+      if (Begin(&reg) != 0) goto registry_error;
+      for (int k = 0; k < ended_count; ++k) {
+        char output[4096];
+        snprintf(output, sizeof output, "%s/out/s%ld", dir, ended[k].stage);
+        if (RecordEnd(&reg, ended[k].attempt, 0, output) != 0) goto registry_error;
       }
-      attempt = created;
-    }
-    if (i == n) break;
-    int log_fd = -1;
-    if (mode != kHost) {
-      log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-      if (log_fd < 0) return Fail("log");
-    }
-    int result[2] = {-1, -1};
-    if (mode != kFullExec && pipe2(result, O_CLOEXEC) != 0) return Fail("pipe");
-    snprintf(prev_output, sizeof prev_output, "%s/out/s%ld", dir, i);
-    char* command[] = {"touch", prev_output, NULL};
-    if (mode == kFullExec) {
-      posix_spawn_file_actions_t fa;
-      posix_spawnattr_t attr;
-      posix_spawn_file_actions_init(&fa);
-      posix_spawnattr_init(&attr);
-      posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID);
-      posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-      posix_spawn_file_actions_adddup2(&fa, log_fd, STDOUT_FILENO);
-      posix_spawn_file_actions_adddup2(&fa, log_fd, STDERR_FILENO);
-      pid_t pid;
-      int status = 0;
-      int rc = posix_spawnp(&pid, command[0], &fa, &attr, command, environ);
-      posix_spawnattr_destroy(&attr);
-      posix_spawn_file_actions_destroy(&fa);
-      close(log_fd);
-      if (rc != 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
-          WEXITSTATUS(status) != 0) {
-        fprintf(stderr, "stage_floor: stage %ld failed\n", i);
-        return 1;
+      for (int k = 0; k < starting; ++k) {
+        const long stage = ready[ready_count - 1 - k];
+        char name[32], log_path[4096];
+        snprintf(name, sizeof name, "s%ld", stage);
+        snprintf(log_path, sizeof log_path, "%s/logs/s%ld.log", dir, stage);
+        if (RecordStart(&reg, name, log_path, &running[running_count + k].attempt) != 0) {
+          goto registry_error;
+        }
       }
-      last_exit = 0;
-      continue;
+      if (Commit(&reg) != 0) goto registry_error;
     }
-    const pid_t host = fork();
-    if (host < 0) return Fail("fork");
-    if (host == 0) {
-      close(result[0]);
-      HostMain(log_fd, result[1], command);
+    ended_count = 0;
+    for (int k = 0; k < starting; ++k) {
+      if (Launch(mode, dir, ready[--ready_count], &running[running_count]) != 0) return 1;
+      ++running_count;
     }
-    close(result[1]);
-    if (log_fd >= 0) close(log_fd);
-    char outcome = 1;
-    ssize_t got = read(result[0], &outcome, 1);
-    close(result[0]);
-    /* As mlopsd does, the next stage does not wait for this host's exit:
-     * hosts that have exited meanwhile are reaped, the rest at the end. */
-    while (waitpid(-1, NULL, WNOHANG) > 0) {
-    }
-    if (got != 1 || outcome != 0) {
-      fprintf(stderr, "stage_floor: stage %ld failed\n", i);
+    if (running_count == 0) break;
+    int done = 0;
+    if (WaitForResults(mode, running, running_count, &done) != 0) {
+      fprintf(stderr, "stage_floor: a stage failed\n");
       return 1;
     }
-    last_exit = 0;
+    for (int k = 0; k < done; ++k) {
+      const struct Running r = running[--running_count];
+      ended[ended_count++] = r;
+      for (long c = 0; c < dag.child_count[r.stage]; ++c) {
+        const long child = dag.children[dag.first_child[r.stage] + c];
+        if (--dag.deps_left[child] == 0) ready[ready_count++] = child;
+      }
+    }
   }
   int status = 0;
   while (wait(&status) > 0) {
@@ -270,4 +403,8 @@ int main(int argc, char** argv) {
   }
   if (mode >= kFull) sqlite3_close_v2(reg.db);
   return 0;
+
+registry_error:
+  fprintf(stderr, "stage_floor: registry: %s\n", sqlite3_errmsg(reg.db));
+  return 1;
 }
