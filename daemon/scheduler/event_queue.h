@@ -18,8 +18,7 @@ struct CancelRequested { int64_t run_id; };
 struct AttemptFinished { AttemptOutcome outcome; };
 // A run found up to date at submission, already recorded succeeded: only
 // reported to the observer, on the loop thread.
-struct RunUpToDate { std::string pipeline; };
-using SchedulerEvent = std::variant<RunSubmitted, CancelRequested, AttemptFinished, RunUpToDate>;
+using SchedulerEvent = std::variant<RunSubmitted, CancelRequested, AttemptFinished>;
 
 class EventQueue {
  public:

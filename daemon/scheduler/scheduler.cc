@@ -129,7 +129,9 @@ Status Scheduler::Submit(const RunRequest& request, int64_t* run_id,
       *run_id = done.id;
       if (record) *record = done;
       if (options_.on_run_created) options_.on_run_created(done.id, sub.prepared->pipeline.on.data_paths);
-      queue_.Push(RunUpToDate{p.name});
+      // Counted here, not on the loop: whoever sees this run succeeded
+      // also sees it counted.
+      if (options_.observer) options_.observer->RunFinished(p.name, "succeeded", 0.0);
       return Status::OK();
     }
     // The results run went away meanwhile: run it after all.
@@ -195,9 +197,6 @@ void Scheduler::Step(std::chrono::milliseconds max_wait) {
       if (auto* s = std::get_if<RunSubmitted>(&e)) HandleSubmitted(s->run_id);
       else if (auto* c = std::get_if<CancelRequested>(&e)) HandleCancel(c->run_id);
       else if (auto* f = std::get_if<AttemptFinished>(&e)) HandleFinished(std::move(f->outcome));
-      else if (auto* u = std::get_if<RunUpToDate>(&e)) {
-        if (options_.observer) options_.observer->RunFinished(u->pipeline, "succeeded", 0.0);
-      }
     }
     events = queue_.Drain(std::chrono::milliseconds(0));
   }

@@ -1,5 +1,7 @@
 // SchedulerObserver: what the scheduler reports as it works, for metrics.
-// Called on the scheduler's loop thread; implementations must not block.
+// Called on the scheduler's loop thread, but for the end of a run that
+// Submit finds up to date, reported on Submit's caller's thread before
+// Submit returns; implementations must be thread-safe and must not block.
 #pragma once
 
 #include <string>
