@@ -65,26 +65,16 @@ for shape in "${SHAPES[@]}"; do
   make_dag "$shape"
   n=${#NEEDS[@]}
   mkdir -p "$WORK/make-$shape"
-  {
-    echo ".PHONY: all"
-    echo "all: s$((n - 1))"
-    for ((i = 0; i < n; i++)); do
-      deps=""
-      for d in ${NEEDS[i]}; do deps+=" s$d"; done
-      echo "s$i:$deps"
-      printf '\ttouch s%d\n' "$i"
-    done
-  } >"$WORK/make-$shape/Makefile"
-  {
-    echo "version: 1"
-    echo "name: $shape"
-    echo "stages:"
-    for ((i = 0; i < n; i++)); do
-      needs=""
-      for d in ${NEEDS[i]}; do needs+="${needs:+, }s$d"; done
-      echo "  - {name: s$i, uses: exec, run: \"touch s$i\", outputs: [s$i]${needs:+, needs: [$needs]}}"
-    done
-  } >"$WORK/pipelines/$shape.yaml"
+  exec 3>"$WORK/make-$shape/Makefile" 4>"$WORK/pipelines/$shape.yaml"
+  printf '.PHONY: all\nall: s%d\n' $((n - 1)) >&3
+  printf 'version: 1\nname: %s\nstages:\n' "$shape" >&4
+  for ((i = 0; i < n; i++)); do
+    needs=""
+    for d in ${NEEDS[i]}; do needs+="${needs:+ }s$d"; done
+    printf 's%d:%s\n\ttouch s%d\n' "$i" "${needs:+ $needs}" "$i" >&3
+    echo "  - {name: s$i, uses: exec, run: \"touch s$i\", outputs: [s$i]${needs:+, needs: [${needs// /, }]}}" >&4
+  done
+  exec 3>&- 4>&-
   echo "$n" >"$WORK/stages-$shape"
 done
 

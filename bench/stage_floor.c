@@ -83,12 +83,21 @@ static void HostMain(int log_fd, int result_fd, char** argv) {
   _exit(result);
 }
 
-/* SHA-256 of a file, as lowercase hex. */
-static int HashFile(const char* path, char hex[65]) {
+/* SHA-256 of a file, as lowercase hex, and its size. The algorithm is
+ * looked up once. */
+static int HashFile(const char* path, char hex[65], long long* size) {
+  static EVP_MD* sha256 = NULL;
+  if (sha256 == NULL) sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return -1;
+  struct stat st;
+  if (fstat(fd, &st) != 0) {
+    close(fd);
+    return -1;
+  }
+  *size = st.st_size;
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+  EVP_DigestInit_ex(ctx, sha256, NULL);
   char buf[65536];
   ssize_t n;
   while ((n = read(fd, buf, sizeof buf)) > 0) EVP_DigestUpdate(ctx, buf, (size_t)n);
@@ -150,14 +159,14 @@ static int Commit(struct Registry* r) { return Step(r->commit); }
 /* The end of attempt `attempt`, with its output artifact and lineage edge. */
 static int RecordEnd(struct Registry* r, long long attempt, int exit_code, const char* output) {
   char hex[65];
-  struct stat st;
-  if (HashFile(output, hex) != 0 || stat(output, &st) != 0) return -1;
+  long long size = 0;
+  if (HashFile(output, hex, &size) != 0) return -1;
   sqlite3_bind_int64(r->finish, 1, attempt);
   sqlite3_bind_text(r->finish, 2, exit_code == 0 ? "succeeded" : "failed", -1, SQLITE_STATIC);
   sqlite3_bind_int(r->finish, 3, exit_code);
   sqlite3_bind_int64(r->finish, 4, NowMs());
   sqlite3_bind_text(r->artifact, 1, hex, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64(r->artifact, 2, st.st_size);
+  sqlite3_bind_int64(r->artifact, 2, size);
   sqlite3_bind_int64(r->edge, 1, attempt);
   sqlite3_bind_text(r->edge, 2, hex, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text(r->edge, 3, output, -1, SQLITE_TRANSIENT);

@@ -16,8 +16,6 @@ namespace mlops::scheduler {
 struct RunSubmitted { int64_t run_id; };
 struct CancelRequested { int64_t run_id; };
 struct AttemptFinished { AttemptOutcome outcome; };
-// A run found up to date at submission, already recorded succeeded: only
-// reported to the observer, on the loop thread.
 using SchedulerEvent = std::variant<RunSubmitted, CancelRequested, AttemptFinished>;
 
 class EventQueue {

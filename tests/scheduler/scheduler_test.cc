@@ -334,7 +334,8 @@ TEST_F(SchedulerTest, UnchangedSecondRunIsUpToDateInOneTransaction) {
   EXPECT_EQ(up.fingerprint, done.fingerprint);
   EXPECT_EQ(up.reason, "nightly; up to date: the results of run " + std::to_string(first) + " stand");
   EXPECT_GT(up.finished_ms, 0);
-  // Counted by Submit too: whoever sees the run ended sees it counted.
+  // Counted by Submit itself, before the loop runs: whoever sees the run
+  // ended sees it counted.
   EXPECT_EQ(observer_.runs,
             (std::vector<std::string>{"diamond:succeeded", "diamond:succeeded"}));
   sched_->Step(kNoWait);
