@@ -1,8 +1,10 @@
 #!/usr/bin/python3
-"""The same MLP as bench/ml/trainer_bench.cc, trained by Debian's python3-torch.
+"""The same MLP as bench/ml/trainer_bench.cc, trained by PyTorch in Python.
 
-   torch_reference.py DIR THREADS EPOCHS    (reads DIR/train.csv, DIR/validation.csv)
-Prints one JSON line: samples/s over the training steps only.
+   torch_reference.py DIR THREADS EPOCHS [BATCH] [DEVICE] [HIDDEN]
+(reads DIR/train.csv, DIR/validation.csv; BATCH 32, DEVICE cpu, HIDDEN 128 unless
+given; HIDDEN is a comma list of layer widths). Prints one JSON line: samples/s over
+the training steps only.
 """
 import json
 import sys
@@ -14,6 +16,9 @@ import torch
 
 def main():
     folder, threads, epochs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    batch = int(sys.argv[4]) if len(sys.argv) > 4 else 32
+    device = torch.device(sys.argv[5] if len(sys.argv) > 5 else "cpu")
+    hidden = [int(w) for w in (sys.argv[6] if len(sys.argv) > 6 else "128").split(",")]
     torch.set_num_threads(threads)
     torch.manual_seed(42)
     train = np.loadtxt(folder + "/train.csv", delimiter=",", dtype=np.float64)
@@ -21,32 +26,40 @@ def main():
     x, y = train[:, :-1], train[:, -1].astype(np.int64)
     mean, std = x.mean(axis=0), x.std(axis=0)
     std[std < 1e-12] = 1.0
-    xt = torch.tensor((x - mean) / std, dtype=torch.float32)
-    yt = torch.tensor(y)
-    xv = torch.tensor((val[:, :-1] - mean) / std, dtype=torch.float32)
-    yv = torch.tensor(val[:, -1].astype(np.int64))
+    xt = torch.tensor((x - mean) / std, dtype=torch.float32, device=device)
+    yt = torch.tensor(y, device=device)
+    xv = torch.tensor((val[:, :-1] - mean) / std, dtype=torch.float32, device=device)
+    yv = torch.tensor(val[:, -1].astype(np.int64), device=device)
     classes = int(max(y.max(), yv.max())) + 1
-    net = torch.nn.Sequential(torch.nn.Linear(x.shape[1], 128), torch.nn.ReLU(), torch.nn.Linear(128, classes))
+    layers, width = [], x.shape[1]
+    for w in hidden:
+        layers += [torch.nn.Linear(width, w), torch.nn.ReLU()]
+        width = w
+    net = torch.nn.Sequential(*layers, torch.nn.Linear(width, classes)).to(device)
     opt = torch.optim.Adam(net.parameters(), lr=1e-3)
-    n, batch, seen, spent = len(xt), 32, 0, 0.0
+    n, seen, spent = len(xt), 0, 0.0
     for _ in range(epochs):
         t0 = time.perf_counter()
         net.train()
-        perm = torch.randperm(n)
+        perm = torch.randperm(n).to(device)
+        loss_sum = torch.zeros((), dtype=torch.float64, device=device)
         for b in range(0, n, batch):
             idx = perm[b:b + batch]
             opt.zero_grad()
             loss = torch.nn.functional.cross_entropy(net(xt[idx]), yt[idx])
             loss.backward()
             opt.step()
-            loss.item()  # the C++ trainer reads the loss back every batch too
+            # Summed on the device and read once per epoch, as the C++ trainer does.
+            loss_sum.add_(loss.detach().double(), alpha=len(idx))
             seen += len(idx)
+        loss_sum.item()
         spent += time.perf_counter() - t0
         with torch.no_grad():
             net.eval()
             acc = (net(xv).argmax(1) == yv).double().mean().item()
-    print(json.dumps({"impl": "python3-torch " + torch.__version__, "threads": threads, "epochs": epochs,
-                      "samples": seen, "seconds": round(spent, 4), "samples_per_s": round(seen / spent),
+    print(json.dumps({"impl": "python3-torch " + torch.__version__, "device": str(device), "threads": threads,
+                      "epochs": epochs, "batch": batch, "hidden": ",".join(map(str, hidden)), "samples": seen,
+                      "seconds": round(spent, 4), "samples_per_s": round(seen / spent),
                       "val_accuracy": round(acc, 4)}))
 
 

@@ -1,10 +1,12 @@
 // Trainer throughput and INT8 inference latency, printed as JSON lines.
-//   mlops_bench_trainer DATA_FILE FORMAT OUT_DIR [threads] [epochs]
+//   mlops_bench_trainer DATA_FILE FORMAT OUT_DIR [threads] [epochs] [batch] [device] [hidden]
 // Trains the MLP that bench/ml/torch_reference.py trains (same data, same
-// standardised split, same layers, Adam, batch 32) and writes the training
-// rows to OUT_DIR/train.csv so the reference reads exactly the same
-// numbers. Then times CPU inference of the float and the INT8 model for
-// batch 1 and 256.
+// standardised split, same layers, Adam; batch 32, device auto and one
+// hidden layer of 128 unless given: device cpu|cuda|auto, hidden a comma
+// list of widths) and writes the training rows to OUT_DIR/train.csv so the
+// reference reads exactly the same numbers. Then times CPU inference of the
+// float and the INT8 model for batch 1 and 256.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -36,11 +38,25 @@ double MicrosPerCall(const MlpModel& m, const std::vector<float>& x, size_t batc
 
 int main(int argc, char** argv) {
   if (argc < 4) {
-    std::fprintf(stderr, "usage: %s DATA_FILE FORMAT OUT_DIR [threads] [epochs]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s DATA_FILE FORMAT OUT_DIR [threads] [epochs] [batch] [device] [hidden]\n",
+                 argv[0]);
     return 2;
   }
   const int threads = argc > 4 ? std::atoi(argv[4]) : 1;
   const int epochs = argc > 5 ? std::atoi(argv[5]) : 30;
+  const int batch = argc > 6 ? std::atoi(argv[6]) : 32;
+  const std::string device = argc > 7 ? argv[7] : "auto";
+  std::vector<int> hidden;
+  for (std::string rest = argc > 8 ? argv[8] : "128"; !rest.empty();) {
+    const size_t comma = rest.find(',');
+    hidden.push_back(std::atoi(rest.substr(0, comma).c_str()));
+    rest = comma == std::string::npos ? "" : rest.substr(comma + 1);
+  }
+  if (threads < 1 || epochs < 1 || batch < 1 || hidden.empty() ||
+      *std::min_element(hidden.begin(), hidden.end()) < 1) {
+    std::fprintf(stderr, "threads, epochs, batch and each hidden width must be positive integers\n");
+    return 2;
+  }
   DataSpec spec;
   nlohmann::json j = {{"path", argv[1]}, {"format", argv[2]}};
   if (std::string(argv[2]) == "csv") j["header"] = false;
@@ -63,25 +79,27 @@ int main(int argc, char** argv) {
     }
   }
   MlpParams p;
-  p.hidden = {128};
+  p.hidden = hidden;
   p.epochs = epochs;
   p.patience = 0;
-  p.batch_size = 32;
+  p.batch_size = batch;
   p.threads = threads;
-  p.device = "auto";
+  p.device = device;
   TrainResult r;
   s = TrainMlp(data, split, p, {}, &r);
   if (!s.ok()) {
     std::fprintf(stderr, "%s\n", s.ToString().c_str());
     return 1;
   }
-  // Training time only: the validation passes are excluded as in the reference.
+  // Training steps only: the validation passes are excluded, as in the reference.
   double train_seconds = 0;
-  for (const auto& e : r.curve) train_seconds += e.seconds;
+  for (const auto& e : r.curve) train_seconds += e.train_seconds;
   std::printf("{\"impl\": \"mlopsd trainer\", \"device\": \"%s\", \"threads\": %d, \"epochs\": %d, "
-              "\"samples\": %lld, \"seconds\": %.4f, \"samples_per_s\": %.0f, \"val_accuracy\": %.4f}\n",
-              r.device.c_str(), threads, epochs, static_cast<long long>(r.samples_seen), train_seconds,
-              r.samples_seen / train_seconds, r.curve.back().val_score);
+              "\"batch\": %d, \"hidden\": \"%s\", \"samples\": %lld, \"seconds\": %.4f, "
+              "\"samples_per_s\": %.0f, \"val_accuracy\": %.4f}\n",
+              r.device.c_str(), threads, epochs, batch, argc > 8 ? argv[8] : "128",
+              static_cast<long long>(r.samples_seen), train_seconds, r.samples_seen / train_seconds,
+              r.curve.back().val_score);
 
   MlpModel q;
   (void)QuantizeModel(r.model, &q);

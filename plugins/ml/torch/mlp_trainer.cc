@@ -164,7 +164,7 @@ void SaveCheckpoint(const std::string& path, const std::string& identity, MlpNet
   ar.write("best_epoch", c10::IValue(static_cast<int64_t>(s.best_epoch)));
   ar.write("since_best", c10::IValue(static_cast<int64_t>(s.since_best)));
   nlohmann::json curve = nlohmann::json::array();
-  for (const auto& e : s.curve) curve.push_back({e.epoch, e.loss, e.val_loss, e.val_score, e.seconds});
+  for (const auto& e : s.curve) curve.push_back({e.epoch, e.loss, e.val_loss, e.val_score, e.seconds, e.train_seconds});
   ar.write("curve", c10::IValue(curve.dump()));
   for (size_t i = 0; i < s.best.size(); ++i) ar.write("best." + std::to_string(i), s.best[i]);
   torch::serialize::OutputArchive model_ar, opt_ar;
@@ -198,8 +198,9 @@ bool LoadCheckpoint(const std::string& path, const std::string& identity, MlpNet
     s->since_best = static_cast<int>(v.toInt());
     ar.read("curve", v);
     for (const auto& e : nlohmann::json::parse(v.toStringRef())) {
+      // Checkpoints written before train_seconds was kept have five fields.
       s->curve.push_back({e[0].get<int>(), e[1].get<double>(), e[2].get<double>(), e[3].get<double>(),
-                          e[4].get<double>()});
+                          e[4].get<double>(), e.size() > 5 ? e[5].get<double>() : 0.0});
     }
     s->best.clear();
     for (size_t i = 0; i < net->parameters().size(); ++i) {
@@ -333,7 +334,9 @@ Status TrainMlp(const Dataset& data, const Split& split, const MlpParams& p, con
         at::make_generator<at::CPUGeneratorImpl>(Rng::Derive(p.seed ^ 0x5eedULL, static_cast<uint64_t>(epoch)));
     const torch::Tensor perm = torch::from_blob(order.data(), {n_train}, torch::kInt64).clone().to(device);
     net->train();
-    double loss_sum = 0;
+    // The loss is summed where it is computed and read once per epoch: a
+    // read per batch would wait for the device after every step.
+    torch::Tensor loss_sum = torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat64).device(device));
     for (int64_t b = 0; b < n_train; b += batch) {
       if (hooks.cancelled && hooks.cancelled()) {
         stop = true;
@@ -347,13 +350,14 @@ Status TrainMlp(const Dataset& data, const Split& split, const MlpParams& p, con
       torch::Tensor loss = Loss(data.task, net->forward(xb, &dropout_gen), yb);
       loss.backward();
       optimizer->step();
-      loss_sum += loss.item<double>() * static_cast<double>(idx.size(0));
+      loss_sum.add_(loss.detach().to(torch::kFloat64), static_cast<double>(idx.size(0)));
       result->samples_seen += idx.size(0);
     }
     if (stop) break;
     EpochReport rep;
     rep.epoch = epoch;
-    rep.loss = loss_sum / static_cast<double>(n_train);
+    rep.loss = loss_sum.item<double>() / static_cast<double>(n_train);
+    rep.train_seconds = Seconds(epoch_start);
     Validate(net, data.task, x_val, y_val, &rep.val_loss, &rep.val_score);
     rep.seconds = Seconds(epoch_start);
     state.epoch = epoch;

@@ -44,6 +44,7 @@ struct EpochReport {
   double val_loss = 0;
   double val_score = 0;   // classification: accuracy; regression: R^2
   double seconds = 0;     // wall time of the epoch
+  double train_seconds = 0;  // of which the training steps (no validation pass)
 };
 
 struct TrainHooks {

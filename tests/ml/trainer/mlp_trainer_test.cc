@@ -55,6 +55,10 @@ TEST(MlpTrainerTest, LearnsBreastCancer) {
   EXPECT_GE(r.best_val_score, 0.92);  // scikit-learn's LogisticRegression: 0.9386 on this split
   EXPECT_EQ(r.curve.size(), 40u);
   EXPECT_LT(r.curve.back().loss, r.curve.front().loss);
+  for (const auto& e : r.curve) {
+    EXPECT_GT(e.train_seconds, 0) << "epoch " << e.epoch;
+    EXPECT_LE(e.train_seconds, e.seconds) << "epoch " << e.epoch;  // the validation pass comes after
+  }
   EXPECT_EQ(r.samples_seen, static_cast<int64_t>(40 * split.train.size()));
   EXPECT_EQ(r.model.inputs(), 30u);
   EXPECT_EQ(r.model.outputs(), 2u);
@@ -98,6 +102,14 @@ TEST(MlpTrainerTest, InterruptedRunResumesFromItsCheckpoint) {
   EXPECT_EQ(resumed.curve.size(), 12u);
   EXPECT_EQ(resumed.model.layers[0].weight, whole.model.layers[0].weight);
   EXPECT_EQ(resumed.best_epoch, whole.best_epoch);
+  for (size_t i = 0; i < resumed.curve.size(); ++i) {
+    EXPECT_DOUBLE_EQ(resumed.curve[i].loss, whole.curve[i].loss) << "epoch " << i + 1;
+    EXPECT_DOUBLE_EQ(resumed.curve[i].val_loss, whole.curve[i].val_loss) << "epoch " << i + 1;
+  }
+  for (size_t i = 0; i < first.curve.size(); ++i) {  // the checkpoint's epochs, timings included
+    EXPECT_EQ(resumed.curve[i].seconds, first.curve[i].seconds) << "epoch " << i + 1;
+    EXPECT_EQ(resumed.curve[i].train_seconds, first.curve[i].train_seconds) << "epoch " << i + 1;
+  }
 
   // Other hyperparameters: the checkpoint is not theirs, training starts afresh.
   p.lr = 1e-3;
