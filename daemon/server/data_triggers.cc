@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include "mlops/common/files.h"
-#include "pipeline/pipeline_parser.h"
 #include "triggers/data_versioner.h"
 
 namespace mlops::server {
@@ -40,22 +39,9 @@ void DataTriggers::Loop() {
 }
 
 std::map<std::string, std::vector<int64_t>> DataTriggers::WatchedPaths() {
-  std::map<std::string, std::vector<int64_t>> out;
   std::vector<registry::PipelineRecord> pipelines;
-  if (!store_->ListPipelines(&pipelines).ok()) return out;
-  for (const auto& rec : pipelines) {
-    pipeline::ParseOptions opts;
-    opts.file_name = rec.name;
-    pipeline::Pipeline p;
-    std::vector<pipeline::PipelineError> errors;
-    if (!pipeline::ParsePipeline(rec.definition, opts, &p, &errors)) continue;
-    for (const auto& path : p.on.data_paths) {
-      // Paths inside a repository change with its commits (git triggers);
-      // only absolute paths are watched here.
-      if (!path.empty() && path.front() == '/') out[path].push_back(rec.id);
-    }
-  }
-  return out;
+  if (!store_->ListPipelines(&pipelines).ok()) return {};
+  return watched_.Update(pipelines);
 }
 
 Status DataTriggers::ScanOnce() {

@@ -23,6 +23,7 @@
 #include "mlops/common/clock.h"
 #include "mlops/registry/store.h"
 #include "scheduler/scheduler.h"
+#include "server/watched_data_paths.h"
 
 namespace mlops::triggers {
 class DataVersioner;
@@ -51,7 +52,8 @@ class DataTriggers {
 
  private:
   void Loop();
-  // path -> ids of the pipelines (newest definitions) whose on.data names it.
+  // path -> ids of the pipelines (newest definitions) whose on.data names
+  // it. Called under scan_mu_.
   std::map<std::string, std::vector<int64_t>> WatchedPaths();
 
   registry::Store* store_;
@@ -62,6 +64,7 @@ class DataTriggers {
   std::mutex scan_mu_;  // one scan at a time
   std::unique_ptr<triggers::DataVersioner> versioner_;  // protected by scan_mu_
   std::vector<std::string> versioner_paths_;            // protected by scan_mu_
+  WatchedDataPaths watched_;                            // protected by scan_mu_
   std::atomic<bool> stop_{false};
   std::mutex mu_;
   std::condition_variable cv_;
