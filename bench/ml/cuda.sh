@@ -4,11 +4,17 @@
 # with it and with PyTorch in Python, on the CPU and on CUDA, same rows, same
 # run. Rows for CUDA are skipped where PyTorch sees no CUDA device.
 #   bench/ml/cuda.sh [OUT_DIR]
-# Environment: PYTHON (python3), TORCH_PREFIX (libtorch's CMake prefix; the
-# one PyTorch reports), TORCH_DIR (libtorch's folder, with include/ and lib/,
-# used only where its CMake package fails; PyTorch's), BUILD (/tmp/mlops-cuda-build), THREADS (CPU threads,
-# 8), EXTRA_INCLUDE / EXTRA_LIB (zlib and nlohmann-json where the machine
-# lacks their development files), DATA (the scikit-learn data folder).
+# Environment:
+#   PYTHON         python3
+#   TORCH_PREFIX   libtorch's CMake prefix (default: the one PyTorch reports)
+#   TORCH_DIR      libtorch's folder, with include/ and lib/, used only where
+#                  its CMake package fails (default: PyTorch's)
+#   BUILD          /tmp/mlops-cuda-build
+#   THREADS        CPU threads, 8
+#   DATASETS       "FILE FORMAT;FILE FORMAT" (default: the two below)
+#   EXTRA_INCLUDE, EXTRA_LIB  zlib and nlohmann-json where the machine lacks
+#                  their development files
+#   DATA           the scikit-learn data folder
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=${PYTHON:-python3}
@@ -52,7 +58,8 @@ fi
 devices=cpu
 [ "$CUDA" = 1 ] && devices="cpu cuda"
 : >"$OUT/results.jsonl"
-for set in "digits.csv.gz csv" "breast_cancer.csv sklearn"; do
+IFS=';' read -r -a SETS <<<"${DATASETS:-digits.csv.gz csv;breast_cancer.csv sklearn}"
+for set in "${SETS[@]}"; do
   read -r file format <<<"$set"
   # A small MLP at batch 32 (the CPU benchmark's), and a wider one at batch 256.
   for shape in "32 128" "256 1024,1024"; do
@@ -68,6 +75,7 @@ ref = json.loads(open(sys.argv[1] + "/ref.json").read())
 row = {"data": sys.argv[2], "device": ref["device"], "batch": ref["batch"], "hidden": ref["hidden"],
        "ours": ours["samples_per_s"], "ref": ref["samples_per_s"], "ref_impl": ref["impl"],
        "ratio": round(ours["samples_per_s"] / ref["samples_per_s"], 2),
+       "ours_later": ours["samples_per_s_after_first"], "ref_later": ref["samples_per_s_after_first"],
        "acc_ours": ours["val_accuracy"], "acc_ref": ref["val_accuracy"]}
 open(sys.argv[3], "a").write(json.dumps(row) + "\n")
 PY
@@ -75,12 +83,14 @@ PY
   done
 done
 echo
-echo "| data | device | batch | hidden | mlopsd trainer samples/s | PyTorch samples/s | ratio | val. accuracy (ours / ref) |"
+echo "samples/s over all epochs; in brackets, over the epochs after the first (no first-use costs)"
+echo "| data | device | batch | hidden | mlopsd trainer | PyTorch | ratio | val. accuracy (ours / ref) |"
 echo "|---|---|---|---|---|---|---|---|"
 "$PY" - "$OUT/results.jsonl" <<'PY'
 import json, sys
 for line in open(sys.argv[1]):
     r = json.loads(line)
-    print("| %s | %s | %d | %s | %d | %d | %.2fx | %.4f / %.4f |" % (
-        r["data"], r["device"], r["batch"], r["hidden"], r["ours"], r["ref"], r["ratio"], r["acc_ours"], r["acc_ref"]))
+    print("| %s | %s | %d | %s | %d (%d) | %d (%d) | %.2fx (%.2fx) | %.4f / %.4f |" % (
+        r["data"], r["device"], r["batch"], r["hidden"], r["ours"], r["ours_later"], r["ref"], r["ref_later"],
+        r["ratio"], r["ours_later"] / r["ref_later"], r["acc_ours"], r["acc_ref"]))
 PY
