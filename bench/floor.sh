@@ -30,13 +30,7 @@ fi
 LOOP=$BUILD_DIR/bin/mlops_bench_spawn_loop
 FLOOR=$BUILD_DIR/bin/mlops_bench_stage_floor
 MLCTL=$BUILD_DIR/bin/mlctl
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/mlops-floor.XXXXXX")
-DAEMON=
-cleanup() {
-  if [[ -n $DAEMON ]]; then kill "$DAEMON" 2>/dev/null && wait "$DAEMON" 2>/dev/null || true; fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+source scripts/lib/local-daemon.sh floor  # WORK, local_daemon_start
 
 # The DAG as NEEDS[i] ("" or space-separated stage numbers), as dag_bench.py.
 declare -a NEEDS
@@ -80,20 +74,7 @@ done
 
 # One mlopsd with a fresh state folder; each shape's first run (every stage
 # really run) is not timed.
-STATE=$WORK/state
-"$BUILD_DIR/bin/mlopsd" --state-dir "$STATE" --listen 127.0.0.1:0 --pipelines "$WORK/pipelines" \
-  --plugin-dir "$BUILD_DIR/plugins" --cpus 2 </dev/null >"$WORK/mlopsd.log" 2>&1 &
-DAEMON=$!
-for ((t = 0; t < 600; t++)); do
-  [[ -f $STATE/mlopsd.addr ]] && break
-  sleep 0.05
-done
-if [[ ! -f $STATE/mlopsd.addr ]]; then
-  cat "$WORK/mlopsd.log" >&2
-  exit 1
-fi
-export MLCTL_SERVER="http://$(cat "$STATE/mlopsd.addr")" MLCTL_TOKEN="" \
-  MLCTL_TOKEN_FILE=$STATE/admin.token
+local_daemon_start "$BUILD_DIR" "$WORK/pipelines" --cpus 2
 for shape in "${SHAPES[@]}"; do "$MLCTL" trigger "$shape" --wait >/dev/null 2>&1; done
 
 KINDS=(make spawn mlopsd floor-host floor-host-log floor-full floor-full-exec)

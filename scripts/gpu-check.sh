@@ -11,13 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${1:-build}
 PY=$(command -v "${PYTHON:-python3}")
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/mlops-gpu-check.XXXXXX")
-DAEMON=
-cleanup() {
-  if [[ -n $DAEMON ]]; then kill "$DAEMON" 2>/dev/null && wait "$DAEMON" 2>/dev/null || true; fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+source scripts/lib/local-daemon.sh gpu-check  # WORK, local_daemon_start
 mkdir -p "$WORK/pipelines" "$WORK/out"
 cat >"$WORK/stage.sh" <<STAGE
 #!/bin/sh
@@ -39,15 +33,7 @@ stages:
   - {name: cpu-only, uses: exec, argv: [sh, "$WORK/stage.sh", cpu-only]}
 YAML
 "$BUILD/bin/mlctl" pipeline validate "$WORK/pipelines/gpu.yaml"
-"$BUILD/bin/mlopsd" --state-dir "$WORK/state" --listen 127.0.0.1:0 --pipelines "$WORK/pipelines" \
-  --plugin-dir "$BUILD/plugins" --cpus 4 --gpus 1 </dev/null >"$WORK/mlopsd.log" 2>&1 &
-DAEMON=$!
-for ((t = 0; t < 600; t++)); do
-  [[ -f $WORK/state/mlopsd.addr ]] && break
-  sleep 0.05
-done
-[[ -f $WORK/state/mlopsd.addr ]] || { cat "$WORK/mlopsd.log" >&2; exit 1; }
-export MLCTL_SERVER="http://$(cat "$WORK/state/mlopsd.addr")" MLCTL_TOKEN="" MLCTL_TOKEN_FILE=$WORK/state/admin.token
+local_daemon_start "$BUILD" "$WORK/pipelines" --cpus 4 --gpus 1
 status=0
 "$BUILD/bin/mlctl" trigger gpu-check --wait >/dev/null 2>&1 || status=$?
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>/dev/null | sed 's/^/gpu: /' || true
