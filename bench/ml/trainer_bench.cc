@@ -57,6 +57,10 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "threads, epochs, batch and each hidden width must be positive integers\n");
     return 2;
   }
+  if (device != "auto" && device != "cpu" && device != "cuda") {
+    std::fprintf(stderr, "device must be auto, cpu or cuda, not '%s'\n", device.c_str());
+    return 2;
+  }
   DataSpec spec;
   nlohmann::json j = {{"path", argv[1]}, {"format", argv[2]}};
   if (std::string(argv[2]) == "csv") j["header"] = false;
