@@ -6,7 +6,7 @@
 // list of widths) and writes the training rows to OUT_DIR/train.csv so the
 // reference reads exactly the same numbers. Then times CPU inference of the
 // float and the INT8 model for batch 1 and 256.
-#include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -34,6 +34,16 @@ double MicrosPerCall(const MlpModel& m, const std::vector<float>& x, size_t batc
   return std::chrono::duration<double, std::micro>(Clock::now() - t0).count() / reps;
 }
 
+// An argument as a JSON integer when it is one, else as the string it is
+// (which the parameter check then names as not a number).
+nlohmann::json Number(const std::string& text) {
+  char* end = nullptr;
+  errno = 0;
+  const long long v = std::strtoll(text.c_str(), &end, 10);
+  if (text.empty() || *end != '\0' || errno != 0) return text;
+  return v;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -42,29 +52,31 @@ int main(int argc, char** argv) {
                  argv[0]);
     return 2;
   }
-  const int threads = argc > 4 ? std::atoi(argv[4]) : 1;
-  const int epochs = argc > 5 ? std::atoi(argv[5]) : 30;
-  const int batch = argc > 6 ? std::atoi(argv[6]) : 32;
-  const std::string device = argc > 7 ? argv[7] : "auto";
-  std::vector<int> hidden;
-  for (std::string rest = argc > 8 ? argv[8] : "128"; !rest.empty();) {
+  // The arguments are checked as the trainer stage checks its `with`.
+  nlohmann::json hidden = nlohmann::json::array();
+  for (std::string rest = argc > 8 ? argv[8] : "128";;) {
     const size_t comma = rest.find(',');
-    hidden.push_back(std::atoi(rest.substr(0, comma).c_str()));
-    rest = comma == std::string::npos ? "" : rest.substr(comma + 1);
+    hidden.push_back(Number(rest.substr(0, comma)));
+    if (comma == std::string::npos) break;
+    rest = rest.substr(comma + 1);
   }
-  if (threads < 1 || epochs < 1 || batch < 1 || hidden.empty() ||
-      *std::min_element(hidden.begin(), hidden.end()) < 1) {
-    std::fprintf(stderr, "threads, epochs, batch and each hidden width must be positive integers\n");
+  MlpParams p;
+  p.patience = 0;
+  mlops::Status s = ParseMlpParams({{"threads", Number(argc > 4 ? argv[4] : "1")},
+                                    {"epochs", Number(argc > 5 ? argv[5] : "30")},
+                                    {"batch_size", Number(argc > 6 ? argv[6] : "32")},
+                                    {"device", argc > 7 ? argv[7] : "auto"},
+                                    {"hidden", hidden}},
+                                   &p);
+  if (!s.ok()) {
+    std::fprintf(stderr, "%s\n", s.ToString().c_str());
     return 2;
   }
-  if (device != "auto" && device != "cpu" && device != "cuda") {
-    std::fprintf(stderr, "device must be auto, cpu or cuda, not '%s'\n", device.c_str());
-    return 2;
-  }
+  const int threads = p.threads, epochs = p.epochs, batch = p.batch_size;
   DataSpec spec;
   nlohmann::json j = {{"path", argv[1]}, {"format", argv[2]}};
   if (std::string(argv[2]) == "csv") j["header"] = false;
-  mlops::Status s = ParseDataSpec(j, "/", &spec);
+  s = ParseDataSpec(j, "/", &spec);
   Dataset data;
   if (s.ok()) s = LoadDataset(spec, &data);
   Split split;
@@ -82,13 +94,6 @@ int main(int argc, char** argv) {
       f << data.labels[r] << "\n";
     }
   }
-  MlpParams p;
-  p.hidden = hidden;
-  p.epochs = epochs;
-  p.patience = 0;
-  p.batch_size = batch;
-  p.threads = threads;
-  p.device = device;
   TrainResult r;
   s = TrainMlp(data, split, p, {}, &r);
   if (!s.ok()) {
