@@ -11,6 +11,11 @@
  *             polls the results and reaps the children that have exited.
  *   host-log  as `host`, with the stage's stdout/stderr going to a log file
  *             of its own, created for the stage (DIR/logs/sI.log).
+ *   host-record  as `host`, plus the stages' records (as in `full`), with
+ *             every stage's stdout/stderr appended to one log file for the
+ *             whole run (DIR/logs/run.log, opened once): the cheapest log a
+ *             design could keep, with no file created per stage (each
+ *             attempt's log would be a segment of that file).
  *   full      as `host-log`, plus the stages' records: one SQLite write
  *             transaction (WAL, synchronous=NORMAL, prepared statements) per
  *             round of results that ends the attempts that finished (status,
@@ -23,10 +28,13 @@
  *             allows, since nothing would be left to report a plugin's
  *             result or end what the command left behind.
  *
- * Usage: mlops_bench_stage_floor chain N DIR MODE    N stages, one at a time
- *        mlops_bench_stage_floor fan D DIR MODE      D diamonds of width 50
- *                                                    (root -> 50 -> join),
- *                                                    two at a time
+ * Usage: mlops_bench_stage_floor chain N DIR MODE [DB]   N stages, one at a time
+ *        mlops_bench_stage_floor fan D DIR MODE [DB]     D diamonds of width 50
+ *                                                        (root -> 50 -> join),
+ *                                                        two at a time
+ * The records go to DB when given (kept from one run to the next, as a
+ * daemon's registry and its write-ahead log are), else to a new
+ * DIR/registry.db.
  * Prints nothing; exits non-zero if a stage fails. bench/floor.sh times it
  * against make, the bare spawn loop and mlopsd. */
 #define _GNU_SOURCE  // pipe2, POSIX_SPAWN_SETSID
@@ -46,7 +54,10 @@
 
 extern char** environ;
 
-enum Mode { kHost, kHostLog, kFull, kFullExec };
+enum Mode { kHost, kHostLog, kHostRecord, kFull, kFullExec };
+
+static int Records(enum Mode mode) { return mode == kHostRecord || mode == kFull || mode == kFullExec; }
+static int LogPerStage(enum Mode mode) { return mode == kHostLog || mode == kFull || mode == kFullExec; }
 
 static long long NowMs(void) {
   struct timespec ts;
@@ -112,14 +123,14 @@ static int HashFile(const char* path, char hex[65], long long* size) {
 
 static const char kSchema[] =
     "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
-    "CREATE TABLE attempts (id INTEGER PRIMARY KEY, stage TEXT NOT NULL, status TEXT NOT NULL,"
+    "CREATE TABLE IF NOT EXISTS attempts (id INTEGER PRIMARY KEY, stage TEXT NOT NULL, status TEXT NOT NULL,"
     " exit_code INTEGER, log_path TEXT NOT NULL, started_ms INTEGER, finished_ms INTEGER);"
-    "CREATE INDEX attempts_running ON attempts (id) WHERE status = 'running';"
-    "CREATE TABLE artifacts (sha256 TEXT PRIMARY KEY, size INTEGER NOT NULL) WITHOUT ROWID;"
-    "CREATE TABLE edges (attempt_id INTEGER NOT NULL REFERENCES attempts (id),"
+    "CREATE INDEX IF NOT EXISTS attempts_running ON attempts (id) WHERE status = 'running';"
+    "CREATE TABLE IF NOT EXISTS artifacts (sha256 TEXT PRIMARY KEY, size INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS edges (attempt_id INTEGER NOT NULL REFERENCES attempts (id),"
     " sha256 TEXT NOT NULL REFERENCES artifacts (sha256), name TEXT NOT NULL,"
     " PRIMARY KEY (attempt_id, sha256, name)) WITHOUT ROWID;"
-    "CREATE INDEX edges_by_artifact ON edges (sha256, attempt_id);";
+    "CREATE INDEX IF NOT EXISTS edges_by_artifact ON edges (sha256, attempt_id);";
 
 struct Registry {
   sqlite3* db;
@@ -243,16 +254,20 @@ struct Running {
   int result_fd; /* -1 in full-exec */
 };
 
-/* Starts stage `i`: its log, then a host (or, in full-exec, the command). */
-static int Launch(enum Mode mode, const char* dir, long i, struct Running* r) {
+/* Starts stage `i`: its log, then a host (or, in full-exec, the command).
+ * `run_log` is the run's one log (host-record), else -1. */
+static int Launch(enum Mode mode, const char* dir, long i, int run_log, struct Running* r) {
   char log_path[4096], output[4096];
   snprintf(log_path, sizeof log_path, "%s/logs/s%ld.log", dir, i);
   snprintf(output, sizeof output, "%s/out/s%ld", dir, i);
   char* command[] = {"touch", output, NULL};
   int log_fd = -1;
-  if (mode != kHost) {
+  if (LogPerStage(mode)) {
     log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
     if (log_fd < 0) return Fail("log");
+  } else if (run_log >= 0) {
+    log_fd = fcntl(run_log, F_DUPFD_CLOEXEC, 3);
+    if (log_fd < 0) return Fail("dup log");
   }
   r->stage = i;
   r->result_fd = -1;
@@ -328,13 +343,15 @@ static int WaitForResults(enum Mode mode, struct Running* running, int count, in
 }
 
 int main(int argc, char** argv) {
-  if (argc != 5) {
-    fprintf(stderr, "usage: %s chain|fan N DIR host|host-log|full|full-exec\n", argv[0]);
+  if (argc != 5 && argc != 6) {
+    fprintf(stderr, "usage: %s chain|fan N DIR host|host-log|host-record|full|full-exec [DB]\n",
+            argv[0]);
     return 2;
   }
   enum Mode mode;
   if (strcmp(argv[4], "host") == 0) mode = kHost;
   else if (strcmp(argv[4], "host-log") == 0) mode = kHostLog;
+  else if (strcmp(argv[4], "host-record") == 0) mode = kHostRecord;
   else if (strcmp(argv[4], "full") == 0) mode = kFull;
   else if (strcmp(argv[4], "full-exec") == 0) mode = kFullExec;
   else return 2;
@@ -347,10 +364,20 @@ int main(int argc, char** argv) {
   if (mkdir(path, 0755) != 0 && errno != EEXIST) return Fail("mkdir out");
   snprintf(path, sizeof path, "%s/logs", dir);
   if (mkdir(path, 0755) != 0 && errno != EEXIST) return Fail("mkdir logs");
+  int run_log = -1;
+  if (mode == kHostRecord) {
+    snprintf(path, sizeof path, "%s/logs/run.log", dir);
+    run_log = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+    if (run_log < 0) return Fail("run log");
+  }
   struct Registry reg;
-  if (mode >= kFull) {
-    snprintf(path, sizeof path, "%s/registry.db", dir);
-    unlink(path);
+  if (Records(mode)) {
+    if (argc == 6) {
+      snprintf(path, sizeof path, "%s", argv[5]);
+    } else {
+      snprintf(path, sizeof path, "%s/registry.db", dir);
+      unlink(path);
+    }
     if (OpenRegistry(path, &reg) != 0) {
       fprintf(stderr, "stage_floor: registry: %s\n", sqlite3_errmsg(reg.db));
       return 1;
@@ -368,7 +395,7 @@ int main(int argc, char** argv) {
     /* One transaction: what ended, and what starts now. */
     int starting = 0;
     while (running_count + starting < jobs && starting < ready_count) ++starting;
-    if (mode >= kFull && (ended_count > 0 || starting > 0)) {
+    if (Records(mode) && (ended_count > 0 || starting > 0)) {
       if (Begin(&reg) != 0) goto registry_error;
       for (int k = 0; k < ended_count; ++k) {
         char output[4096];
@@ -379,7 +406,11 @@ int main(int argc, char** argv) {
         const long stage = ready[ready_count - 1 - k];
         char name[32], log_path[4096];
         snprintf(name, sizeof name, "s%ld", stage);
-        snprintf(log_path, sizeof log_path, "%s/logs/s%ld.log", dir, stage);
+        if (mode == kHostRecord) {
+          snprintf(log_path, sizeof log_path, "%s/logs/run.log", dir);
+        } else {
+          snprintf(log_path, sizeof log_path, "%s/logs/s%ld.log", dir, stage);
+        }
         if (RecordStart(&reg, name, log_path, &running[running_count + k].attempt) != 0) {
           goto registry_error;
         }
@@ -388,7 +419,7 @@ int main(int argc, char** argv) {
     }
     ended_count = 0;
     for (int k = 0; k < starting; ++k) {
-      if (Launch(mode, dir, ready[--ready_count], &running[running_count]) != 0) return 1;
+      if (Launch(mode, dir, ready[--ready_count], run_log, &running[running_count]) != 0) return 1;
       ++running_count;
     }
     if (running_count == 0) break;
@@ -410,7 +441,8 @@ int main(int argc, char** argv) {
   while (wait(&status) > 0) {
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return 1;
   }
-  if (mode >= kFull) sqlite3_close_v2(reg.db);
+  if (Records(mode)) sqlite3_close_v2(reg.db);
+  if (run_log >= 0) close(run_log);
   return 0;
 
 registry_error:
