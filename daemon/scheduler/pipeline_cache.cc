@@ -44,7 +44,7 @@ std::shared_ptr<const PreparedPipeline> Prepare(const registry::PipelineRecord& 
 
 }  // namespace
 
-std::shared_ptr<const PreparedPipeline> PipelineCache::Get(const registry::PipelineRecord& rec) {
+std::shared_ptr<const PreparedPipeline> PipelineCache::Get(const registry::PipelineRecord& rec) const {
   Key key{rec.name, rec.definition_sha256};
   {
     std::lock_guard<std::mutex> lock(mu_);

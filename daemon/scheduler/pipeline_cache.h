@@ -3,7 +3,8 @@
 // with what the scheduler derives from a definition computed once: each
 // stage's params JSON, the plugins it uses, the files it declares as inputs.
 // Thread-safety: Get may be called from any thread; a PreparedPipeline is
-// immutable once returned and lives as long as any holder of it.
+// immutable once returned and lives as long as any holder of it. Get is
+// const: the cache changes what it remembers, never what it answers.
 #pragma once
 
 #include <cstddef>
@@ -36,7 +37,7 @@ class PipelineCache {
   explicit PipelineCache(size_t capacity = 32) : capacity_(capacity) {}
 
   // The prepared form of `rec`'s definition, parsed on first use.
-  std::shared_ptr<const PreparedPipeline> Get(const registry::PipelineRecord& rec);
+  std::shared_ptr<const PreparedPipeline> Get(const registry::PipelineRecord& rec) const;
   // Definitions parsed so far (a test hook).
   int parses() const;
 
@@ -45,8 +46,8 @@ class PipelineCache {
   const size_t capacity_;
   mutable std::mutex mu_;
   // Most recently used first; protected by mu_.
-  std::list<std::pair<Key, std::shared_ptr<const PreparedPipeline>>> entries_;
-  int parses_ = 0;  // protected by mu_
+  mutable std::list<std::pair<Key, std::shared_ptr<const PreparedPipeline>>> entries_;
+  mutable int parses_ = 0;  // protected by mu_
 };
 
 }  // namespace mlops::scheduler

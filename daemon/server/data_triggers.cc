@@ -15,7 +15,8 @@ DataTriggers::DataTriggers(registry::Store* store, scheduler::Scheduler* schedul
       scheduler_(scheduler),
       clock_(clock),
       state_dir_(std::move(state_dir)),
-      interval_(interval) {}
+      interval_(interval),
+      watched_(&scheduler->pipeline_cache()) {}
 
 DataTriggers::~DataTriggers() { Stop(); }
 

@@ -1,7 +1,6 @@
 #include "server/watched_data_paths.h"
 
 #include "mlops/common/sha256.h"
-#include "pipeline/pipeline_parser.h"
 
 namespace mlops::server {
 
@@ -19,13 +18,12 @@ std::map<std::string, std::vector<int64_t>> WatchedDataPaths::Update(
     }
     Known k;
     k.definition_sha256 = digest;
-    pipeline::ParseOptions opts;
-    opts.file_name = rec.name;
-    pipeline::Pipeline p;
-    std::vector<pipeline::PipelineError> errors;
-    ++parses_;
-    if (pipeline::ParsePipeline(rec.definition, opts, &p, &errors)) {
-      for (const auto& path : p.on.data_paths) {
+    registry::PipelineRecord keyed = rec;  // the cache's key is (name, digest)
+    keyed.definition_sha256 = digest;
+    ++lookups_;
+    const auto prepared = pipelines_->Get(keyed);
+    if (prepared->error.empty()) {
+      for (const auto& path : prepared->pipeline.on.data_paths) {
         // Paths inside a repository change with its commits (git
         // triggers); only absolute paths are watched here.
         if (!path.empty() && path.front() == '/') k.paths.push_back(path);

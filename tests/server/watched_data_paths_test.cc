@@ -1,5 +1,5 @@
-// The data paths a scan watches: parsed from each pipeline's definition
-// once per digest, not on every scan.
+// The data paths a scan watches: looked up (through the scheduler's
+// PipelineCache) once per definition digest, not on every scan.
 #include "server/watched_data_paths.h"
 
 #include <gtest/gtest.h>
@@ -22,52 +22,58 @@ registry::PipelineRecord Pipeline(int64_t id, const std::string& name, const std
 using Watched = std::map<std::string, std::vector<int64_t>>;
 
 TEST(WatchedDataPathsTest, AbsolutePathsOfEveryPipelineInTheGivenOrder) {
-  WatchedDataPaths w;
+  scheduler::PipelineCache cache;
+  WatchedDataPaths w(&cache);
   Watched got = w.Update({Pipeline(7, "a", "/data/x.csv, rel/y.csv"), Pipeline(3, "b", "/data/x.csv"),
                           Pipeline(5, "c", "")});
   EXPECT_EQ(got, (Watched{{"/data/x.csv", {7, 3}}}));  // the relative path is git's
-  EXPECT_EQ(w.parses(), 3);
+  EXPECT_EQ(w.lookups(), 3);
 }
 
 TEST(WatchedDataPathsTest, AnUnchangedDefinitionIsNotParsedAgain) {
-  WatchedDataPaths w;
+  scheduler::PipelineCache cache;
+  WatchedDataPaths w(&cache);
   const std::vector<registry::PipelineRecord> list = {Pipeline(1, "a", "/d/1"), Pipeline(2, "b", "/d/2")};
   const Watched first = w.Update(list);
   for (int scan = 0; scan < 5; ++scan) EXPECT_EQ(w.Update(list), first);
-  EXPECT_EQ(w.parses(), 2);
+  EXPECT_EQ(w.lookups(), 2);
 }
 
 TEST(WatchedDataPathsTest, ANewDefinitionIsParsedAndAGoneOneForgotten) {
-  WatchedDataPaths w;
+  scheduler::PipelineCache cache;
+  WatchedDataPaths w(&cache);
   w.Update({Pipeline(1, "a", "/d/1"), Pipeline(2, "b", "/d/2")});
   // Pipeline b changed (a new digest) and now watches another path.
   Watched got = w.Update({Pipeline(1, "a", "/d/1"), Pipeline(2, "b", "/d/3")});
   EXPECT_EQ(got, (Watched{{"/d/1", {1}}, {"/d/3", {2}}}));
-  EXPECT_EQ(w.parses(), 3);
+  EXPECT_EQ(w.lookups(), 3);
   // Pipeline a is gone; if it comes back it is parsed again.
   EXPECT_EQ(w.Update({Pipeline(2, "b", "/d/3")}), (Watched{{"/d/3", {2}}}));
   EXPECT_EQ(w.Update({Pipeline(1, "a", "/d/1"), Pipeline(2, "b", "/d/3")}),
             (Watched{{"/d/1", {1}}, {"/d/3", {2}}}));
-  EXPECT_EQ(w.parses(), 4);
+  EXPECT_EQ(w.lookups(), 4);
+  EXPECT_EQ(cache.parses(), 3);  // a's definition came back from the cache, unparsed
 }
 
 TEST(WatchedDataPathsTest, ABrokenDefinitionWatchesNothingAndIsNotRetriedUnchanged) {
-  WatchedDataPaths w;
+  scheduler::PipelineCache cache;
+  WatchedDataPaths w(&cache);
   registry::PipelineRecord broken = Pipeline(1, "a", "/d/1");
   broken.definition = "version: 1\nname: a\non: {data: [/d/1]}\nstages: [{name: a, uses: exec, run: [unclosed\n";
   broken.definition_sha256 = Sha256Hex(broken.definition);
   EXPECT_EQ(w.Update({broken, Pipeline(2, "b", "/d/2")}), (Watched{{"/d/2", {2}}}));
   EXPECT_EQ(w.Update({broken, Pipeline(2, "b", "/d/2")}), (Watched{{"/d/2", {2}}}));
-  EXPECT_EQ(w.parses(), 2);
+  EXPECT_EQ(w.lookups(), 2);
 }
 
 TEST(WatchedDataPathsTest, ARecordWithoutItsDigestIsHashedNotReparsed) {
-  WatchedDataPaths w;
+  scheduler::PipelineCache cache;
+  WatchedDataPaths w(&cache);
   registry::PipelineRecord rec = Pipeline(1, "a", "/d/1");
   rec.definition_sha256.clear();
   EXPECT_EQ(w.Update({rec}), (Watched{{"/d/1", {1}}}));
   EXPECT_EQ(w.Update({rec}), (Watched{{"/d/1", {1}}}));
-  EXPECT_EQ(w.parses(), 1);
+  EXPECT_EQ(w.lookups(), 1);
 }
 
 }  // namespace
