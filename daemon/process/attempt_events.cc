@@ -131,6 +131,11 @@ AttemptOutcome ComposeOutcome(int64_t attempt_id, AttemptEvents* events, int wai
       out.error = stop == StopReason::kCancel ? "cancelled" : "cancelled: the stage runner shut down";
       if (signalled) out.error += "; " + host_exit;
       return out;
+    case StopReason::kLogFailed:
+      out.kind = AttemptOutcome::Kind::kFailed;
+      out.error = "the stage log could not be written";
+      if (signalled) out.error += "; " + host_exit;
+      return out;
     case StopReason::kNone:
       break;
   }

@@ -58,7 +58,8 @@ class AttemptEvents {
 };
 
 // Why the runner ended an attempt itself, if it did.
-enum class StopReason { kNone, kTimeout, kCancel, kShutdown };
+// kLogFailed: the stage log could not be written (a full disk, say).
+enum class StopReason { kNone, kTimeout, kCancel, kShutdown, kLogFailed };
 
 // Builds the outcome of an attempt whose host has exited with `wait_status`
 // (as from waitpid). Succeeded only if a result "OK" arrived AND the host

@@ -97,14 +97,14 @@ Status SpawnForkServer(const std::string& host_path, const std::string& plugin_p
   return Status::OK();
 }
 
-Status SendStartRequest(const ForkServerProcess& server, const AttemptSpec& spec, int log_fd,
+Status SendStartRequest(const ForkServerProcess& server, const AttemptSpec& spec, int output_fd,
                         int event_write_fd, int spec_fd, const OnServeReply& on_reply) {
   proto::ServeRequest request;
   request.attempt_id = spec.attempt_id;
   request.kill_grace_ms = static_cast<uint32_t>(
       std::min<int64_t>(std::max<int64_t>(spec.kill_grace.count(), 0), UINT32_MAX));
   int fds[proto::kRequestFdCount];
-  fds[proto::kRequestLogFd] = log_fd;
+  fds[proto::kRequestLogFd] = output_fd;
   fds[proto::kRequestEventFd] = event_write_fd;
   fds[proto::kRequestSpecFd] = spec_fd;
   const auto give_up = Clock::now() + kSendWait;

@@ -51,7 +51,7 @@ using OnServeReply = std::function<void(const stage_protocol::ServeReply& reply,
 // (OpenAttemptIo). While the socket is full it waits, at most a few
 // seconds, handing the replies that arrive meanwhile to `on_reply`. An
 // error means the server did not get the request (it is gone or stuck).
-Status SendStartRequest(const ForkServerProcess& server, const AttemptSpec& spec, int log_fd,
+Status SendStartRequest(const ForkServerProcess& server, const AttemptSpec& spec, int output_fd,
                         int event_write_fd, int spec_fd, const OnServeReply& on_reply);
 
 // Reads one reply without waiting: 1 when one was read (*pidfd is the

@@ -101,16 +101,19 @@ void ProcessStageRunner::Loop::Run() {
     }
     std::vector<uint64_t> exited, dead_servers;
     for (int i = 0; i < n; ++i) {
-      const uint64_t tag = ready[i].data.u64, key = tag >> 2;
+      const uint64_t tag = ready[i].data.u64, key = tag >> 3;
       if (tag == 0) {
         uint64_t count;
         while (::read(wake_fd_, &count, sizeof count) > 0) {
         }
         continue;
       }
-      switch (static_cast<What>(tag & 3)) {
+      switch (static_cast<What>(tag & 7)) {
         case kEvents:
           if (auto it = attempts_.find(key); it != attempts_.end()) ReadEvents(*it->second);
+          break;
+        case kOutput:
+          if (auto it = attempts_.find(key); it != attempts_.end()) ReadOutput(*it->second);
           break;
         case kHostExit: exited.push_back(key); break;
         case kServerSocket: ReadServer(key); break;
@@ -186,10 +189,40 @@ void ProcessStageRunner::Loop::StartAttempt(AttemptSpec spec) {
     Deliver(Unstarted(spec, "attempt " + std::to_string(spec.attempt_id) + " is already running"));
     return;
   }
+  if (spec.memory_limit_bytes > 0 && options_.cgroups != nullptr && options_.cgroups->usable()) {
+    Status s = options_.cgroups->Create(spec.attempt_id, spec.memory_limit_bytes, &spec.cgroup);
+    if (!s.ok()) {
+      Deliver(Unstarted(spec, s.message()));
+      return;
+    }
+  }
+  const int64_t id = spec.attempt_id;
+  const std::string cgroup = spec.cgroup;
   if (options_.use_fork_server) {
     StartServed(std::move(spec));
   } else {
     StartDirect(std::move(spec));
+  }
+  if (!cgroup.empty() && key_by_id_.count(id) == 0) AttemptCgroups::Remove(cgroup);
+}
+
+// An OOM kill in the attempt's cgroup is said as such; a failure under
+// RLIMIT_DATA may have been a failed allocation, which only the plugin saw.
+void ProcessStageRunner::Loop::ExplainMemoryLimit(const Attempt& a, AttemptOutcome* out) {
+  const int64_t limit = a.spec.memory_limit_bytes;
+  if (limit <= 0 || out->kind != AttemptOutcome::Kind::kFailed) return;
+  const std::string what = "exceeded its memory limit of " +
+                           StageOutput::FormatBytes(static_cast<uint64_t>(limit));
+  if (!a.spec.cgroup.empty()) {
+    if (AttemptCgroups::OomKilled(a.spec.cgroup)) {
+      out->error = what + " (killed by the kernel's OOM killer in its cgroup); " + out->error;
+    }
+    return;
+  }
+  if (out->error.find("exceeded its memory limit") == std::string::npos) {
+    out->error += "; it ran under a memory limit of " +
+                  StageOutput::FormatBytes(static_cast<uint64_t>(limit)) +
+                  " (RLIMIT_DATA): if an allocation failed, it " + what;
   }
 }
 
@@ -220,11 +253,14 @@ uint64_t ProcessStageRunner::Loop::AddAttempt(AttemptSpec spec, const HostProces
           cb(id, f, m);
         });
   }
+  attempt->output = std::make_unique<StageOutput>(host.log_fd, options_.output_cap_bytes);
   attempt->spec = std::move(spec);
   struct epoll_event ev {};
   ev.events = EPOLLIN;
   ev.data.u64 = Tag(key, kEvents);
   ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, host.events_fd, &ev);
+  ev.data.u64 = Tag(key, kOutput);
+  ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, host.output_fd, &ev);
   key_by_id_[attempt->spec.attempt_id] = key;
   attempts_[key] = std::move(attempt);
   return key;
@@ -234,20 +270,55 @@ uint64_t ProcessStageRunner::Loop::AddAttempt(AttemptSpec spec, const HostProces
 // goes out as soon as it is read, not when the pipe ends: that is when the
 // host has exited, after its address space was torn down.
 void ProcessStageRunner::Loop::ReadEvents(Attempt& a) {
+  DrainPipe(&a.host.events_fd, [&a](std::string_view bytes) { a.events.Feed(bytes); });
+  DeliverEarly(a);
+}
+
+void ProcessStageRunner::Loop::DrainPipe(int* fd,
+                                         const std::function<void(std::string_view)>& consume) {
   char buf[65536];
-  while (a.host.events_fd >= 0) {
-    ssize_t n = ::read(a.host.events_fd, buf, sizeof buf);
+  while (*fd >= 0) {
+    ssize_t n = ::read(*fd, buf, sizeof buf);
     if (n > 0) {
-      a.events.Feed(std::string_view(buf, static_cast<size_t>(n)));
+      consume(std::string_view(buf, static_cast<size_t>(n)));
       continue;
     }
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && errno == EAGAIN) break;
-    ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, a.host.events_fd, nullptr);
-    ::close(a.host.events_fd);
-    a.host.events_fd = -1;
+    ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, *fd, nullptr);
+    ::close(*fd);
+    *fd = -1;
   }
-  DeliverEarly(a);
+}
+
+void ProcessStageRunner::Loop::ReadOutput(Attempt& a) {
+  DrainPipe(&a.host.output_fd, [&a](std::string_view bytes) { a.output->Write(bytes); });
+  if (a.output->write_errno() != 0 && a.stop == StopReason::kNone && !a.delivered) {
+    StopAttempt(a, StopReason::kLogFailed);
+  }
+}
+
+void ProcessStageRunner::Loop::FinishOutput(Attempt& a, AttemptOutcome* out) {
+  ReadOutput(a);
+  a.output->Finish();
+  if (a.output->write_errno() != 0) {
+    const std::string lost = "the stage log " + a.spec.log_path +
+                             " could not be written: " + std::strerror(a.output->write_errno());
+    if (out->kind == AttemptOutcome::Kind::kSucceeded || a.stop == StopReason::kLogFailed) {
+      out->kind = AttemptOutcome::Kind::kFailed;
+      out->error = lost;
+    } else {
+      out->error += "; " + lost;
+    }
+    return;
+  }
+  if (!a.output->cut()) return;
+  // The attempt says so too: its error, which a success otherwise leaves empty.
+  const std::string note = "stage output passed its cap of " +
+                           StageOutput::FormatBytes(options_.output_cap_bytes) + ": " +
+                           std::to_string(a.output->left_out()) +
+                           " bytes were left out of the log (its head and tail are kept)";
+  out->error = out->error.empty() ? note : out->error + "; " + note;
 }
 
 // A host that reported success has ended every process it started (it is a
@@ -263,10 +334,12 @@ void ProcessStageRunner::Loop::DeliverEarly(Attempt& a) {
       gpus != a.spec.env.end() && !gpus->second.empty()) {
     return;
   }
+  AttemptOutcome out = ComposeOutcome(a.spec.attempt_id, &a.events, W_EXITCODE(0, 0),
+                                     StopReason::kNone, a.spec.timeout);
+  FinishOutput(a, &out);
   a.delivered = true;
   a.deadline.reset();
-  Deliver(ComposeOutcome(a.spec.attempt_id, &a.events, W_EXITCODE(0, 0), StopReason::kNone,
-                         a.spec.timeout));
+  Deliver(std::move(out));
 }
 
 void ProcessStageRunner::Loop::Note(const Attempt& a, const std::string& text) {
@@ -319,9 +392,9 @@ void ProcessStageRunner::Loop::StopAttempt(Attempt& a, StopReason reason) {
     a.sigkill_sent = true;
     return;
   }
-  Note(a, std::string(reason == StopReason::kTimeout
-                          ? "timed out after " + FormatDuration(a.spec.timeout)
-                          : std::string("cancelled")) +
+  Note(a, std::string(reason == StopReason::kTimeout ? "timed out after " + FormatDuration(a.spec.timeout)
+                      : reason == StopReason::kLogFailed ? "the stage log cannot be written"
+                                                         : "cancelled") +
               ": SIGTERM to the stage's process group");
   SignalHost(a, SIGTERM);
   a.kill_at = Clock::now() + a.spec.kill_grace;
@@ -385,6 +458,7 @@ void ProcessStageRunner::Loop::Conclude(uint64_t key, int wait_status,
   Attempt& a = *attempts_.at(key);
   ReadEvents(a);
   if (a.delivered) {
+    ReadOutput(a);
     if (!WIFEXITED(wait_status) || WEXITSTATUS(wait_status) != 0) {
       Note(a, "after reporting success, the " + DescribeHostExit(wait_status));
     }
@@ -396,6 +470,8 @@ void ProcessStageRunner::Loop::Conclude(uint64_t key, int wait_status,
   if (!server_death.empty() && out.kind != AttemptOutcome::Kind::kSucceeded) {
     out.error = server_death + " during the attempt; " + out.error;
   }
+  FinishOutput(a, &out);
+  ExplainMemoryLimit(a, &out);
   if (out.kind != AttemptOutcome::Kind::kSucceeded) {
     Note(a, std::string("attempt ") + ToString(out.kind) + ": " + out.error);
   }
@@ -412,7 +488,9 @@ void ProcessStageRunner::Loop::Release(uint64_t key) {
     ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, a.host.pidfd, nullptr);
   }
   if (a.host.events_fd >= 0) ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, a.host.events_fd, nullptr);
+  if (a.host.output_fd >= 0) ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, a.host.output_fd, nullptr);
   CloseHostFds(&a.host);
+  if (!a.spec.cgroup.empty()) AttemptCgroups::Remove(a.spec.cgroup);
   key_by_id_.erase(a.spec.attempt_id);
   attempts_.erase(it);
 }

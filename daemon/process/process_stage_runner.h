@@ -38,6 +38,7 @@
 #include <memory>
 #include <string>
 
+#include "process/attempt_cgroups.h"
 #include "process/stage_runner.h"
 
 namespace mlops {
@@ -59,6 +60,13 @@ struct ProcessStageRunnerOptions {
   // starting an attempt renames one instead of creating its log
   // (log_file_pool.h). Empty: every log is created when its attempt starts.
   std::string spare_log_dir;
+  // The most bytes of a stage's stdout and stderr (its plugin's log calls
+  // included) its log keeps per attempt: the first and the last half
+  // (stage_output.h).
+  uint64_t output_cap_bytes = uint64_t{64} << 20;
+  // Optional, not owned: where attempts with a memory limit get a cgroup of
+  // their own (attempt_cgroups.h). Null or not set up: RLIMIT_DATA.
+  const AttemptCgroups* cgroups = nullptr;
 };
 
 class ProcessStageRunner final : public StageRunner {

@@ -38,8 +38,8 @@ bool Readable(int fd) {
 
 void ProcessStageRunner::Loop::StartServed(AttemptSpec spec) {
   HostProcess host;
-  int event_write_fd = -1, spec_fd = -1;
-  Status s = OpenAttemptIo(spec, &logs_, &host, &event_write_fd, &spec_fd);
+  AttemptIoEnds ends;
+  Status s = OpenAttemptIo(spec, &logs_, &host, &ends);
   if (!s.ok()) {
     Deliver(Unstarted(spec, s.message()));
     return;
@@ -49,8 +49,8 @@ void ProcessStageRunner::Loop::StartServed(AttemptSpec spec) {
   for (;;) {
     server_key = ServerFor(spec.plugin_path, &fresh, &s);
     if (server_key == 0) break;
-    s = SendStartRequest(servers_.at(server_key)->process, spec, host.log_fd, event_write_fd,
-                         spec_fd, [this, server_key](const proto::ServeReply& reply, int pidfd) {
+    s = SendStartRequest(servers_.at(server_key)->process, spec, ends.output, ends.event,
+                         ends.spec, [this, server_key](const proto::ServeReply& reply, int pidfd) {
                            HandleReply(server_key, reply, pidfd);
                          });
     if (s.ok() || fresh) break;
@@ -59,8 +59,7 @@ void ProcessStageRunner::Loop::StartServed(AttemptSpec spec) {
     KillServer(server_key);
     ServerExited(server_key);
   }
-  ::close(event_write_fd);
-  ::close(spec_fd);
+  ends.Close();
   if (server_key == 0) {
     CloseHostFds(&host);
     Deliver(Unstarted(spec, s.message()));
@@ -203,7 +202,8 @@ void ProcessStageRunner::Loop::FinishUnstarted(uint64_t key, const std::string& 
   out.attempt_id = a.spec.attempt_id;
   out.error = error;
   switch (a.stop) {
-    case StopReason::kNone: out.kind = AttemptOutcome::Kind::kFailed; break;
+    case StopReason::kNone:
+    case StopReason::kLogFailed: out.kind = AttemptOutcome::Kind::kFailed; break;
     case StopReason::kTimeout:
       out.kind = AttemptOutcome::Kind::kTimedOut;
       out.error = "timed out after " + FormatDuration(a.spec.timeout) + "; " + error;

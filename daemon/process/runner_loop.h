@@ -14,10 +14,12 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <unordered_map>
 #include <variant>
@@ -27,6 +29,7 @@
 #include "process/log_file_pool.h"
 #include "process/process_stage_runner.h"
 #include "process/stage_host_process.h"
+#include "process/stage_output.h"
 
 namespace mlops {
 
@@ -53,6 +56,7 @@ class ProcessStageRunner::Loop {
     AttemptSpec spec;
     HostProcess host;  // pid -1 until a fork server has said which process runs it
     AttemptEvents events;
+    std::unique_ptr<StageOutput> output;  // the output pipe, copied into the log
     std::optional<Clock::time_point> deadline;
     std::optional<Clock::time_point> kill_at;  // SIGKILL due; set with SIGTERM
     bool sigkill_sent = false;
@@ -78,9 +82,15 @@ class ProcessStageRunner::Loop {
     size_t Outstanding() const { return starting.size() + running.size(); }
   };
 
-  // epoll data: key << 2 | what. Key 0 is the wake eventfd.
-  enum What : uint64_t { kHostExit = 0, kEvents = 1, kServerSocket = 2, kServerExit = 3 };
-  static uint64_t Tag(uint64_t key, What what) { return key << 2 | what; }
+  // epoll data: key << 3 | what. Key 0 is the wake eventfd.
+  enum What : uint64_t {
+    kHostExit = 0,
+    kEvents = 1,
+    kServerSocket = 2,
+    kServerExit = 3,
+    kOutput = 4
+  };
+  static uint64_t Tag(uint64_t key, What what) { return key << 3 | what; }
 
   // process_stage_runner.cc
   void Wake();
@@ -92,6 +102,16 @@ class ProcessStageRunner::Loop {
   void StartDirect(AttemptSpec spec);
   uint64_t AddAttempt(AttemptSpec spec, const HostProcess& host, uint64_t server);
   void ReadEvents(Attempt& a);
+  // Reads the pipe `*fd` until it would block, handing each chunk to
+  // `consume`; at its end stops watching it, closes it and sets *fd to -1.
+  void DrainPipe(int* fd, const std::function<void(std::string_view)>& consume);
+  // Copies what the output pipe holds into the log; stops the attempt
+  // when the log cannot be written.
+  void ReadOutput(Attempt& a);
+  // The output read so far, then the cut note and tail (stage_output.h).
+  void FinishOutput(Attempt& a, AttemptOutcome* out);
+  // Says in a failed *out that the attempt hit its memory limit, or may have.
+  void ExplainMemoryLimit(const Attempt& a, AttemptOutcome* out);
   void DeliverEarly(Attempt& a);
   // The end of an attempt whose host has exited with `wait_status`.
   void Conclude(uint64_t key, int wait_status, const std::string& server_death);

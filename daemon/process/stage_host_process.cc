@@ -11,6 +11,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <tuple>
 #include <nlohmann/json.hpp>
 
 #include "mlops/common/files.h"
@@ -65,16 +66,16 @@ Status MakeSpecFd(const std::string& text, int* out) {
   return Status::OK();
 }
 
-int Spawn(const std::string& host_path, const AttemptSpec& spec, int log_fd, int event_write_fd,
-          int spec_fd, pid_t* pid) {
+int Spawn(const std::string& host_path, const AttemptSpec& spec, const AttemptIoEnds& ends,
+          pid_t* pid) {
   posix_spawn_file_actions_t actions;
   posix_spawnattr_t attr;
   ::posix_spawn_file_actions_init(&actions);
   ::posix_spawnattr_init(&attr);
-  ::posix_spawn_file_actions_adddup2(&actions, log_fd, STDOUT_FILENO);
-  ::posix_spawn_file_actions_adddup2(&actions, log_fd, STDERR_FILENO);
-  ::posix_spawn_file_actions_adddup2(&actions, event_write_fd, proto::kEventFd);
-  ::posix_spawn_file_actions_adddup2(&actions, spec_fd, proto::kSpecFd);
+  ::posix_spawn_file_actions_adddup2(&actions, ends.output, STDOUT_FILENO);
+  ::posix_spawn_file_actions_adddup2(&actions, ends.output, STDERR_FILENO);
+  ::posix_spawn_file_actions_adddup2(&actions, ends.event, proto::kEventFd);
+  ::posix_spawn_file_actions_adddup2(&actions, ends.spec, proto::kSpecFd);
   ::posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
   // Descriptors the daemon holds without O_CLOEXEC (inherited from its own
   // parent, or opened so by a library) must not reach plugin code.
@@ -105,43 +106,50 @@ std::string StageSpecJson(const AttemptSpec& spec) {
                         {"scratch_dir", spec.scratch_dir},
                         {"env", spec.env},
                         {"kill_grace_ms", spec.kill_grace.count()}};
+  if (spec.memory_limit_bytes > 0) doc["memory_limit_bytes"] = spec.memory_limit_bytes;
+  if (!spec.cgroup.empty()) doc["cgroup"] = spec.cgroup;
   return doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+void AttemptIoEnds::Close() {
+  for (int* fd : {&event, &output, &spec}) {
+    if (*fd >= 0) ::close(*fd);
+    *fd = -1;
+  }
+}
+
 Status OpenAttemptIo(const AttemptSpec& spec, LogFilePool* logs, HostProcess* host,
-                     int* event_write_fd, int* spec_fd) {
+                     AttemptIoEnds* ends) {
   if (spec.log_path.empty()) return Status::InvalidArgument("attempt has no log path");
   MLOPS_RETURN_IF_ERROR(EnsureDir(DirName(spec.log_path)));
-  int memfd = -1;
-  MLOPS_RETURN_IF_ERROR(MakeSpecFd(StageSpecJson(spec), &memfd));
-  memfd = MoveHigh(memfd);
+  AttemptIoEnds made;
+  MLOPS_RETURN_IF_ERROR(MakeSpecFd(StageSpecJson(spec), &made.spec));
+  made.spec = MoveHigh(made.spec);
 
   host->log_fd = MoveHigh(logs->OpenLog(spec.log_path));
-  if (host->log_fd < 0 || memfd < 0) {
+  if (host->log_fd < 0 || made.spec < 0) {
     int err = errno;
-    if (memfd >= 0) ::close(memfd);
+    made.Close();
     CloseHostFds(host);
     return Status::FromErrno("cannot open stage log " + spec.log_path, err);
   }
-  int pipe_fds[2];
-  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) {
-    int err = errno;
-    ::close(memfd);
-    CloseHostFds(host);
-    return Status::FromErrno("cannot create the event pipe", err);
+  for (auto [read_end, write_end, what] :
+       {std::tuple{&host->events_fd, &made.event, "event"},
+        std::tuple{&host->output_fd, &made.output, "output"}}) {
+    int pipe_fds[2];
+    if (::pipe2(pipe_fds, O_CLOEXEC) == 0) {
+      *read_end = MoveHigh(pipe_fds[0]);
+      *write_end = MoveHigh(pipe_fds[1]);
+    }
+    if (*read_end < 0 || *write_end < 0) {
+      int err = errno;
+      made.Close();
+      CloseHostFds(host);
+      return Status::FromErrno(std::string("cannot create the ") + what + " pipe", err);
+    }
+    ::fcntl(*read_end, F_SETFL, O_NONBLOCK);
   }
-  host->events_fd = MoveHigh(pipe_fds[0]);
-  int write_fd = MoveHigh(pipe_fds[1]);
-  if (host->events_fd < 0 || write_fd < 0) {
-    int err = errno;
-    if (write_fd >= 0) ::close(write_fd);
-    ::close(memfd);
-    CloseHostFds(host);
-    return Status::FromErrno("cannot create the event pipe", err);
-  }
-  ::fcntl(host->events_fd, F_SETFL, O_NONBLOCK);
-  *event_write_fd = write_fd;
-  *spec_fd = memfd;
+  *ends = made;
   return Status::OK();
 }
 
@@ -161,15 +169,14 @@ void SetStageSpawnAttributes(posix_spawnattr_t* attr) {
 Status StartStageHost(const std::string& host_path, const AttemptSpec& spec, LogFilePool* logs,
                       HostProcess* out) {
   HostProcess host;
-  int event_write_fd = -1, spec_fd = -1;
-  MLOPS_RETURN_IF_ERROR(OpenAttemptIo(spec, logs, &host, &event_write_fd, &spec_fd));
+  AttemptIoEnds ends;
+  MLOPS_RETURN_IF_ERROR(OpenAttemptIo(spec, logs, &host, &ends));
   int rc = 0;
   SpawnStageHost([&]() -> pid_t {
-    rc = Spawn(host_path, spec, host.log_fd, event_write_fd, spec_fd, &host.pid);
+    rc = Spawn(host_path, spec, ends, &host.pid);
     return rc == 0 ? host.pid : -1;
   });
-  ::close(event_write_fd);
-  ::close(spec_fd);
+  ends.Close();
   if (rc != 0) {
     CloseHostFds(&host);
     return Status::IOError("cannot start stage host " + host_path + ": " + std::strerror(rc));
@@ -188,7 +195,7 @@ Status StartStageHost(const std::string& host_path, const AttemptSpec& spec, Log
 }
 
 void CloseHostFds(HostProcess* host) {
-  for (int* fd : {&host->pidfd, &host->events_fd, &host->log_fd}) {
+  for (int* fd : {&host->pidfd, &host->events_fd, &host->log_fd, &host->output_fd}) {
     if (*fd >= 0) ::close(*fd);
     *fd = -1;
   }

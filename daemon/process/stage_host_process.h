@@ -21,25 +21,35 @@ struct HostProcess {
   pid_t pid = -1;      // also the id of its process group and session
   int pidfd = -1;      // readable once the host has exited (a zombie, if our child)
   int events_fd = -1;  // read end of the event pipe, O_NONBLOCK
-  int log_fd = -1;     // the stage log, O_APPEND, for the runner's own notes
+  int log_fd = -1;     // the stage log, O_APPEND: the stage's output and the runner's notes
+  int output_fd = -1;  // read end of the output pipe (stdout+stderr), O_NONBLOCK
 };
 
 // The spec's JSON text for `spec`.
 std::string StageSpecJson(const AttemptSpec& spec);
 
+// The write ends an attempt's host gets; the caller closes them once the
+// host has them.
+struct AttemptIoEnds {
+  int event = -1;   // fd 3 of the host
+  int output = -1;  // its stdout and stderr
+  int spec = -1;    // fd 4: the sealed spec memfd
+  void Close();
+};
+
 // What every attempt's host gets, however it is started: creates the log
 // folder if missing, opens the log (O_APPEND; through `logs`, which moves a
-// spare file into place when it has one) into host->log_fd, creates the event pipe (read end, O_NONBLOCK, in
-// host->events_fd; write end in *event_write_fd) and a sealed memfd holding
-// the spec (*spec_fd). All descriptors are close-on-exec and >= 10. The
-// caller closes *event_write_fd and *spec_fd once the host has them. On
+// spare file into place when it has one) into host->log_fd, creates the
+// event pipe and the output pipe (read ends, O_NONBLOCK, in host->events_fd
+// and host->output_fd; write ends in *ends) and a sealed memfd holding the
+// spec (ends->spec). All descriptors are close-on-exec and >= 10. On
 // failure nothing is left open.
 Status OpenAttemptIo(const AttemptSpec& spec, LogFilePool* logs, HostProcess* host,
-                     int* event_write_fd, int* spec_fd);
+                     AttemptIoEnds* ends);
 
 // OpenAttemptIo, then posix_spawns `host_path --plugin P --spec-fd 4
 // --parent <this pid>` in a new session with stdin /dev/null, stdout+stderr
-// appended to the log, fd 3 the event pipe, fd 4 the spec memfd (never on
+// the output pipe (the runner copies it into the log: stage_output.h), fd 3 the event pipe, fd 4 the spec memfd (never on
 // disk: env may hold secrets), default signal handling and the caller's
 // environment.
 // The host is registered with SpawnStageHost; once it is reaped the caller

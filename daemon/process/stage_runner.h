@@ -32,6 +32,11 @@ struct AttemptSpec {
   std::map<std::string, std::string> env;  // added to the host's environment
   std::chrono::milliseconds timeout{std::chrono::hours(1)};
   std::chrono::milliseconds kill_grace{std::chrono::seconds(5)};  // SIGTERM -> SIGKILL
+  // The stage's `resources.memory`; 0: none. The runner enforces it with a
+  // cgroup of the attempt's own, or RLIMIT_DATA (docs/limits.md).
+  int64_t memory_limit_bytes = 0;
+  // Set by the runner: the attempt's cgroup folder; empty: none.
+  std::string cgroup;
 };
 
 struct OutputArtifact {

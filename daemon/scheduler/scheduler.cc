@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <set>
 
+#include <spdlog/spdlog.h>
+
 #include "mlops/common/files.h"
 #include "scheduler/cache_key.h"
 #include "scheduler/run_fingerprint.h"
@@ -191,6 +193,7 @@ void Scheduler::OnAttemptFinished(AttemptOutcome outcome) {
 void Scheduler::Step(std::chrono::milliseconds max_wait) {
   // Handling an event can cause another (a cancel reported at once), so
   // drain until the queue is quiet before deciding what to start.
+  RetryUnrecorded();
   auto events = queue_.Drain(max_wait);
   while (!events.empty()) {
     for (auto& e : events) {
@@ -262,8 +265,7 @@ void Scheduler::HandleSubmitted(int64_t run_id) {
     run->record.status = RunStatus::kFailed;
     run->record.error = error;
     run->record.finished_ms = clock_->WallMillis();
-    (void)store_->UpdateRun(run->record);
-    NoteRunEnded();
+    RecordRunEnd(run->record);
     return;
   }
   // An input the fingerprint records as made by a stage must not be in the
@@ -321,9 +323,14 @@ void Scheduler::FlushFinished(ActiveRun& run) {
 void Scheduler::FlushDecided(ActiveRun& run) {
   if (run.finished.empty()) return;
   Status s = store_->RecordFinishedAttempts(&run.finished);
-  if (!s.ok() && run.registry_error.empty()) {
-    run.registry_error = "registry: could not record " + std::to_string(run.finished.size()) +
-                         " finished stage(s): " + s.message();
+  if (!s.ok()) {
+    spdlog::error("run {}: registry: could not record {} finished stage(s) (written again "
+                  "once it takes writes): {}", run.record.id, run.finished.size(), s.message());
+    if (run.registry_error.empty()) {
+      run.registry_error = "registry: could not record " + std::to_string(run.finished.size()) +
+                           " finished stage(s): " + s.message();
+    }
+    for (auto& r : run.finished) unrecorded_decided_.push_back(std::move(r));
   }
   run.finished.clear();
 }
@@ -331,9 +338,14 @@ void Scheduler::FlushDecided(ActiveRun& run) {
 void Scheduler::FlushEnded(ActiveRun& run) {
   if (run.ended.empty()) return;
   Status s = store_->FinishAttemptsThenCreate(run.ended, nullptr);
-  if (!s.ok() && run.registry_error.empty()) {
-    run.registry_error = "registry: could not record the end of " +
-                         std::to_string(run.ended.size()) + " attempt(s): " + s.message();
+  if (!s.ok()) {
+    spdlog::error("run {}: registry: could not record the end of {} attempt(s) (written again "
+                  "once it takes writes): {}", run.record.id, run.ended.size(), s.message());
+    if (run.registry_error.empty()) {
+      run.registry_error = "registry: could not record the end of " +
+                           std::to_string(run.ended.size()) + " attempt(s): " + s.message();
+    }
+    for (auto& r : run.ended) unrecorded_ended_.push_back(std::move(r));
   }
   run.ended.clear();
 }
@@ -493,6 +505,7 @@ bool Scheduler::StartStage(ActiveRun& run, int stage) {
   }
   as.timeout = spec.timeout;
   as.kill_grace = options_.kill_grace;
+  as.memory_limit_bytes = spec.resources.memory_mb << 20;
   run.plan->MarkRunning(stage);
   attempts_.emplace(rec.id, std::move(a));
   runner_->Start(as);
@@ -641,6 +654,9 @@ void Scheduler::FinishRunIfDone(ActiveRun& run) {
   } else if (run.plan->AnyFailed()) {
     run.record.status = RunStatus::kFailed;
     run.record.error = run.failure;
+    // A stage that failed on a full disk often only says how its command
+    // ended; the registry's refusal names the cause.
+    if (!run.registry_error.empty()) run.record.error += "; " + run.registry_error;
   } else if (!run.registry_error.empty()) {
     run.record.status = RunStatus::kFailed;
     run.record.error = run.registry_error;
@@ -663,13 +679,45 @@ void Scheduler::FinishRunIfDone(ActiveRun& run) {
                                    static_cast<double>(run.record.finished_ms - run.record.queued_ms) / 1000.0);
   }
   PublishStats();
-  (void)store_->UpdateRun(run.record);
-  NoteRunEnded();
+  RecordRunEnd(run.record);
   std::vector<int64_t> active;
   for (const auto& [id, other] : runs_) {
     if (!registry::IsTerminal(other->record.status)) active.push_back(id);
   }
   workspace_->Retire(run.record.id, active, options_.keep_workspaces);
+}
+
+void Scheduler::RecordRunEnd(const registry::RunRecord& record) {
+  Status s = store_->UpdateRun(record);
+  if (s.ok()) {
+    NoteRunEnded();
+    return;
+  }
+  spdlog::error("run {}: registry: could not record its end ({}; written again once it takes "
+                "writes): {}", record.id, registry::ToString(record.status), s.message());
+  unrecorded_runs_[record.id] = record;
+}
+
+void Scheduler::RetryUnrecorded() {
+  if (!unrecorded_decided_.empty()) {
+    if (!store_->RecordFinishedAttempts(&unrecorded_decided_).ok()) return;
+    spdlog::info("registry: recorded {} finished stage(s) it had refused",
+                 unrecorded_decided_.size());
+    unrecorded_decided_.clear();
+  }
+  if (!unrecorded_ended_.empty()) {
+    if (!store_->FinishAttemptsThenCreate(unrecorded_ended_, nullptr).ok()) return;
+    spdlog::info("registry: recorded the end of {} attempt(s) it had refused",
+                 unrecorded_ended_.size());
+    unrecorded_ended_.clear();
+  }
+  for (auto it = unrecorded_runs_.begin(); it != unrecorded_runs_.end();) {
+    if (!store_->UpdateRun(it->second).ok()) return;
+    spdlog::info("run {}: registry: recorded its end ({}) it had refused", it->first,
+                 registry::ToString(it->second.status));
+    it = unrecorded_runs_.erase(it);
+    NoteRunEnded();
+  }
 }
 
 Status Scheduler::Recover() {

@@ -166,6 +166,14 @@ class Scheduler {
   // Clears the run's fingerprint when it saw other inputs than it describes.
   void CheckInput(ActiveRun& run, const std::string& name, const std::string& sha256);
   void FinishRunIfDone(ActiveRun& run);
+  // Writes a run's end; one the registry refuses (a full disk, say) is
+  // logged and written again by RetryUnrecorded, and only a written end
+  // is announced (NoteRunEnded).
+  void RecordRunEnd(const registry::RunRecord& record);
+  // Writes again what the registry refused: attempt results first, then
+  // run ends. Called on every Step, so the daemon recovers once the
+  // registry takes writes again, with no restart.
+  void RetryUnrecorded();
   void PublishStats();
   void NoteRunEnded();
 
@@ -183,6 +191,10 @@ class Scheduler {
   std::map<int64_t, std::unique_ptr<ActiveRun>> runs_;      // by run id (FIFO)
   std::map<int64_t, RunningAttempt> attempts_;              // by attempt id
   bool shutting_down_ = false;
+  // What the registry refused, to be written again (RetryUnrecorded).
+  std::vector<registry::AttemptResult> unrecorded_decided_;  // RecordFinishedAttempts
+  std::vector<registry::AttemptResult> unrecorded_ended_;    // FinishAttemptsThenCreate
+  std::map<int64_t, registry::RunRecord> unrecorded_runs_;   // by run id
 
   mutable std::mutex mu_;
   std::map<int64_t, Submitted> requests_;   // protected by mu_: submitted, not yet loaded

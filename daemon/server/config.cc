@@ -134,7 +134,7 @@ Status LoadConfigFile(const std::string& path, DaemonConfig* c) {
   MLOPS_RETURN_IF_ERROR(Expect(root.IsMap(), path, root, "a mapping of settings"));
   static const std::set<std::string> kKeys = {
       "state_dir", "listen", "pipelines", "plugin_dirs", "stage_host", "cpus", "gpus",
-      "memory_mb", "kill_grace", "stop_timeout", "max_recoveries", "http_threads", "log_level",
+      "memory_mb", "kill_grace", "stage_output_mb", "stop_timeout", "max_recoveries", "http_threads", "log_level",
       "repositories", "data_scan_interval", "public_metrics", "tls", "signing_key",
       "trusted_keys", "require_plugin_signatures", "deploy_hook"};
   std::set<std::string> seen;
@@ -144,7 +144,7 @@ Status LoadConfigFile(const std::string& path, DaemonConfig* c) {
     if (!kKeys.count(key)) {
       return Status::InvalidArgument(Where(path, kv.first) + ": unknown setting '" + key +
           "'; known: state_dir, listen, pipelines, plugin_dirs, stage_host, cpus, gpus, "
-          "memory_mb, kill_grace, stop_timeout, max_recoveries, http_threads, log_level, "
+          "memory_mb, kill_grace, stage_output_mb, stop_timeout, max_recoveries, http_threads, log_level, "
           "repositories, data_scan_interval, public_metrics, tls, signing_key, trusted_keys, "
           "require_plugin_signatures, deploy_hook");
     }
@@ -163,6 +163,11 @@ Status LoadConfigFile(const std::string& path, DaemonConfig* c) {
     else if (key == "max_recoveries") MLOPS_RETURN_IF_ERROR(ReadNumber(path, v, "an integer", &c->max_recoveries));
     else if (key == "http_threads") MLOPS_RETURN_IF_ERROR(ReadNumber(path, v, "an integer", &c->http_threads));
     else if (key == "kill_grace") MLOPS_RETURN_IF_ERROR(ReadDuration(path, v, &c->kill_grace));
+    else if (key == "stage_output_mb") {
+      MLOPS_RETURN_IF_ERROR(ReadNumber(path, v, "megabytes (MiB)", &c->stage_output_mb));
+      MLOPS_RETURN_IF_ERROR(Expect(c->stage_output_mb >= 1 && c->stage_output_mb <= (int64_t{1} << 20),
+                                   path, v, "a number of MiB from 1 to 1048576"));
+    }
     else if (key == "stop_timeout") MLOPS_RETURN_IF_ERROR(ReadDuration(path, v, &c->stop_timeout));
     else if (key == "data_scan_interval") MLOPS_RETURN_IF_ERROR(ReadDuration(path, v, &c->data_scan_interval));
     else if (key == "repositories") MLOPS_RETURN_IF_ERROR(ReadRepositories(path, v, &c->repositories));

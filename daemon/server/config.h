@@ -21,6 +21,7 @@ struct DaemonConfig {
   int gpus = 0;
   int64_t memory_mb = 0;                  // 0 = not limited
   std::chrono::milliseconds kill_grace{std::chrono::seconds(5)};
+  int64_t stage_output_mb = 64;           // cap of one attempt's stage log (docs/limits.md)
   std::chrono::milliseconds stop_timeout{std::chrono::seconds(30)};
   int max_recoveries = 1;
   int http_threads = 8;

@@ -54,6 +54,7 @@ struct Daemon::Parts {
   std::unique_ptr<registry::ModelRegistry> model_registry;
   std::unique_ptr<models::ModelService> models;
   std::unique_ptr<scheduler::LocalWorkspace> workspace;
+  AttemptCgroups cgroups;  // read by the runner: before it
   std::unique_ptr<PluginDirectory> plugins;
   std::unique_ptr<scheduler::Scheduler> scheduler;
   std::unique_ptr<PipelineLibrary> library;
@@ -124,6 +125,13 @@ Status Daemon::Start() {
 
   Status sr = BecomeChildSubreaper();
   if (!sr.ok()) spdlog::warn("{}", sr.message());
+  // docs/limits.md: how `resources.memory` is enforced.
+  Status cg = p.cgroups.Setup();
+  if (cg.ok()) {
+    spdlog::info("stage memory limits: a cgroup per attempt under {}", p.cgroups.base());
+  } else {
+    spdlog::info("stage memory limits: RLIMIT_DATA (no cgroup per attempt: {})", cg.message());
+  }
 
   p.plugins = std::make_unique<PluginDirectory>(config_.plugin_dirs, config_.stage_host);
   if (config_.require_plugin_signatures) p.plugins->RequireSignatures(config_.trusted_keys);
@@ -165,8 +173,17 @@ Status Daemon::Start() {
   Parts* parts = &p;
   // Spare logs live beside the run folders of logs/ (same file system).
   p.plugins->MakeRunner(
-      [parts](AttemptOutcome o) { parts->scheduler->OnAttemptFinished(std::move(o)); },
-      JoinPath(JoinPath(config_.state_dir, "logs"), ".spare"));
+      [parts](AttemptOutcome o) {
+        // An attempt that failed for want of space or memory is the
+        // operator's business too, not only the run's.
+        if (o.kind == AttemptOutcome::Kind::kFailed || o.kind == AttemptOutcome::Kind::kStartFailed) {
+          spdlog::warn("attempt {} {}: {}", o.attempt_id, ToString(o.kind),
+                       o.error.substr(0, 1000));
+        }
+        parts->scheduler->OnAttemptFinished(std::move(o));
+      },
+      JoinPath(JoinPath(config_.state_dir, "logs"), ".spare"),
+      static_cast<uint64_t>(config_.stage_output_mb) << 20, &p.cgroups);
   p.scheduler = std::make_unique<scheduler::Scheduler>(p.store.get(), p.plugins->runner(),
                                                        p.workspace.get(), p.plugins.get(),
                                                        &p.clock, so);

@@ -127,8 +127,12 @@ void PluginDirectory::SetRevokedKeys(const std::vector<std::string>& key_ids) {
 }
 
 void PluginDirectory::MakeRunner(StageRunner::OnFinished on_finished,
-                                 const std::string& spare_log_dir) {
+                                 const std::string& spare_log_dir,
+                                 uint64_t output_cap_bytes,
+                                 const AttemptCgroups* cgroups) {
   ProcessStageRunnerOptions opts;
+  opts.cgroups = cgroups;
+  opts.output_cap_bytes = output_cap_bytes;
   opts.stage_host_path = stage_host_;
   opts.spare_log_dir = spare_log_dir;
   runner_ = std::make_unique<ProcessStageRunner>(opts, std::move(on_finished));

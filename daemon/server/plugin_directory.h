@@ -42,7 +42,8 @@ class PluginDirectory final : public scheduler::PluginResolver {
   // bad signature) are logged and listed by ToJson.
   Status Scan();
   // The stage runner; spare_log_dir as in ProcessStageRunnerOptions.
-  void MakeRunner(StageRunner::OnFinished on_finished, const std::string& spare_log_dir);
+  void MakeRunner(StageRunner::OnFinished on_finished, const std::string& spare_log_dir,
+                  uint64_t output_cap_bytes, const AttemptCgroups* cgroups);
   StageRunner* runner() { return runner_.get(); }
 
   Status Resolve(const std::string& name, scheduler::PluginRef* out) override;

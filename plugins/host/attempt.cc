@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -13,6 +14,7 @@
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <new>
 #include <vector>
 
 #include "event_channel.h"
@@ -58,6 +60,43 @@ bool ReadSpec(const SpecSource& from, std::string* out, std::string* source) {
   *source = "spec " + from.file;
   int fd = ::open(from.file.c_str(), O_RDONLY | O_CLOEXEC);
   return fd >= 0 && ReadWholeFd(fd, out);
+}
+
+// Puts this process under the attempt's memory limit: into its cgroup, or
+// under RLIMIT_DATA when there is none. Everything it starts inherits it.
+bool ApplyMemoryLimit(const StageSpec& spec, std::string* error) {
+  if (!spec.cgroup.empty()) {
+    const std::string procs = spec.cgroup + "/cgroup.procs";
+    int fd = ::open(procs.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0 || !WriteAll(fd, "0")) {
+      *error = "cannot join the attempt's cgroup " + spec.cgroup + ": " + std::strerror(errno);
+      if (fd >= 0) ::close(fd);
+      return false;
+    }
+    ::close(fd);
+    return true;
+  }
+  if (spec.memory_limit_bytes <= 0) return true;
+  struct rlimit limit;
+  limit.rlim_cur = limit.rlim_max = static_cast<rlim_t>(spec.memory_limit_bytes);
+  if (::setrlimit(RLIMIT_DATA, &limit) != 0) {
+    *error = std::string("cannot set RLIMIT_DATA for the memory limit: ") + std::strerror(errno);
+    return false;
+  }
+  return true;
+}
+
+// The start of `error`, at most kMaxErrorBytes, cut at a UTF-8 character
+// boundary and saying how much was cut.
+std::string CapErrorText(std::string error) {
+  if (error.size() <= proto::kMaxErrorBytes) return error;
+  const size_t total = error.size();
+  size_t keep = proto::kMaxErrorBytes - 64;
+  while (keep > 0 && (static_cast<unsigned char>(error[keep]) & 0xC0) == 0x80) --keep;
+  error.resize(keep);
+  error += " ... [error text cut: " + std::to_string(total - keep) + " of " +
+           std::to_string(total) + " bytes left out]";
+  return error;
 }
 
 }  // namespace
@@ -118,6 +157,7 @@ int RunAttempt(const AttemptPlugin& plugin, const SpecSource& spec_source) {
   StageSpec spec;
   if (!ParseStageSpec(text, &spec, &error)) return fail(proto::kExitUsage, source + ": " + error);
   SetParentDeathGrace(std::chrono::milliseconds(spec.kill_grace_ms));
+  if (!ApplyMemoryLimit(spec, &error)) return fail(proto::kExitUsage, error);
   // A relative plugin path means relative to where the host was started.
   char resolved[PATH_MAX];
   std::string plugin_file = plugin.path;
@@ -148,6 +188,12 @@ int RunAttempt(const AttemptPlugin& plugin, const SpecSource& spec_source) {
   std::string thrown;
   try {
     status = loaded->info.run(&stage, &api);
+  } catch (const std::bad_alloc& e) {
+    thrown = std::string("plugin ") + loaded->info.name + " threw an exception: " + e.what();
+    if (spec.memory_limit_bytes > 0) {
+      thrown = "exceeded its memory limit of " + std::to_string(spec.memory_limit_bytes >> 20) +
+               " MiB (" + thrown + ")";
+    }
   } catch (const std::exception& e) {
     thrown = std::string("plugin ") + loaded->info.name + " threw an exception: " + e.what();
   } catch (...) {
@@ -167,6 +213,7 @@ int RunAttempt(const AttemptPlugin& plugin, const SpecSource& spec_source) {
   if (status != MLOPS_OK && error.empty()) {
     error = std::string("plugin ") + loaded->info.name + " returned " + StatusName(status);
   }
+  error = CapErrorText(std::move(error));
   if (!error.empty()) PrintError(error);
   SendResult(&events, status, error);
   return status == MLOPS_OK ? proto::kExitOk : proto::kExitStageFailed;

@@ -40,7 +40,7 @@ inline constexpr uint32_t kStartedReply = 2;
 inline constexpr uint32_t kExitedReply = 3;
 
 // The descriptors sent with a StartRequest, in this order.
-inline constexpr int kRequestLogFd = 0;
+inline constexpr int kRequestLogFd = 0;  // the child's stdout and stderr (the output pipe)
 inline constexpr int kRequestEventFd = 1;
 inline constexpr int kRequestSpecFd = 2;
 inline constexpr int kRequestFdCount = 3;

@@ -24,9 +24,14 @@
 //   {"attempt_id": 7, "params_json": "<JSON object text>",
 //    "inputs": [{"name": "data.csv", "path": "/abs/data.csv"}],
 //    "work_dir": "/abs", "scratch_dir": "/abs", "env": {"K": "V"},
-//    "kill_grace_ms": 5000}
+//    "kill_grace_ms": 5000, "memory_limit_bytes": 67108864,
+//    "cgroup": "/sys/fs/cgroup/.../attempt-7"}
 //   kill_grace_ms: how long a host (or fork server) whose daemon died waits
 //   between SIGTERM and SIGKILL of the attempt's process group.
+//   memory_limit_bytes (0 or absent: none) and cgroup (absent: none): the
+//   host joins the cgroup, which the daemon made with that memory.max,
+//   before it loads or runs plugin code; with no cgroup it sets
+//   RLIMIT_DATA to the limit instead (docs/limits.md).
 //
 // Events: one JSON object per line, each with "type":
 //   progress {fraction, message}
@@ -37,6 +42,8 @@
 // `result` is sent exactly once, last, by a host that ends normally; a host
 // that exits without it has failed whatever its exit code.
 #pragma once
+
+#include <cstddef>
 
 namespace mlops::stage_protocol {
 
@@ -59,5 +66,11 @@ inline constexpr int kExitLoadFailed = 3;   // plugin could not be loaded
 inline constexpr char kAttemptEnv[] = "MLOPS_ATTEMPT_ID";
 
 inline constexpr char kResultOk[] = "OK";
+
+// The most bytes of a result's error text the host sends; a longer one is
+// cut (its start kept, the cut said) so that the result line stays well
+// under the daemon's line limit (AttemptEvents::kMaxLineBytes) even with
+// every byte escaped in JSON.
+inline constexpr size_t kMaxErrorBytes = 64 * 1024;
 
 }  // namespace mlops::stage_protocol

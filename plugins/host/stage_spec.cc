@@ -17,6 +17,8 @@ bool ParseStageSpec(const std::string& text, StageSpec* spec, std::string* error
     spec->work_dir = doc.at("work_dir").get<std::string>();
     spec->scratch_dir = doc.value("scratch_dir", std::string());
     spec->kill_grace_ms = doc.value("kill_grace_ms", int64_t{5000});
+    spec->memory_limit_bytes = doc.value("memory_limit_bytes", int64_t{0});
+    spec->cgroup = doc.value("cgroup", std::string());
     if (doc.contains("inputs")) {
       for (const json& in : doc.at("inputs")) {
         spec->inputs.push_back({in.at("name").get<std::string>(), in.at("path").get<std::string>()});
@@ -31,8 +33,8 @@ bool ParseStageSpec(const std::string& text, StageSpec* spec, std::string* error
     *error = std::string("bad spec: ") + e.what();
     return false;
   }
-  if (spec->kill_grace_ms < 0) {
-    *error = "bad spec: kill_grace_ms must not be negative";
+  if (spec->kill_grace_ms < 0 || spec->memory_limit_bytes < 0) {
+    *error = "bad spec: kill_grace_ms and memory_limit_bytes must not be negative";
     return false;
   }
   if (spec->work_dir.empty() || spec->work_dir[0] != '/') {

@@ -22,6 +22,10 @@ struct StageSpec {
   std::string scratch_dir;
   std::map<std::string, std::string> env;
   int64_t kill_grace_ms = 5000;  // SIGTERM -> SIGKILL, if the host must end itself
+  // The attempt's memory limit; 0: none. Enforced by the cgroup when
+  // `cgroup` names one (the host joins it first), else by RLIMIT_DATA.
+  int64_t memory_limit_bytes = 0;
+  std::string cgroup;  // a cgroup v2 folder made for this attempt; empty: none
 };
 
 // Parses the spec file's text. On failure returns false and *error says

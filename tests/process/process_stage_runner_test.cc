@@ -166,6 +166,18 @@ TEST_P(ProcessStageRunnerTest, PluginErrorIsTheLastSetError) {
   EXPECT_EQ(out.error, "fixture failed on purpose");
 }
 
+// A 10 MiB error after 4 MiB of log lines: the result still arrives, with
+// the error's start kept and the cut said.
+TEST_P(ProcessStageRunnerTest, HugePluginErrorArrivesCutToItsStart) {
+  AttemptOutcome out = Run(Fixture(17, "big_error"));
+  EXPECT_EQ(out.kind, Kind::kFailed);
+  EXPECT_EQ(out.exit_code, 1);
+  EXPECT_EQ(out.error.rfind("big error starteee", 0), 0u) << out.error.substr(0, 200);
+  EXPECT_LE(out.error.size(), 64u * 1024);
+  EXPECT_NE(out.error.find("error text cut"), std::string::npos);
+  EXPECT_EQ(out.error.find("without reporting a result"), std::string::npos);
+}
+
 TEST_P(ProcessStageRunnerTest, WrongAbiMajorFailsNamingBothVersions) {
   AttemptOutcome out = Run(Fixture(8, "wrong_abi"));
   EXPECT_EQ(out.kind, Kind::kFailed);

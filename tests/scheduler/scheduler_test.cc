@@ -307,6 +307,30 @@ TEST_F(SchedulerTest, ARefusedCombinedWriteFailsTheRun) {
   EXPECT_TRUE(runner_.RunningIds().empty());
 }
 
+// A full disk refuses the end of the last attempt and of the run: the run
+// is not announced ended while the registry says otherwise, and once the
+// registry takes writes again both are written, with no restart.
+TEST_F(SchedulerTest, ARunEndTheRegistryRefusedIsWrittenOnceItCan) {
+  AddPipeline("diamond", kDiamond);
+  const int64_t run = Submit("diamond");
+  ASSERT_EQ(RunningStages(), (std::vector<std::string>{"a"}));
+  counting_.fail["FinishAttemptsThenCreate"] = Status::IOError("database or disk is full");
+  counting_.fail["UpdateRun"] = Status::IOError("database or disk is full");
+  SucceedAll();
+  for (int i = 0; i < 10 && runner_.Running() > 0; ++i) SucceedAll();
+  EXPECT_EQ(Run(run).status, RunStatus::kRunning);  // what the registry holds
+  EXPECT_EQ(sched_->RunsEnded(), 0u);
+  sched_->Step(kNoWait);
+  EXPECT_EQ(Run(run).status, RunStatus::kRunning);
+  counting_.fail.clear();
+  sched_->Step(kNoWait);
+  const registry::RunRecord r = Run(run);
+  EXPECT_EQ(r.status, RunStatus::kFailed);
+  EXPECT_NE(r.error.find("database or disk is full"), std::string::npos) << r.error;
+  EXPECT_EQ(Attempts(run)[0].status, registry::AttemptStatus::kSucceeded);
+  EXPECT_EQ(sched_->RunsEnded(), 1u);
+}
+
 TEST_F(SchedulerTest, UnchangedSecondRunIsUpToDateInOneTransaction) {
   AddPipeline("diamond", kDiamond);
   const int64_t first = RunToEnd("diamond");

@@ -28,7 +28,8 @@ TEST_F(ConfigTest, FileOverridesEmbeddedDefaults) {
   DaemonConfig c;
   const std::string default_listen = c.listen;
   ASSERT_TRUE(Load("state_dir: /srv/mlops\npipelines: [/a, /b]\ncpus: 3\ngpus: 1\n"
-                   "kill_grace: 2s\nstop_timeout: 1m\n", &c).ok());
+                   "kill_grace: 2s\nstop_timeout: 1m\nstage_output_mb: 3\n", &c).ok());
+  EXPECT_EQ(c.stage_output_mb, 3);
   EXPECT_EQ(c.state_dir, "/srv/mlops");
   EXPECT_EQ(c.pipeline_dirs, (std::vector<std::string>{"/a", "/b"}));
   EXPECT_DOUBLE_EQ(c.cpus, 3);
@@ -53,6 +54,8 @@ TEST_F(ConfigTest, BadInputNamesTheSpot) {
       {"pipelines: {a: 1}\n", ":1:12:", "expected a folder or a list of folders"},
       {"cpus: 1\ncpus: 2\n", ":2:1:", "duplicate setting 'cpus'"},
       {"gpus: -1\n", "", "must not be negative"},
+      {"stage_output_mb: 0\n", ":1:18:", "expected a number of MiB from 1 to 1048576"},
+      {"stage_output_mb: lots\n", ":1:18:", "expected megabytes (MiB)"},
       {"[unclosed\n", ":2:1:", ""},
       {"- a\n- b\n", ":1:1:", "expected a mapping of settings"},
   };
