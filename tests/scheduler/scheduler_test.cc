@@ -721,6 +721,24 @@ TEST_F(SchedulerTest, RecoverRetriesInterruptedRunsOnce) {
   EXPECT_NE(second.error.find("not retried again"), std::string::npos);
 }
 
+// A stop leaves runs never taken up queued in the registry (no write per
+// run); the next start interrupts and retries them like the others.
+TEST_F(SchedulerTest, RunsStillQueuedAtAStopAreRetriedByTheNextStart) {
+  AddPipeline("one", "version: 1\nname: one\nstages:\n  - {name: a, uses: exec, run: \"true\"}\n");
+  std::vector<int64_t> ids;
+  for (int i = 0; i < 2 + Scheduler::kWaitingRunsAhead + 3; ++i) ids.push_back(Submit("one", true));
+  sched_->Shutdown(std::chrono::milliseconds(0));
+  EXPECT_EQ(Run(ids.front()).status, RunStatus::kInterrupted);
+  EXPECT_EQ(Run(ids.back()).status, RunStatus::kQueued);
+  MakeScheduler(Capacity{2, 0, 0});
+  ASSERT_TRUE(sched_->Recover().ok());
+  for (int64_t id : ids) {
+    registry::RunRecord r = Run(id);
+    EXPECT_EQ(r.status, RunStatus::kInterrupted) << id;
+    EXPECT_NE(r.error.find("retried as run"), std::string::npos) << id << ": " << r.error;
+  }
+}
+
 TEST_F(SchedulerTest, InvalidStoredPipelineFailsTheRunWithTheParserMessage) {
   AddPipeline("bad", "version: 1\nname: bad\nstages: 5\n");
   registry::RunRecord r = Run(Submit("bad"));
