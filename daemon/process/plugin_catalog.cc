@@ -118,7 +118,6 @@ struct Candidate {
   std::string real;  // symlinks resolved
   std::string identity;
   int64_t changed_ns = 0;
-  bool cached = false;
   Status status;
   PluginInfo info;
 };
@@ -210,11 +209,7 @@ PluginCatalog PluginCatalog::Scan(const std::vector<std::string>& dirs,
   std::vector<Candidate*> to_describe;
   for (Candidate& c : candidates) {
     if (!c.status.ok()) continue;
-    if (!c.identity.empty() && FromCache(cached, &c)) {
-      c.cached = true;
-    } else {
-      to_describe.push_back(&c);
-    }
+    if (c.identity.empty() || !FromCache(cached, &c)) to_describe.push_back(&c);
   }
   // Describing is mostly waiting for a child process: a few at once.
   std::atomic<size_t> next{0};

@@ -171,11 +171,12 @@ void GitTriggers::ReportHeads(Repo* repo, const std::vector<std::pair<std::strin
                               const std::string& origin) {
   for (const auto& [branch, commit] : heads) {
     std::string superseded = repo->coalescer->Report(repo->config.name, branch, commit, origin);
-    RecordCommit(repo->config.name, branch, commit, "pending", 0, "waiting in the coalescing window",
+    RecordCommit(repo->config.name, branch, commit, "pending", 0,
+                 "waiting for the coalescing window or for the branch's queued run to start",
                  origin);
     if (!superseded.empty()) {
       RecordCommit(repo->config.name, branch, superseded, "superseded", 0,
-                   "a newer commit arrived within the coalescing window", origin, commit);
+                   "a newer commit arrived before this one was dispatched", origin, commit);
     }
   }
   WakeDispatcher();
