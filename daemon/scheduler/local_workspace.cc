@@ -50,6 +50,22 @@ Status StatRegular(const std::string& path, struct stat* st) {
 
 }  // namespace
 
+LocalWorkspace::LocalWorkspace(std::string state_dir, registry::ArtifactStore* artifacts,
+                               std::chrono::milliseconds racy_window)
+    : state_dir_(std::move(state_dir)), artifacts_(artifacts), racy_window_(racy_window) {
+  DIR* d = ::opendir(JoinPath(state_dir_, "workspaces").c_str());
+  if (!d) return;
+  while (dirent* e = ::readdir(d)) {
+    const std::string n = e->d_name;
+    if (n.rfind("run-", 0) != 0) continue;
+    char* end = nullptr;
+    const long long id = std::strtoll(n.c_str() + 4, &end, 10);
+    if (end != n.c_str() + 4 && *end == '\0') ended_.push_back(id);
+  }
+  ::closedir(d);
+  std::sort(ended_.begin(), ended_.end());
+}
+
 Status LocalWorkspace::Prepare(int64_t run_id, const std::string& source_dir, std::string* dir) {
   std::string path = JoinPath(JoinPath(state_dir_, "workspaces"), RunFolder(run_id));
   MLOPS_RETURN_IF_ERROR(RemoveTree(path));
@@ -179,26 +195,19 @@ int LocalWorkspace::stat_cache_hits() const {
   return cache_hits_;
 }
 
-void LocalWorkspace::Retire(int64_t run_id, const std::vector<int64_t>& active, size_t keep) {
-  (void)run_id;
+void LocalWorkspace::Retire(int64_t run_id, size_t keep) {
+  std::vector<int64_t> remove;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ended_.push_back(run_id);
+    run_folders_.erase(run_id);
+    while (ended_.size() > keep) {
+      remove.push_back(ended_.front());
+      ended_.pop_front();
+    }
+  }
   const std::string root = JoinPath(state_dir_, "workspaces");
-  DIR* d = ::opendir(root.c_str());
-  if (!d) return;
-  std::vector<int64_t> ended;
-  while (dirent* e = ::readdir(d)) {
-    const std::string n = e->d_name;
-    if (n.rfind("run-", 0) != 0) continue;
-    char* end = nullptr;
-    const long long id = std::strtoll(n.c_str() + 4, &end, 10);
-    if (end == n.c_str() + 4 || *end != '\0') continue;
-    if (std::find(active.begin(), active.end(), id) == active.end()) ended.push_back(id);
-  }
-  ::closedir(d);
-  if (ended.size() <= keep) return;
-  std::sort(ended.begin(), ended.end(), std::greater<>());
-  for (size_t i = keep; i < ended.size(); ++i) {
-    (void)RemoveTree(JoinPath(root, "run-" + std::to_string(ended[i])));
-  }
+  for (int64_t id : remove) (void)RemoveTree(JoinPath(root, RunFolder(id)));
 }
 
 }  // namespace mlops::scheduler

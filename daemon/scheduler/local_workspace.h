@@ -5,6 +5,11 @@
 // and an ArtifactStore for content. A run's log and scratch folders are
 // made once, not per attempt.
 //
+// Retire keeps the ended runs' workspaces in the order they ended, so a
+// run's end costs one removal at most, whatever else is in workspaces/.
+// Workspaces an earlier daemon left are listed once, when this object is
+// made, and count as ended before any run of this one (oldest id first).
+//
 // Stat cache: Digest and Ingest remember, per path, the digest of a regular
 // file with its (device, inode, size, mtime_ns, ctime_ns); a file whose
 // identity and times are unchanged is not read again (Ingest also checks
@@ -18,6 +23,7 @@
 #include <sys/stat.h>
 
 #include <chrono>
+#include <deque>
 #include <mutex>
 #include <set>
 #include <string>
@@ -35,8 +41,7 @@ class LocalWorkspace final : public Workspace {
 
   // REQUIRES: `artifacts` outlives this object.
   LocalWorkspace(std::string state_dir, registry::ArtifactStore* artifacts,
-                 std::chrono::milliseconds racy_window = kRacyWindow)
-      : state_dir_(std::move(state_dir)), artifacts_(artifacts), racy_window_(racy_window) {}
+                 std::chrono::milliseconds racy_window = kRacyWindow);
 
   Status Prepare(int64_t run_id, const std::string& source_dir, std::string* dir) override;
   std::string LogPath(int64_t run_id, const std::string& stage, int attempt) override;
@@ -45,7 +50,7 @@ class LocalWorkspace final : public Workspace {
   Status Digest(const std::string& path, std::string* sha256) override;
   bool Has(const std::string& sha256) override;
   Status Restore(const std::string& sha256, const std::string& dest) override;
-  void Retire(int64_t run_id, const std::vector<int64_t>& active, size_t keep) override;
+  void Retire(int64_t run_id, size_t keep) override;
 
   // Files hashed by reading them, and answered from the stat cache (tests).
   int files_read() const;
@@ -72,6 +77,7 @@ class LocalWorkspace final : public Workspace {
   const std::chrono::milliseconds racy_window_;
   mutable std::mutex mu_;
   std::set<int64_t> run_folders_;                     // protected by mu_
+  std::deque<int64_t> ended_;  // workspaces of ended runs, oldest end first; protected by mu_
   std::unordered_map<std::string, StatEntry> stats_;  // protected by mu_
   int files_read_ = 0;                                // protected by mu_
   int cache_hits_ = 0;                                // protected by mu_

@@ -15,18 +15,17 @@ namespace mlops::scheduler {
 using registry::AttemptStatus;
 using registry::RunStatus;
 
-// What Submit hands to the loop for a queued run.
+// A queued run until the loop takes it up: what Submit computed that the
+// registry does not hold. Its record is read back when it is taken up, so a
+// deep queue costs little memory per run.
 struct Scheduler::Submitted {
-  RunRequest request;
-  registry::RunRecord record;
-  registry::PipelineRecord pipeline_record;
+  std::string source_dir;  // the workspace's source: the request's or the pipeline's
   std::shared_ptr<const PreparedPipeline> prepared;
   RunInputs inputs;
 };
 
 struct Scheduler::ActiveRun {
   registry::RunRecord record;
-  registry::PipelineRecord pipeline_record;
   std::shared_ptr<const PreparedPipeline> prepared;  // keeps `pipeline()` alive for the plan
   std::unique_ptr<RunPlan> plan;
   std::string workspace;
@@ -93,8 +92,7 @@ Scheduler::~Scheduler() = default;
 Status Scheduler::Submit(const RunRequest& request, int64_t* run_id,
                          registry::RunRecord* record) {
   Submitted sub;
-  sub.request = request;
-  registry::PipelineRecord& p = sub.pipeline_record;
+  registry::PipelineRecord p;
   Status s = request.pipeline_id != 0 ? store_->GetPipeline(request.pipeline_id, &p)
                                       : store_->GetPipelineByName(request.pipeline, &p);
   if (!s.ok()) {
@@ -102,11 +100,12 @@ Status Scheduler::Submit(const RunRequest& request, int64_t* run_id,
     return s;
   }
   sub.prepared = pipelines_.Get(p);
+  sub.source_dir = request.source_dir.empty() ? p.source_dir : request.source_dir;
   if (sub.prepared->error.empty()) {
-    const std::string source = request.source_dir.empty() ? p.source_dir : request.source_dir;
-    sub.inputs = ComputeRunInputs(*sub.prepared, p, source, request.commit, plugins_, workspace_);
+    sub.inputs =
+        ComputeRunInputs(*sub.prepared, p, sub.source_dir, request.commit, plugins_, workspace_);
   }
-  registry::RunRecord& run = sub.record;
+  registry::RunRecord run;
   run.pipeline_id = p.id;
   run.trigger = request.trigger;
   run.reason = request.reason;
@@ -197,8 +196,9 @@ void Scheduler::Step(std::chrono::milliseconds max_wait) {
   auto events = queue_.Drain(max_wait);
   while (!events.empty()) {
     for (auto& e : events) {
-      if (auto* s = std::get_if<RunSubmitted>(&e)) HandleSubmitted(s->run_id);
-      else if (auto* c = std::get_if<CancelRequested>(&e)) HandleCancel(c->run_id);
+      // A submitted run waits in requests_ until LaunchReady takes it up.
+      if (std::holds_alternative<RunSubmitted>(e)) continue;
+      if (auto* c = std::get_if<CancelRequested>(&e)) HandleCancel(c->run_id);
       else if (auto* f = std::get_if<AttemptFinished>(&e)) HandleFinished(std::move(f->outcome));
     }
     events = queue_.Drain(std::chrono::milliseconds(0));
@@ -239,26 +239,20 @@ void Scheduler::Run(const std::atomic<bool>* stop, const std::function<void()>& 
   }
 }
 
-void Scheduler::HandleSubmitted(int64_t run_id) {
-  Submitted sub;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = requests_.find(run_id);
-    if (it == requests_.end()) return;
-    sub = std::move(it->second);
-    requests_.erase(it);
-  }
+bool Scheduler::TakeUp(int64_t run_id, Submitted sub, bool make_workspace) {
   auto run = std::make_unique<ActiveRun>();
-  run->record = std::move(sub.record);
-  run->pipeline_record = std::move(sub.pipeline_record);
   run->prepared = std::move(sub.prepared);
   run->inputs = std::move(sub.inputs);
-  std::string error = run->prepared->error;
-  if (error.empty()) {
-    const RunRequest& request = sub.request;
-    std::string source = request.source_dir.empty() ? run->pipeline_record.source_dir
-                                                    : request.source_dir;
-    Status ws = workspace_->Prepare(run_id, source, &run->workspace);
+  std::string error;
+  Status rs = store_->GetRun(run_id, &run->record);
+  if (!rs.ok()) {
+    // The record is unreadable: the run cannot be followed, nor ended in
+    // the registry; the next start's Recover() settles it.
+    return false;
+  }
+  error = run->prepared->error;
+  if (error.empty() && make_workspace) {
+    Status ws = workspace_->Prepare(run_id, sub.source_dir, &run->workspace);
     if (!ws.ok()) error = ws.message();
   }
   if (!error.empty()) {
@@ -266,12 +260,12 @@ void Scheduler::HandleSubmitted(int64_t run_id) {
     run->record.error = error;
     run->record.finished_ms = clock_->WallMillis();
     RecordRunEnd(run->record);
-    return;
+    return false;
   }
   // An input the fingerprint records as made by a stage must not be in the
   // workspace's copy of the source (it could have appeared since Submit).
   for (const auto& [name, digest] : run->inputs.files) {
-    if (!digest.empty() || name.front() == '/') continue;
+    if (!digest.empty() || name.front() == '/' || !make_workspace) continue;
     std::string found;
     if (!workspace_->Digest(JoinPath(run->workspace, name), &found).IsNotFound()) {
       run->inputs.fingerprint.clear();
@@ -279,14 +273,53 @@ void Scheduler::HandleSubmitted(int64_t run_id) {
   }
   run->plan = std::make_unique<RunPlan>(run->pipeline());
   runs_[run_id] = std::move(run);
+  return true;
+}
+
+bool Scheduler::TakeUpQueued() {
+  // Waiting: taken up, nothing started, not done (a run that failed at
+  // once is done, and must not hold the queue until the next step).
+  int waiting = 0;
+  for (const auto& [id, run] : runs_) {
+    if (!run->started && !registry::IsTerminal(run->record.status) && !run->plan->Finished()) {
+      ++waiting;
+    }
+  }
+  bool took = false;
+  while (waiting < kWaitingRunsAhead) {
+    int64_t id = 0;
+    Submitted sub;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (requests_.empty()) break;
+      auto it = requests_.begin();
+      id = it->first;
+      sub = std::move(it->second);
+      requests_.erase(it);
+    }
+    if (TakeUp(id, std::move(sub), /*make_workspace=*/true)) {
+      ++waiting;  // until the next pass tries its stages
+      took = true;
+    }
+  }
+  return took;
 }
 
 void Scheduler::HandleCancel(int64_t run_id) {
   auto it = runs_.find(run_id);
   if (it == runs_.end()) {
-    // Submitted but not yet loaded: the queue is FIFO, so it is loaded; a run
-    // that failed to load is already terminal.
-    return;
+    // Still queued: taken up without a workspace, to end as cancelled. A
+    // run in neither place has ended already.
+    std::optional<Submitted> sub;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (auto q = requests_.find(run_id); q != requests_.end()) {
+        sub = std::move(q->second);
+        requests_.erase(q);
+      }
+    }
+    if (!sub || !TakeUp(run_id, std::move(*sub), /*make_workspace=*/false)) return;
+    it = runs_.find(run_id);
   }
   ActiveRun& run = *it->second;
   run.cancel_requested = true;
@@ -301,6 +334,8 @@ void Scheduler::LaunchReady() {
   // A cache hit finishes a stage at once and can make its dependents ready,
   // so repeat until a pass changes nothing. Stages that do not fit now are
   // passed over so that smaller ones (e.g. cpu-only behind a GPU stage) run.
+  // Queued runs are taken up (workspace made, plan built) only while few
+  // taken-up runs wait to start, so a deep queue costs nothing per pass.
   for (bool progress = true; progress;) {
     progress = false;
     for (auto& [id, run] : runs_) {
@@ -311,6 +346,7 @@ void Scheduler::LaunchReady() {
         }
       }
     }
+    if (TakeUpQueued()) progress = true;
   }
   for (auto& [id, run] : runs_) FlushFinished(*run);
 }
@@ -680,11 +716,7 @@ void Scheduler::FinishRunIfDone(ActiveRun& run) {
   }
   PublishStats();
   RecordRunEnd(run.record);
-  std::vector<int64_t> active;
-  for (const auto& [id, other] : runs_) {
-    if (!registry::IsTerminal(other->record.status)) active.push_back(id);
-  }
-  workspace_->Retire(run.record.id, active, options_.keep_workspaces);
+  if (!run.workspace.empty()) workspace_->Retire(run.record.id, options_.keep_workspaces);
 }
 
 void Scheduler::RecordRunEnd(const registry::RunRecord& record) {
@@ -780,6 +812,13 @@ void Scheduler::Shutdown(std::chrono::milliseconds grace) {
     NoteRunEnded();
   }
   runs_.clear();
+  {
+    // Runs never taken up stay queued in the registry: the next start's
+    // Recover() treats them as a crash left them (interrupted, retried),
+    // without one write each here.
+    std::lock_guard<std::mutex> lock(mu_);
+    requests_.clear();
+  }
   PublishStats();
 }
 

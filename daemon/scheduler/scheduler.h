@@ -18,6 +18,11 @@
 // cannot start) are batched: one transaction per scheduling pass, written
 // before the run's next real attempt starts and before the run ends.
 //
+// Queue: a submitted run waits, held compactly (no workspace, no plan), in
+// submission order; the loop takes runs up oldest first while fewer than
+// kWaitingRunsAhead taken-up runs wait for resources, so a step costs the
+// same with 20 runs queued as with 20,000 (docs/operations.md).
+//
 // The OS seams are injected (Store, StageRunner, Workspace, PluginResolver,
 // Clock), so unit tests drive Step() with fakes and a fake clock and never
 // sleep. Thread-safety: Submit, Cancel, OnAttemptFinished and Stats are safe
@@ -101,6 +106,11 @@ struct SchedulerStats {
 
 class Scheduler {
  public:
+  // How many taken-up runs may wait for resources before no more queued runs
+  // are taken up: enough for small stages to pass a big one at the head of
+  // the queue, few enough that a deep queue costs nothing per step.
+  static constexpr int kWaitingRunsAhead = 16;
+
   // REQUIRES: every pointer outlives the scheduler.
   Scheduler(registry::Store* store, StageRunner* runner, Workspace* workspace,
             PluginResolver* plugins, Clock* clock, SchedulerOptions options);
@@ -150,7 +160,13 @@ class Scheduler {
   // The run whose results stand for a run of `pipeline` with this
   // fingerprint, or 0 when it must run.
   int64_t FindResultsThatStand(const std::string& pipeline, const std::string& fingerprint);
-  void HandleSubmitted(int64_t run_id);
+  // Moves a queued run into runs_ (its record read back, its workspace
+  // made unless `make_workspace` is false, its plan built); false when it
+  // could not be taken up (it is then failed, or left for Recover()).
+  bool TakeUp(int64_t run_id, Submitted sub, bool make_workspace);
+  // Takes up queued runs, oldest first, while fewer than
+  // kWaitingRunsAhead taken-up runs wait to start. True when it took any.
+  bool TakeUpQueued();
   void HandleCancel(int64_t run_id);
   void HandleFinished(AttemptOutcome outcome);
   void LaunchReady();
@@ -197,7 +213,7 @@ class Scheduler {
   std::map<int64_t, registry::RunRecord> unrecorded_runs_;   // by run id
 
   mutable std::mutex mu_;
-  std::map<int64_t, Submitted> requests_;   // protected by mu_: submitted, not yet loaded
+  std::map<int64_t, Submitted> requests_;   // protected by mu_: queued, not yet taken up (FIFO)
   SchedulerStats stats_;                    // protected by mu_
   uint64_t runs_ended_ = 0;                 // protected by mu_
   mutable std::condition_variable run_ended_;

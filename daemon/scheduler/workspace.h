@@ -35,9 +35,10 @@ class Workspace {
   virtual bool Has(const std::string& sha256) = 0;
   // Writes the stored content to `dest` (creating parent folders).
   virtual Status Restore(const std::string& sha256, const std::string& dest) = 0;
-  // A run ended: its workspace may go. Removes the workspaces of ended runs
-  // beyond the newest `keep`, never one of an `active` run.
-  virtual void Retire(int64_t run_id, const std::vector<int64_t>& active, size_t keep) = 0;
+  // Run `run_id` ended: its workspace joins those of ended runs, and the
+  // ones that ended longest ago beyond the newest `keep` are removed. Only
+  // an ended run's workspace is ever removed.
+  virtual void Retire(int64_t run_id, size_t keep) = 0;
 };
 
 }  // namespace mlops::scheduler

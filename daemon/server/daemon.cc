@@ -136,6 +136,7 @@ Status Daemon::Start() {
   p.plugins = std::make_unique<PluginDirectory>(config_.plugin_dirs, config_.stage_host);
   if (config_.require_plugin_signatures) p.plugins->RequireSignatures(config_.trusted_keys);
   p.plugins->SetRevokedKeys(p.models->RevokedKeyIds());
+  p.plugins->SetDescriptionCache(JoinPath(config_.state_dir, "plugin-descriptions.json"));
   MLOPS_RETURN_IF_ERROR(p.plugins->Scan());
 
   scheduler::SchedulerOptions so;

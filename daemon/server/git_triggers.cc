@@ -33,6 +33,9 @@ struct GitTriggers::Repo {
   int64_t next_poll_ms = 0;
   int consecutive_failures = 0;
   std::mutex fetch_mu;                // one fetch at a time
+  // Branch -> the run of its last trigger while that run is queued (the
+  // coalescer holds the branch meanwhile). Dispatch thread only.
+  std::map<std::string, int64_t> queued_runs;
 };
 
 namespace {
@@ -93,7 +96,7 @@ void GitTriggers::Stop() {
     }
     repo->cv.notify_all();
   }
-  dispatch_cv_.notify_all();
+  WakeDispatcher();
   for (auto& [name, repo] : repos_) {
     if (repo->poller.joinable()) repo->poller.join();
   }
@@ -168,31 +171,62 @@ void GitTriggers::ReportHeads(Repo* repo, const std::vector<std::pair<std::strin
                               const std::string& origin) {
   for (const auto& [branch, commit] : heads) {
     std::string superseded = repo->coalescer->Report(repo->config.name, branch, commit, origin);
-    RecordCommit(repo->config.name, branch, commit, "pending", 0, "waiting in the coalescing window",
+    RecordCommit(repo->config.name, branch, commit, "pending", 0,
+                 "waiting for the coalescing window or for the branch's queued run to start",
                  origin);
     if (!superseded.empty()) {
       RecordCommit(repo->config.name, branch, superseded, "superseded", 0,
-                   "a newer commit arrived within the coalescing window", origin, commit);
+                   "a newer commit arrived before this one was dispatched", origin, commit);
     }
+  }
+  WakeDispatcher();
+}
+
+void GitTriggers::WakeDispatcher() {
+  {
+    std::lock_guard<std::mutex> lock(dispatch_mu_);
+    dispatch_wake_ = true;
   }
   dispatch_cv_.notify_all();
 }
 
+void GitTriggers::ReleaseStartedRuns(Repo* repo) {
+  for (auto it = repo->queued_runs.begin(); it != repo->queued_runs.end();) {
+    registry::RunRecord run;
+    Status s = store_->GetRun(it->second, &run);
+    if (s.ok() && run.status == registry::RunStatus::kQueued) {
+      ++it;
+      continue;
+    }
+    repo->coalescer->Release(repo->config.name, it->first);
+    it = repo->queued_runs.erase(it);
+  }
+}
+
 void GitTriggers::DispatchLoop() {
+  // While a triggered run is queued, its branch is held; the registry is
+  // asked this often whether it has started.
+  constexpr std::chrono::milliseconds kQueuedRunCheck{20};
   while (!stop_.load()) {
     std::optional<TimePoint> next;
+    bool any_queued = false;
     for (auto& [name, repo] : repos_) {
+      ReleaseStartedRuns(repo.get());
+      any_queued = any_queued || !repo->queued_runs.empty();
       auto due = repo->coalescer->NextDue();
       if (due && (!next || *due < *next)) next = due;
     }
     {
       std::unique_lock<std::mutex> lock(dispatch_mu_);
-      auto wait = std::chrono::milliseconds(500);
+      auto wait = any_queued ? kQueuedRunCheck : std::chrono::milliseconds(500);
       if (next) {
         wait = std::clamp(std::chrono::duration_cast<std::chrono::milliseconds>(*next - clock_->Now()),
                           std::chrono::milliseconds(0), wait);
       }
-      if (wait.count() > 0) dispatch_cv_.wait_for(lock, wait);
+      if (wait.count() > 0) {
+        dispatch_cv_.wait_for(lock, wait, [this] { return dispatch_wake_ || stop_.load(); });
+      }
+      dispatch_wake_ = false;
     }
     if (stop_.load()) return;
     for (auto& [name, repo] : repos_) {
@@ -339,6 +373,8 @@ void GitTriggers::Dispatch(const std::string& name, const std::string& branch,
     return;
   }
   spdlog::info("repository {}: run {} for commit {} on {}", name, run_id, Short(commit), branch);
+  repo->coalescer->Hold(name, branch);
+  repo->queued_runs[branch] = run_id;
   if (metrics_) metrics_->trigger_events().With({r.trigger}).Inc();
   RecordCommit(name, branch, commit, "triggered", run_id, r.reason, origin);
 }

@@ -3,9 +3,10 @@
 // One poller thread per repository fetches into the repository's bare cache
 // (triggers::GitRepository) every poll interval, at once on Sync() (mlctl
 // repos sync, the post-receive hook) and after a push webhook. Heads that
-// moved are reported to a TriggerCoalescer, so a burst of pushes becomes one
-// run for the newest commit; the commits in between are recorded as
-// superseded. A dispatcher thread takes due commits, reads the pipeline file
+// moved are reported to a TriggerCoalescer: a push with no run of its branch
+// queued is dispatched at once; pushes that arrive while one is queued
+// become one run for the newest commit, dispatched when the queued run
+// starts; the commits in between are recorded as superseded. A dispatcher thread takes due commits, reads the pipeline file
 // from that exact commit, checks `on.git.branches`, checks the commit out
 // into <state>/checkouts/<repo>/<commit> (nothing in the repository is
 // executed) and submits a run whose workspace is a copy of that checkout.
@@ -79,6 +80,11 @@ class GitTriggers {
   struct Repo;
   void PollLoop(Repo* repo);
   void DispatchLoop();
+  // Wakes the dispatcher now (a report came in, or Stop).
+  void WakeDispatcher();
+  // Releases the coalescer's hold on each branch whose triggered run has
+  // left the queue. Dispatch thread only.
+  void ReleaseStartedRuns(Repo* repo);
   api::WebhookAnswer HandleWebhook(const std::string& source, const std::string& repo,
                                    const std::map<std::string, std::string>& headers,
                                    const std::string& body);
@@ -108,6 +114,7 @@ class GitTriggers {
   std::atomic<bool> stop_{false};
   std::mutex dispatch_mu_;
   std::condition_variable dispatch_cv_;
+  bool dispatch_wake_ = false;  // protected by dispatch_mu_: a report came in
   std::thread dispatcher_;
 };
 

@@ -111,7 +111,9 @@ Status PluginDirectory::Scan() {
     return Status::NotFound("stage host " + stage_host_ +
                             " is missing or not executable (set --stage-host)");
   }
-  catalog_ = PluginCatalog::Scan(dirs_, stage_host_);
+  PluginScanOptions scan;
+  if (!require_signatures_) scan.cache_file = description_cache_;
+  catalog_ = PluginCatalog::Scan(dirs_, stage_host_, scan);
   for (const auto& r : catalog_.rejected()) spdlog::warn("plugin refused: {}", r.error);
   for (const auto& [name, p] : catalog_.plugins()) {
     spdlog::info("plugin {} {} ({})", name, p.version, p.path);

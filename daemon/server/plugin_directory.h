@@ -35,6 +35,11 @@ class PluginDirectory final : public scheduler::PluginResolver {
   // attempt.
   void SetRevokedKeys(const std::vector<std::string>& key_ids);
 
+  // Remember plugin descriptions in `file` (PluginCatalog's description
+  // cache). Not used while signatures are required: each start then has
+  // the stage host check every signature. Call before Scan.
+  void SetDescriptionCache(std::string file) { description_cache_ = std::move(file); }
+
   // Checks that every plugin place is trusted (CheckTrustedPluginPlaces),
   // then finds and describes the plugins. Fails when a place is not
   // trusted, when required signatures have no usable trusted key, or when
@@ -53,6 +58,7 @@ class PluginDirectory final : public scheduler::PluginResolver {
  private:
   std::vector<std::string> dirs_;
   std::string stage_host_;
+  std::string description_cache_;
   bool require_signatures_ = false;
   std::vector<std::string> trusted_key_files_;
   PluginCatalog catalog_;

@@ -14,7 +14,8 @@ struct RepoConfig {
   std::chrono::milliseconds poll_interval{std::chrono::seconds(30)};
   std::string pipeline_path = ".mlops/pipeline.yaml";
   std::string webhook_secret;               // GitLab token / GitHub HMAC key
-  std::chrono::milliseconds coalesce_window{std::chrono::seconds(2)};
+  // 0: a push is dispatched at once unless a run of its branch is queued.
+  std::chrono::milliseconds coalesce_window{0};
   std::chrono::milliseconds fetch_timeout{std::chrono::seconds(60)};
 };
 

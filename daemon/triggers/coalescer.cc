@@ -35,10 +35,26 @@ std::string TriggerCoalescer::Report(const std::string& repository, const std::s
   return replaced;
 }
 
+void TriggerCoalescer::Hold(const std::string& repository, const std::string& branch) {
+  std::lock_guard lock(mu_);
+  held_.insert(Key{repository, branch});
+}
+
+void TriggerCoalescer::Release(const std::string& repository, const std::string& branch) {
+  std::lock_guard lock(mu_);
+  held_.erase(Key{repository, branch});
+}
+
+bool TriggerCoalescer::held(const std::string& repository, const std::string& branch) const {
+  std::lock_guard lock(mu_);
+  return held_.count(Key{repository, branch}) != 0;
+}
+
 std::optional<TimePoint> TriggerCoalescer::NextDue() const {
   std::lock_guard lock(mu_);
   std::optional<TimePoint> next;
   for (const auto& [key, p] : pending_) {
+    if (held_.count(key) != 0) continue;
     if (!next || p.due < *next) next = p.due;
   }
   return next;
@@ -49,7 +65,7 @@ std::vector<PendingTrigger> TriggerCoalescer::TakeIf(bool only_due) {
   TimePoint now = clock_->Now();
   std::vector<PendingTrigger> out;
   for (auto it = pending_.begin(); it != pending_.end();) {
-    if (only_due && it->second.due > now) {
+    if (only_due && (it->second.due > now || held_.count(it->first) != 0)) {
       ++it;
       continue;
     }

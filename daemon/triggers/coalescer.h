@@ -1,14 +1,20 @@
 // TriggerCoalescer: turns bursts of "branch B of repository R is now at
-// commit C" reports into one trigger per burst, for the newest commit.
+// commit C" reports into as few triggers as keep up, always for the newest
+// commit.
 //
 // A burst of a (repository, branch) starts with the first report while
 // nothing is pending for it and lasts `window`, measured from that first
 // report (not the last, so a steady stream of pushes still triggers once per
-// window instead of never). Every report inside the burst replaces the
-// pending commit; the replaced one is returned to the caller as superseded.
-// When the window has passed the newest commit is due and TakeDue() hands it
-// out. A pending commit leaves only by being replaced by a newer report or
-// by TakeDue()/TakeAll(): the last commit of a burst is never dropped.
+// window instead of never); with a window of 0 the first report is due at
+// once. While the run of an earlier trigger of the same (repository,
+// branch) is still queued (Hold() until Release()), the burst is held: it
+// becomes due only once that run has left the queue, however long that
+// takes, so the reports that arrive meanwhile become one trigger. Every
+// report inside the burst replaces the pending commit; the replaced one is
+// returned to the caller as superseded. A due commit is handed out by
+// TakeDue(). A pending commit leaves only by being replaced by a newer
+// report or by TakeDue()/TakeAll(): the last commit of a burst is never
+// dropped.
 //
 // "Newest" means reported last; the coalescer knows nothing of git history.
 // It also does not remember commits it has handed out: a commit reported
@@ -25,6 +31,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -58,16 +65,24 @@ class TriggerCoalescer {
   std::string Report(const std::string& repository, const std::string& branch,
                      const std::string& commit, const std::string& origin);
 
-  // When the earliest pending trigger becomes due; nullopt when none is
-  // pending.
+  // A run for `branch` of `repository` is queued: its next burst is held
+  // until Release(). Holding a held key again changes nothing.
+  void Hold(const std::string& repository, const std::string& branch);
+  // That run has left the queue (started or ended): a held burst becomes
+  // due (at once, if its window has passed).
+  void Release(const std::string& repository, const std::string& branch);
+  bool held(const std::string& repository, const std::string& branch) const;
+
+  // When the earliest pending trigger that is not held becomes due; nullopt
+  // when there is none.
   std::optional<TimePoint> NextDue() const;
 
   // Removes and returns every pending trigger whose window has passed
-  // (due <= now), ordered by due time.
+  // (due <= now) and that is not held, ordered by due time.
   std::vector<PendingTrigger> TakeDue();
 
-  // Removes and returns every pending trigger, due or not, ordered by due
-  // time (for a shutdown that hands pending work to the registry).
+  // Removes and returns every pending trigger, due, held or not, ordered by
+  // due time (for a shutdown that hands pending work to the registry).
   std::vector<PendingTrigger> TakeAll();
 
   size_t pending() const;
@@ -80,6 +95,7 @@ class TriggerCoalescer {
   const Duration window_;
   mutable std::mutex mu_;
   std::map<Key, PendingTrigger> pending_;  // protected by mu_
+  std::set<Key> held_;                     // protected by mu_
 };
 
 }  // namespace mlops::triggers

@@ -136,6 +136,53 @@ TEST_F(GitE2E, PushStartsARunOnTheExactCommit) {
   EXPECT_EQ(json::parse(repos.out)["heads"]["main"], second);
 }
 
+// With no window (the default), a push starts a run at once; pushes that
+// arrive while that run is queued become one run for the newest commit,
+// started as soon as the queued run starts. Each stage holds both CPU slots
+// until cancelled, so the test decides when a queued run may start.
+TEST_F(GitE2E, WithNoWindowPushesWhileARunIsQueuedBecomeOneRun) {
+  WriteText(work_ + "/.mlops/pipeline.yaml",
+            "version: 1\nname: held\non:\n  git: { branches: [main] }\nstages:\n"
+            "  - {name: hold, uses: exec, run: \"sleep 60\", resources: {cpus: 2}}\n");
+  const std::string c1 = CommitAndPush("v1");
+  auto d = StartDaemon("100ms", "0s");
+  auto run_of = [&](const std::string& commit) -> json {
+    auto r = d->Ctl({"--json", "runs", "list", "--limit", "50"});
+    if (r.exit_code != 0) return json();
+    const json page = json::parse(r.out);
+    for (const auto& run : page["runs"]) {
+      if (run["commit"] == commit) return run;
+    }
+    return json();
+  };
+  auto wait_status = [&](const std::string& commit, const std::string& status) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (std::chrono::steady_clock::now() < deadline) {
+      json run = run_of(commit);
+      if (run.is_object() && run["status"] == status) return run;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return json();
+  };
+  json run1 = wait_status(c1, "running");
+  ASSERT_TRUE(run1.is_object()) << ReadText(d->log_path());
+  const std::string c2 = CommitAndPush("v2");
+  ASSERT_TRUE(WaitForCommitStatus(*d, c2, "triggered")) << "no run started for a lone push";
+  ASSERT_TRUE(wait_status(c2, "queued").is_object());
+  const std::string c3 = CommitAndPush("v3");
+  ASSERT_TRUE(WaitForCommitStatus(*d, c3, "pending"));
+  const std::string c4 = CommitAndPush("v4");
+  ASSERT_TRUE(WaitForCommitStatus(*d, c3, "superseded"));
+  ASSERT_TRUE(WaitForCommitStatus(*d, c4, "pending"));
+  EXPECT_EQ(RunCount(*d), 2) << "nothing more starts while a run of the branch is queued";
+  // The queued run starts: the newest commit gets its run at once.
+  ASSERT_EQ(d->Ctl({"runs", "cancel", std::to_string(run1["id"].get<int64_t>())}).exit_code, 0);
+  ASSERT_TRUE(WaitForCommitStatus(*d, c4, "triggered")) << ReadText(d->log_path());
+  EXPECT_TRUE(run_of(c4).is_object());
+  EXPECT_FALSE(run_of(c3).is_object());
+  EXPECT_EQ(RunCount(*d), 3);
+}
+
 TEST_F(GitE2E, BurstOfPushesCoalescesIntoOneRunForTheNewest) {
   CommitAndPush("v0");
   auto d = StartDaemon("100ms", "5s");

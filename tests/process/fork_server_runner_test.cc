@@ -76,6 +76,33 @@ TEST_F(ForkServerTest, OneServerRunsEveryAttemptOfAPluginEachInItsOwnSession) {
   EXPECT_FALSE(testing::ProcessGone(server));
 }
 
+// Far more attempts at once than the server's socket holds requests or
+// replies: each ends once, and none is left running.
+TEST_F(ForkServerTest, ABurstOfAttemptsStartedAtOnceAllEnd) {
+  constexpr int kAttempts = 300;
+  for (int64_t id = 1; id <= kAttempts; ++id) {
+    AttemptSpec spec = Fixture(id, "reporter");
+    spec.work_dir = dir_ / ("work-" + std::to_string(id));
+    MakeDirs(spec.work_dir);
+    runner_->Start(spec);
+  }
+  ASSERT_TRUE(collector_.WaitForTotal(kAttempts, 120s))
+      << collector_.Total() << " of " << kAttempts << " attempts ended";
+  auto counts = collector_.CountById();
+  ASSERT_EQ(counts.size(), static_cast<size_t>(kAttempts));
+  for (const auto& [id, n] : counts) EXPECT_EQ(n, 1) << "attempt " << id;
+  for (int64_t id = 1; id <= kAttempts; ++id) {
+    AttemptOutcome out;
+    ASSERT_TRUE(collector_.Wait(id, &out, 0s));
+    EXPECT_EQ(out.kind, Kind::kSucceeded) << id << ": " << out.error;
+  }
+  auto until = std::chrono::steady_clock::now() + 20s;
+  while (runner_->Running() != 0 && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_EQ(runner_->Running(), 0);
+}
+
 TEST_F(ForkServerTest, AChangedPluginFileGetsANewServer) {
   const std::string plugin = dir_ / "copied.so";
   ASSERT_TRUE(CopyFile(testing::FixturePath("wait_cancel"), plugin).ok());

@@ -53,6 +53,36 @@ TEST_F(PluginCatalogTest, DescribesAndPinsEveryGoodPlugin) {
   EXPECT_TRUE(catalog.Find("reporter", &info).ok());
 }
 
+TEST_F(PluginCatalogTest, UnchangedPluginsComeFromTheDescriptionCache) {
+  Add(MLOPS_EXEC_PLUGIN_PATH, "exec.so");
+  std::string reporter = Add(testing::FixturePath("reporter"), "reporter.so");
+  Add(testing::FixturePath("reporter"), "bad.so", 0775);
+  PluginScanOptions options;
+  options.cache_file = dir_ / "descriptions.json";
+  options.racy_window = std::chrono::milliseconds(0);
+  PluginCatalog first = PluginCatalog::Scan({plugins_}, MLOPS_STAGE_HOST_PATH, options);
+  EXPECT_EQ(first.described(), 2);
+  ASSERT_EQ(first.plugins().size(), 2u);
+  PluginCatalog second = PluginCatalog::Scan({plugins_}, MLOPS_STAGE_HOST_PATH, options);
+  EXPECT_EQ(second.described(), 0);
+  ASSERT_EQ(second.plugins().size(), 2u);
+  for (const auto& [name, info] : first.plugins()) {
+    const PluginInfo& again = second.plugins().at(name);
+    EXPECT_EQ(again.sha256, info.sha256);
+    EXPECT_EQ(again.version, info.version);
+    EXPECT_EQ(again.path, info.path);
+    EXPECT_EQ(again.abi_major, info.abi_major);
+  }
+  ASSERT_EQ(second.rejected().size(), 1u) << "a refusal is never cached";
+  // A replaced file is described again; so is everything after a garbled cache.
+  ASSERT_TRUE(CopyFile(MLOPS_EXEC_PLUGIN_PATH, reporter).ok());
+  PluginCatalog third = PluginCatalog::Scan({plugins_}, MLOPS_STAGE_HOST_PATH, options);
+  EXPECT_EQ(third.described(), 1);
+  EXPECT_EQ(third.plugins().size(), 0u) << "two plugins named exec";
+  ASSERT_TRUE(WriteFileAtomic(options.cache_file, "{not json").ok());
+  EXPECT_EQ(PluginCatalog::Scan({plugins_}, MLOPS_STAGE_HOST_PATH, options).described(), 2);
+}
+
 TEST_F(PluginCatalogTest, GroupWritablePluginIsRefusedWithItsMode) {
   Add(MLOPS_EXEC_PLUGIN_PATH, "exec.so");
   std::string bad = Add(testing::FixturePath("reporter"), "reporter.so", 0775);

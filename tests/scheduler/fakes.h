@@ -93,14 +93,12 @@ class FakeWorkspace final : public Workspace {
     restored.push_back(dest);
     return Status::OK();
   }
-  void Retire(int64_t run_id, const std::vector<int64_t>& active, size_t keep) override {
+  void Retire(int64_t run_id, size_t keep) override {
     retired.push_back(run_id);
-    actives.push_back(active);
     last_keep = keep;
   }
 
   std::vector<int64_t> retired;
-  std::vector<std::vector<int64_t>> actives;  // `active` of each Retire call
   size_t last_keep = 0;
   std::map<std::string, std::string> source_files;  // relative path -> content
   std::map<std::string, std::string> files;         // absolute path -> content

@@ -119,7 +119,7 @@ TEST_F(LocalWorkspaceTest, RunFoldersAreMadeOncePerRun) {
   EXPECT_TRUE(PathExists(JoinPath(dir_, "state/scratch/run-8")));
 }
 
-TEST_F(LocalWorkspaceTest, RetireKeepsTheNewestEndedWorkspacesAndEveryActiveOne) {
+TEST_F(LocalWorkspaceTest, RetireKeepsTheLastEndedWorkspacesAndEveryActiveOne) {
   registry::ArtifactStore store(JoinPath(dir_, "state/artifacts"));
   LocalWorkspace ws(JoinPath(dir_, "state"), &store);
   for (int64_t run = 1; run <= 6; ++run) {
@@ -127,15 +127,36 @@ TEST_F(LocalWorkspaceTest, RetireKeepsTheNewestEndedWorkspacesAndEveryActiveOne)
     ASSERT_TRUE(ws.Prepare(run, "", &wsdir).ok());
   }
   Write("state/workspaces/notes.txt", "not a workspace");
-  ws.Retire(5, /*active=*/{2, 6}, /*keep=*/2);
   auto exists = [&](int run) { return PathExists(JoinPath(dir_, "state/workspaces/run-" + std::to_string(run))); };
-  EXPECT_FALSE(exists(1));
-  EXPECT_TRUE(exists(2)) << "an active run's workspace was removed";
+  // Runs end in another order than their ids: the ones that ended first go.
+  ws.Retire(3, /*keep=*/2);
+  ws.Retire(1, /*keep=*/2);
+  EXPECT_TRUE(exists(3));
+  ws.Retire(5, /*keep=*/2);
   EXPECT_FALSE(exists(3));
-  EXPECT_TRUE(exists(4));
+  EXPECT_TRUE(exists(1));
   EXPECT_TRUE(exists(5));
-  EXPECT_TRUE(exists(6));
+  for (int run : {2, 4, 6}) EXPECT_TRUE(exists(run)) << "an active run's workspace was removed";
   EXPECT_TRUE(PathExists(JoinPath(dir_, "state/workspaces/notes.txt")));
+}
+
+TEST_F(LocalWorkspaceTest, WorkspacesLeftByAnEarlierDaemonGoFirst) {
+  registry::ArtifactStore store(JoinPath(dir_, "state/artifacts"));
+  {
+    LocalWorkspace earlier(JoinPath(dir_, "state"), &store);
+    for (int64_t run : {4, 2}) {
+      std::string wsdir;
+      ASSERT_TRUE(earlier.Prepare(run, "", &wsdir).ok());
+    }
+  }
+  LocalWorkspace ws(JoinPath(dir_, "state"), &store);
+  std::string wsdir;
+  ASSERT_TRUE(ws.Prepare(7, "", &wsdir).ok());
+  auto exists = [&](int run) { return PathExists(JoinPath(dir_, "state/workspaces/run-" + std::to_string(run))); };
+  ws.Retire(7, /*keep=*/2);
+  EXPECT_FALSE(exists(2));
+  EXPECT_TRUE(exists(4));
+  EXPECT_TRUE(exists(7));
 }
 
 TEST_F(LocalWorkspaceTest, RestoreLinksWhenTheStoreLinks) {

@@ -164,7 +164,7 @@ TEST_F(SchedulerTest, DiamondRunsIndependentStagesInParallel) {
   EXPECT_EQ(observer_.attempts[0], "diamond:exec:succeeded");
 }
 
-TEST_F(SchedulerTest, AnEndedRunRetiresItsWorkspaceNeverAnActiveOne) {
+TEST_F(SchedulerTest, AnEndedRunRetiresItsWorkspaceAndOnlyThen) {
   AddPipeline("one", "version: 1\nname: one\nstages:\n  - {name: a, uses: exec, run: \"true\"}\n");
   AddPipeline("two", "version: 1\nname: two\nstages:\n  - {name: b, uses: exec, run: \"true\"}\n");
   int64_t first = Submit("one");
@@ -178,11 +178,75 @@ TEST_F(SchedulerTest, AnEndedRunRetiresItsWorkspaceNeverAnActiveOne) {
   }
   sched_->Step(kNoWait);
   ASSERT_EQ(ws_.retired, (std::vector<int64_t>{first}));
-  EXPECT_EQ(ws_.actives[0], (std::vector<int64_t>{second}));
   EXPECT_EQ(ws_.last_keep, 20u);
   SucceedAll();
   ASSERT_EQ(ws_.retired, (std::vector<int64_t>{first, second}));
-  EXPECT_TRUE(ws_.actives[1].empty());
+}
+
+// 200 one-stage runs, two CPUs: only the runs that start, and a few
+// waiting behind them, have a workspace at any time; all run, in order.
+TEST_F(SchedulerTest, ADeepQueueIsTakenUpOldestFirstAsRoomAppears) {
+  AddPipeline("one", "version: 1\nname: one\nstages:\n  - {name: a, uses: exec, run: \"true\"}\n");
+  std::vector<int64_t> ids;
+  for (int i = 0; i < 200; ++i) {
+    RunRequest r;
+    r.pipeline = "one";
+    r.force = true;
+    int64_t id = 0;
+    ASSERT_TRUE(sched_->Submit(r, &id).ok());
+    ids.push_back(id);
+  }
+  sched_->Step(kNoWait);
+  EXPECT_EQ(runner_.Running(), 2);
+  EXPECT_EQ(ws_.prepared.size(), 2u + Scheduler::kWaitingRunsAhead);
+  EXPECT_EQ(sched_->Stats().queued_runs, 198);
+  std::vector<int64_t> started_runs;
+  for (int i = 0; i < 500 && runner_.Running() > 0; ++i) {
+    for (int64_t id : runner_.RunningIds()) {
+      started_runs.push_back(std::stoll(runner_.spec(id).env.at("MLOPS_RUN_ID")));
+    }
+    SucceedAll();
+    EXPECT_LE(ws_.prepared.size() - ws_.retired.size(), 2u + Scheduler::kWaitingRunsAhead);
+  }
+  EXPECT_EQ(started_runs, ids);
+  for (int64_t id : ids) EXPECT_EQ(Run(id).status, RunStatus::kSucceeded) << id;
+  EXPECT_TRUE(sched_->Idle());
+}
+
+// Runs that end as soon as they are taken up do not hold the queue back
+// until the next event: one step drains them all.
+TEST_F(SchedulerTest, QueuedRunsThatFailAtOnceDrainInOneStep) {
+  AddPipeline("p", "version: 1\nname: p\nstages:\n  - {name: big, uses: trainer, resources: {gpus: 2}}\n");
+  std::vector<int64_t> ids;
+  for (int i = 0; i < 3 * Scheduler::kWaitingRunsAhead; ++i) {
+    RunRequest r;
+    r.pipeline = "p";
+    int64_t id = 0;
+    ASSERT_TRUE(sched_->Submit(r, &id).ok());
+    ids.push_back(id);
+  }
+  sched_->Step(kNoWait);
+  for (int64_t id : ids) EXPECT_EQ(Run(id).status, RunStatus::kFailed) << id;
+  EXPECT_TRUE(sched_->Idle());
+}
+
+TEST_F(SchedulerTest, CancellingAQueuedRunMakesNoWorkspace) {
+  AddPipeline("one", "version: 1\nname: one\nstages:\n  - {name: a, uses: exec, run: \"true\"}\n");
+  std::vector<int64_t> ids;
+  for (int i = 0; i < 2 + Scheduler::kWaitingRunsAhead + 2; ++i) ids.push_back(Submit("one", true));
+  const int64_t last = ids.back();
+  ASSERT_EQ(std::count(ws_.prepared.begin(), ws_.prepared.end(), last), 0);
+  ASSERT_TRUE(sched_->Cancel(last).ok());
+  sched_->Step(kNoWait);
+  EXPECT_EQ(Run(last).status, RunStatus::kCancelled);
+  EXPECT_EQ(std::count(ws_.prepared.begin(), ws_.prepared.end(), last), 0);
+  EXPECT_EQ(observer_.runs.back(), "one:cancelled");
+  for (int i = 0; i < 100 && runner_.Running() > 0; ++i) SucceedAll();
+  for (int64_t id : ids) {
+    if (id != last) {
+      EXPECT_EQ(Run(id).status, RunStatus::kSucceeded) << id;
+    }
+  }
 }
 
 TEST_F(SchedulerTest, RunCreatedHookGetsThePipelinesDataPaths) {
@@ -679,6 +743,24 @@ TEST_F(SchedulerTest, RecoverRetriesInterruptedRunsOnce) {
   registry::RunRecord second = Run(runs[0].id);
   EXPECT_EQ(second.status, RunStatus::kFailed);
   EXPECT_NE(second.error.find("not retried again"), std::string::npos);
+}
+
+// A stop leaves runs never taken up queued in the registry (no write per
+// run); the next start interrupts and retries them like the others.
+TEST_F(SchedulerTest, RunsStillQueuedAtAStopAreRetriedByTheNextStart) {
+  AddPipeline("one", "version: 1\nname: one\nstages:\n  - {name: a, uses: exec, run: \"true\"}\n");
+  std::vector<int64_t> ids;
+  for (int i = 0; i < 2 + Scheduler::kWaitingRunsAhead + 3; ++i) ids.push_back(Submit("one", true));
+  sched_->Shutdown(std::chrono::milliseconds(0));
+  EXPECT_EQ(Run(ids.front()).status, RunStatus::kInterrupted);
+  EXPECT_EQ(Run(ids.back()).status, RunStatus::kQueued);
+  MakeScheduler(Capacity{2, 0, 0});
+  ASSERT_TRUE(sched_->Recover().ok());
+  for (int64_t id : ids) {
+    registry::RunRecord r = Run(id);
+    EXPECT_EQ(r.status, RunStatus::kInterrupted) << id;
+    EXPECT_NE(r.error.find("retried as run"), std::string::npos) << id << ": " << r.error;
+  }
 }
 
 TEST_F(SchedulerTest, InvalidStoredPipelineFailsTheRunWithTheParserMessage) {

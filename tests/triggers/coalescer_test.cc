@@ -148,4 +148,55 @@ TEST(CoalescerZeroWindowTest, NewBurstAfterTakeStartsAFreshWindow) {
 }
 
 }  // namespace
+// The default: no window. A report is due at once unless a run of the same
+// branch is still queued; what arrives meanwhile becomes one trigger for the
+// newest commit, due as soon as that run leaves the queue.
+TEST(CoalescerNoWindowTest, StartsAtOnceAndHoldsOnlyWhileARunIsQueued) {
+  FakeClock clock;
+  TriggerCoalescer c(&clock, milliseconds(0));
+  EXPECT_EQ(c.Report("r", "main", "c1", "gitlab"), "");
+  ASSERT_TRUE(c.NextDue().has_value());
+  EXPECT_EQ(*c.NextDue(), clock.Now());
+  std::vector<PendingTrigger> due = c.TakeDue();
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0].commit, "c1");
+  c.Hold("r", "main");  // c1's run is queued
+
+  clock.Advance(milliseconds(10));
+  EXPECT_EQ(c.Report("r", "main", "c2", "gitlab"), "");
+  clock.Advance(milliseconds(10));
+  EXPECT_EQ(c.Report("r", "main", "c3", "gitlab"), "c2");
+  EXPECT_EQ(c.Report("r", "other", "o1", "gitlab"), "");  // another branch is not held
+  clock.Advance(std::chrono::hours(1));  // however long the queue takes
+  EXPECT_FALSE(c.NextDue().has_value() && *c.NextDue() > clock.Now());
+  due = c.TakeDue();
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0].branch, "other");
+  EXPECT_FALSE(c.NextDue().has_value()) << "a held burst is never due";
+  EXPECT_EQ(c.pending(), 1u);
+
+  c.Release("r", "main");  // c1's run started
+  ASSERT_TRUE(c.NextDue().has_value());
+  due = c.TakeDue();
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0].commit, "c3");
+  EXPECT_EQ(due[0].superseded, (std::vector<std::string>{"c2"}));
+  EXPECT_EQ(due[0].reports, 2);
+  EXPECT_EQ(c.pending(), 0u);
+}
+
+TEST(CoalescerNoWindowTest, AHeldBurstIsHandedOverAtShutdown) {
+  FakeClock clock;
+  TriggerCoalescer c(&clock, milliseconds(0));
+  c.Hold("r", "main");
+  EXPECT_TRUE(c.held("r", "main"));
+  c.Report("r", "main", "c1", "poll");
+  EXPECT_TRUE(c.TakeDue().empty());
+  std::vector<PendingTrigger> all = c.TakeAll();
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0].commit, "c1");
+  c.Release("r", "main");
+  EXPECT_FALSE(c.held("r", "main"));
+}
+
 }  // namespace mlops::triggers
