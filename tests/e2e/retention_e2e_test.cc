@@ -66,6 +66,9 @@ retention:
     r = d.Ctl({"trigger", "quick", "--force", "--wait"});
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   }
+  r = d.Ctl({"models", "promote", "toy-model", "1", "--to", "production"});  // a stable path
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  ASSERT_TRUE(Has("models/toy-model/production"));
   r = d.Ctl({"--json", "trigger", "slow"});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   const int64_t slow = json::parse(r.out)["id"];
@@ -122,7 +125,7 @@ retention:
   EXPECT_TRUE(Has("scratch/run-4"));
   EXPECT_TRUE(Has("workspaces/run-4"));
   EXPECT_TRUE(Has("provenance/" + provenance));
-  EXPECT_TRUE(Has("models/toy-model"));
+  EXPECT_TRUE(Has("models/toy-model/production"));
   EXPECT_TRUE(Has("registry.db"));
   auto gone = d.Ctl({"logs", "2"});
   EXPECT_EQ(gone.exit_code, 5) << gone.out << gone.err;
