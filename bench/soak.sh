@@ -73,6 +73,6 @@ while ((done_runs < N)); do
   for ((i = 0; i < BATCH && done_runs < N; i++, done_runs++)); do
     last=$("$MLCTL" trigger soak --force)
   done
-  "$MLCTL" runs wait "$last" >/dev/null
+  "$MLCTL" runs wait "$last" >/dev/null 2>"$WORK/wait.err" || { cat "$WORK/wait.err" >&2; exit 1; }
   if ((done_runs % 1000 == 0)); then report "$done_runs"; fi
 done

@@ -17,7 +17,8 @@ namespace mlops::retention {
 // <state>/scratch/run-<id>, <state>/workspaces/run-<id>,
 // <state>/checkouts/<repository>/<commit> and
 // <state>/provenance/run-<id>-attempt-<id>.json. A new class (prediction
-// logs) is one more enumerator, name and layout in folder_layout.cc.
+// logs) is one more enumerator, its name here and its layout in
+// Collector::ScanKind (how entries are found and ordered).
 enum class FolderKind { kLogs = 0, kScratch, kWorkspaces, kCheckouts, kProvenance };
 constexpr size_t kFolderKinds = 5;
 constexpr std::array<FolderKind, kFolderKinds> kAllFolderKinds = {

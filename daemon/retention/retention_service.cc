@@ -40,10 +40,12 @@ Status RetentionService::Collect(bool dry_run, bool with_artifacts, CollectRepor
   return Status::OK();
 }
 
-void RetentionService::Log(const char* why, const CollectReport& r) {
+void RetentionService::Log(const char* why, const CollectReport& r, bool routine) {
   for (const std::string& e : r.errors) spdlog::warn("retention: {}", e);
   if (r.removals.empty()) return;
-  spdlog::info("retention ({}): removed {} entries, {} bytes", why, r.removals.size(), r.bytes);
+  // After runs end this happens about once a second on a busy daemon.
+  const auto level = routine ? spdlog::level::debug : spdlog::level::info;
+  spdlog::log(level, "retention ({}): removed {} entries, {} bytes", why, r.removals.size(), r.bytes);
 }
 
 void RetentionService::Loop() {
@@ -70,7 +72,7 @@ void RetentionService::Loop() {
       {
         std::lock_guard<std::mutex> c(collect_mu_);
         for (int64_t id : ids) collector_->NoteRunEnded(id);
-        Log("runs ended", collector_->Collect(false));
+        Log("runs ended", collector_->Collect(false), /*routine=*/true);
       }
       lock.lock();
       continue;

@@ -35,7 +35,8 @@ class RetentionService {
 
  private:
   void Loop();
-  void Log(const char* why, const CollectReport& r);
+  // Errors as warnings; removals at info, or at debug when `routine`.
+  void Log(const char* why, const CollectReport& r, bool routine = false);
 
   Collector* collector_;
   ArtifactCollector* artifacts_;
