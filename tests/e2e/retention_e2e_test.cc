@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <utime.h>
 
+#include <filesystem>
 #include <thread>
 
 #include "daemon_harness.h"
@@ -19,11 +20,6 @@ namespace {
 
 using nlohmann::json;
 using namespace std::chrono_literals;
-
-std::string Trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
-}
 
 class RetentionE2E : public ::testing::Test {
  protected:
@@ -79,9 +75,8 @@ retention:
   }
   ASSERT_TRUE(Has("logs/run-4/a.1.log")) << ReadText(d.log_path());
   std::string provenance;
-  {
-    auto ls = RunCommand({"/bin/ls", dir_.Sub("state/provenance")});
-    provenance = Trim(ls.out);
+  for (const auto& e : std::filesystem::directory_iterator(dir_.Sub("state/provenance"))) {
+    provenance = e.path().filename().string();
   }
   ASSERT_EQ(provenance.rfind("run-1-attempt-", 0), 0u) << provenance;
 
@@ -113,9 +108,9 @@ retention:
   EXPECT_NE(table.out.find("would remove 6 entries"), std::string::npos) << table.out;
 
   // Admin only.
-  auto tok = d.Ctl({"tokens", "create", "ops", "--role", "operator"});
+  auto tok = d.Ctl({"--json", "tokens", "create", "ops", "--role", "operator"});
   ASSERT_EQ(tok.exit_code, 0) << tok.err;
-  EXPECT_EQ(d.CtlWithToken(Trim(tok.out), {"gc", "--dry-run"}).exit_code, 7);
+  EXPECT_EQ(d.CtlWithToken(json::parse(tok.out)["token"], {"gc", "--dry-run"}).exit_code, 7);
 
   auto gc = d.Ctl({"gc"});
   ASSERT_EQ(gc.exit_code, 0) << gc.out << gc.err;
