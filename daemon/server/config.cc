@@ -166,8 +166,9 @@ Status ReadRetention(const std::string& file, const YAML::Node& n, retention::Re
     retention::FolderKind kind;
     if (key == "interval") {
       MLOPS_RETURN_IF_ERROR(ReadDuration(file, kv.second, &r->interval));
-      MLOPS_RETURN_IF_ERROR(Expect(r->interval >= std::chrono::seconds(1), file, kv.second,
-                                   "an interval of at least 1s"));
+      MLOPS_RETURN_IF_ERROR(Expect(r->interval >= std::chrono::seconds(1) &&
+                                       r->interval <= std::chrono::hours(24 * 365),
+                                   file, kv.second, "an interval from 1s to 365d"));
     } else if (key == "after_runs") {
       MLOPS_RETURN_IF_ERROR(ReadNumber(file, kv.second, "true or false", &r->after_runs));
     } else if (retention::FolderKindFromName(key, &kind)) {

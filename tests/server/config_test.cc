@@ -139,7 +139,8 @@ TEST_F(ConfigTest, BadRetentionNamesTheSpot) {
       {"retention:\n  logs: {max_age: soon}\n", ":2:19:", "expected a duration"},
       {"retention:\n  logs: {count: 3}\n", ":2:10:", "unknown logs retention setting 'count'"},
       {"retention:\n  workspaces: {keep: 3}\n", ":2:16:", "workspaces take no keep"},
-      {"retention:\n  interval: 10ms\n", ":2:13:", "at least 1s"},
+      {"retention:\n  interval: 10ms\n", ":2:13:", "an interval from 1s to 365d"},
+      {"retention:\n  interval: 366d\n", ":2:13:", "an interval from 1s to 365d"},
       {"retention:\n  after_runs: maybe\n", ":2:15:", "true or false"},
       {"retention: 3\n", ":1:12:", "a mapping of interval"},
   };
