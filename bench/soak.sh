@@ -76,3 +76,12 @@ while ((done_runs < N)); do
   "$MLCTL" runs wait "$last" >/dev/null 2>"$WORK/wait.err" || { cat "$WORK/wait.err" >&2; exit 1; }
   if ((done_runs % 1000 == 0)); then report "$done_runs"; fi
 done
+# CPU time (utime + stime, clock ticks) of the daemon and of its retention
+# thread (named mlopsd-retain), from /proc.
+ticks() { awk '{ s = $0; sub(/.*\) /, "", s); split(s, f, " "); print f[12] + f[13] }' "$1"; }
+total=$(ticks "/proc/$LOCAL_DAEMON/stat")
+retain=0
+for t in /proc/"$LOCAL_DAEMON"/task/*; do
+  [[ $(cat "$t/comm") == mlopsd-retain ]] && retain=$(ticks "$t/stat")
+done
+echo "mlopsd CPU: $total ticks, of which the retention thread $retain ($(getconf CLK_TCK) ticks/s)"
