@@ -9,6 +9,7 @@
 #include "commands_keys.h"
 #include "commands_models.h"
 #include "commands_tokens.h"
+#include "commands_gc.h"
 #include "exit_codes.h"
 
 using namespace mlops::ctl;
@@ -178,6 +179,13 @@ int main(int argc, char** argv) {
   app.add_subcommand("whoami", "the name and role of the token in use")->callback([&] {
     rc = WhoAmI(api(), out);
   });
+
+  auto* gc = app.add_subcommand("gc", "remove what retention lets go from the state folder (admin)");
+  bool gc_dry_run = false, gc_artifacts = false;
+  gc->add_flag("--dry-run", gc_dry_run, "list what would be removed; remove nothing");
+  gc->add_flag("--artifacts", gc_artifacts,
+               "also stored content that no run or model version references");
+  gc->callback([&] { rc = Gc(api(), gc_dry_run, gc_artifacts, out); });
 
   // `keys` is shared: offline verbs here (commands_keys.*); the daemon's key
   // verbs (list, trust, revoke) are added to the same `keys` command.

@@ -287,6 +287,12 @@ void AddApiV1Routes(const ApiContext& ctx, Router* router) {
     std::string text;
     if (!found->log_path.empty()) {
       std::ifstream in(found->log_path, std::ios::binary);
+      if (!in && found->status != registry::AttemptStatus::kRunning && !PathExists(found->log_path)) {
+        return HttpResponse::Problem(410, "the log of run " + std::to_string(id) + " stage '" + stage +
+                                              "' attempt " + std::to_string(found->attempt) +
+                                              " was removed by retention (docs/operations.md)",
+                                     req.path);
+      }
       if (in) {
         in.seekg(0, std::ios::end);
         int64_t size = in.tellg();

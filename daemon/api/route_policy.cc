@@ -53,6 +53,8 @@ const std::vector<RoutePolicy>& RoutePolicies() {
       {"GET", "/api/v1/tokens", Access::kAdmin},
       {"POST", "/api/v1/tokens", Access::kAdmin},
       {"POST", "/api/v1/tokens/{id}/revoke", Access::kAdmin},
+      // State folder retention (removes files; dry runs list them).
+      {"POST", "/api/v1/gc", Access::kAdmin},
   };
   return kTable;
 }

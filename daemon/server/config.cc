@@ -118,6 +118,70 @@ Status ReadTls(const std::string& file, const YAML::Node& n, DaemonConfig* c) {
   return Status::OK();
 }
 
+Status ReadFolderLimits(const std::string& file, const YAML::Node& n, retention::FolderKind kind,
+                        retention::FolderLimits* out) {
+  const std::string folder = retention::FolderName(kind);
+  MLOPS_RETURN_IF_ERROR(Expect(n.IsMap(), file, n,
+                               "limits for " + folder + ": a mapping of keep, max_age, max_size"));
+  *out = retention::FolderLimits();  // a class's mapping replaces its defaults
+  for (const auto& kv : n) {
+    const std::string key = kv.first.as<std::string>();
+    const YAML::Node& v = kv.second;
+    if (key == "keep" && kind == retention::FolderKind::kWorkspaces) {
+      return Status::InvalidArgument(Where(file, kv.first) +
+          ": workspaces take no keep: the scheduler keeps the workspaces of the newest 20 ended "
+          "runs; limit them by max_age or max_size");
+    }
+    if (key == "keep") {
+      int64_t keep = -1;
+      MLOPS_RETURN_IF_ERROR(ReadNumber(file, v, "a count (0 or more)", &keep));
+      MLOPS_RETURN_IF_ERROR(Expect(keep >= 0, file, v, "a count (0 or more)"));
+      out->keep = static_cast<size_t>(keep);
+    } else if (key == "max_age") {
+      MLOPS_RETURN_IF_ERROR(ReadDuration(file, v, &out->max_age));
+      MLOPS_RETURN_IF_ERROR(Expect(out->max_age.count() > 0, file, v, "a duration above 0"));
+    } else if (key == "max_size") {
+      std::string error;
+      if (!v.IsScalar() || !retention::ParseByteSize(v.as<std::string>(), &out->max_bytes, &error) ||
+          out->max_bytes <= 0) {
+        return Status::InvalidArgument(Where(file, v) + ": " +
+            (error.empty() ? "expected a size above 0 such as 500MB or 2GiB" : error));
+      }
+    } else {
+      return Status::InvalidArgument(Where(file, kv.first) + ": unknown " + folder +
+                                     " retention setting '" + key + "'; known: " +
+                                     (kind == retention::FolderKind::kWorkspaces
+                                          ? "max_age, max_size" : "keep, max_age, max_size"));
+    }
+  }
+  return Status::OK();
+}
+
+Status ReadRetention(const std::string& file, const YAML::Node& n, retention::RetentionConfig* r) {
+  MLOPS_RETURN_IF_ERROR(Expect(n.IsMap(), file, n,
+                               "a mapping of interval, after_runs and folder limits (logs, "
+                               "scratch, workspaces, checkouts, provenance)"));
+  for (const auto& kv : n) {
+    const std::string key = kv.first.as<std::string>();
+    retention::FolderKind kind;
+    if (key == "interval") {
+      MLOPS_RETURN_IF_ERROR(ReadDuration(file, kv.second, &r->interval));
+      MLOPS_RETURN_IF_ERROR(Expect(r->interval >= std::chrono::seconds(1) &&
+                                       r->interval <= std::chrono::hours(24 * 365),
+                                   file, kv.second, "an interval from 1s to 365d"));
+    } else if (key == "after_runs") {
+      MLOPS_RETURN_IF_ERROR(ReadNumber(file, kv.second, "true or false", &r->after_runs));
+    } else if (retention::FolderKindFromName(key, &kind)) {
+      MLOPS_RETURN_IF_ERROR(ReadFolderLimits(file, kv.second, kind, &(*r)[kind]));
+    } else {
+      return Status::InvalidArgument(Where(file, kv.first) + ": unknown retention setting '" + key +
+                                     "'; known: interval, after_runs, logs, scratch, workspaces, "
+                                     "checkouts, provenance");
+    }
+  }
+  return Status::OK();
+}
+
 }  // namespace
 
 Status LoadConfigFile(const std::string& path, DaemonConfig* c) {
@@ -136,7 +200,7 @@ Status LoadConfigFile(const std::string& path, DaemonConfig* c) {
       "state_dir", "listen", "pipelines", "plugin_dirs", "stage_host", "cpus", "gpus",
       "memory_mb", "kill_grace", "stage_output_mb", "stop_timeout", "max_recoveries", "http_threads", "log_level",
       "repositories", "data_scan_interval", "public_metrics", "tls", "signing_key",
-      "trusted_keys", "require_plugin_signatures", "deploy_hook"};
+      "trusted_keys", "require_plugin_signatures", "deploy_hook", "retention"};
   std::set<std::string> seen;
   for (const auto& kv : root) {
     const std::string key = kv.first.as<std::string>();
@@ -146,7 +210,7 @@ Status LoadConfigFile(const std::string& path, DaemonConfig* c) {
           "'; known: state_dir, listen, pipelines, plugin_dirs, stage_host, cpus, gpus, "
           "memory_mb, kill_grace, stage_output_mb, stop_timeout, max_recoveries, http_threads, log_level, "
           "repositories, data_scan_interval, public_metrics, tls, signing_key, trusted_keys, "
-          "require_plugin_signatures, deploy_hook");
+          "require_plugin_signatures, deploy_hook, retention");
     }
     if (!seen.insert(key).second) {
       return Status::InvalidArgument(Where(path, kv.first) + ": duplicate setting '" + key + "'");
@@ -173,6 +237,7 @@ Status LoadConfigFile(const std::string& path, DaemonConfig* c) {
     else if (key == "repositories") MLOPS_RETURN_IF_ERROR(ReadRepositories(path, v, &c->repositories));
     else if (key == "public_metrics") MLOPS_RETURN_IF_ERROR(ReadNumber(path, v, "true or false", &c->public_metrics));
     else if (key == "tls") MLOPS_RETURN_IF_ERROR(ReadTls(path, v, c));
+    else if (key == "retention") MLOPS_RETURN_IF_ERROR(ReadRetention(path, v, &c->retention));
     else if (key == "signing_key") MLOPS_RETURN_IF_ERROR(ReadNumber(path, v, "a private key file", &c->signing_key));
     else if (key == "trusted_keys") MLOPS_RETURN_IF_ERROR(ReadStrings(path, v, &c->trusted_keys));
     else if (key == "require_plugin_signatures") MLOPS_RETURN_IF_ERROR(ReadNumber(path, v, "true or false", &c->require_plugin_signatures));

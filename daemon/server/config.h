@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "mlops/common/status.h"
+#include "retention/retention_config.h"
 #include "server/repo_config.h"
 
 namespace mlops::server {
@@ -28,6 +29,7 @@ struct DaemonConfig {
   std::string log_level = "info";
   std::vector<RepoConfig> repositories;
   std::chrono::milliseconds data_scan_interval{std::chrono::seconds(10)};
+  retention::RetentionConfig retention;   // what of the state folder is kept
 
   // Security (SPEC §6-7).
   bool public_metrics = false;            // serve /metrics without a token

@@ -13,6 +13,7 @@
 #include "api/api_v1.h"
 #include "api/auth.h"
 #include "api/token_routes.h"
+#include "api/gc_routes.h"
 #include "api/model_routes.h"
 #include "models/model_service.h"
 #include "mlops/registry/model_registry.h"
@@ -35,6 +36,10 @@
 #include "server/plugin_directory.h"
 #include "server/tls_setup.h"
 #include "process/stage_orphans.h"
+#include "retention/artifact_collector.h"
+#include "retention/collector.h"
+#include "retention/retention_service.h"
+#include "server/registry_guard.h"
 
 #ifndef MLOPSD_VERSION
 #define MLOPSD_VERSION "0.0.0"
@@ -61,6 +66,13 @@ struct Daemon::Parts {
   std::unique_ptr<GitTriggers> git;
   std::unique_ptr<DataTriggers> data;
   std::unique_ptr<registry::TokenStore> tokens;
+  // Retention: the guard reads the registry; the service's thread is
+  // stopped before the scheduler shuts down (Run) and before these go.
+  retention::RealStateFs state_fs;
+  std::unique_ptr<RegistryGuard> retention_guard;
+  std::unique_ptr<retention::Collector> collector;
+  std::unique_ptr<retention::ArtifactCollector> artifact_collector;
+  std::unique_ptr<retention::RetentionService> retention;
   api::Router router;
   std::unique_ptr<api::Authorizer> auth;
   std::unique_ptr<api::HttpServer> http;
@@ -162,9 +174,20 @@ Status Daemon::Start() {
     info.inputs = ctx.inputs;
     model_service->AttemptEnv(info, env);
   };
-  so.on_run_finished = [model_service](const registry::RunRecord& run, const pipeline::Pipeline& pipeline) {
+  p.retention_guard = std::make_unique<RegistryGuard>(p.store.get(), p.model_registry.get(), &p.clock);
+  p.collector = std::make_unique<retention::Collector>(config_.state_dir, config_.retention,
+                                                       &p.state_fs, &p.clock, p.retention_guard.get());
+  p.artifact_collector = std::make_unique<retention::ArtifactCollector>(
+      p.artifacts->root(), config_.state_dir, &p.state_fs, &p.clock, p.retention_guard.get());
+  p.retention = std::make_unique<retention::RetentionService>(
+      p.collector.get(), p.artifact_collector.get(), config_.retention.interval);
+  retention::RetentionService* retention =
+      config_.retention.after_runs ? p.retention.get() : nullptr;
+  so.on_run_finished = [model_service, retention](const registry::RunRecord& run,
+                                                  const pipeline::Pipeline& pipeline) {
     Status s = model_service->OnRunFinished(run, pipeline);
     if (!s.ok()) spdlog::error("run {}: model not registered: {}", run.id, s.message());
+    if (retention) retention->OnRunEnded(run.id);
   };
   char host[256] = "localhost";
   ::gethostname(host, sizeof host - 1);
@@ -247,6 +270,7 @@ Status Daemon::Start() {
     return r;
   });
   api::AddTokenRoutes(p.tokens.get(), &p.clock, &p.router);
+  api::AddGcRoutes(p.retention.get(), &p.router);
   api::AddModelRoutes(p.models.get(), p.model_registry.get(), &p.clock, &p.router);
   // Default deny: a route without a row in route_policy.cc stops the start.
   MLOPS_RETURN_IF_ERROR(api::CheckRoutePolicies(p.router));
@@ -275,6 +299,7 @@ Status Daemon::Start() {
                                         p.http->BoundUrl() + "\n", 0600));
   MLOPS_RETURN_IF_ERROR(WriteFileAtomic(p.addr_file, p.http->BoundAddress() + "\n", 0600));
   p.data->Start();
+  p.retention->Start();
   ready_.store(true);
   if (sd_watchdog_enabled(0, &p.watchdog_usec) <= 0) p.watchdog_usec = 0;
   sd_notifyf(0, "READY=1\nSTATUS=serving on %s\nMAINPID=%d", p.http->BoundAddress().c_str(),
@@ -301,6 +326,7 @@ void Daemon::Run() {
   p.http->Drain(std::chrono::seconds(2));
   p.git->Stop();
   p.data->Stop();
+  p.retention->Stop();
   p.scheduler->Shutdown(config_.stop_timeout);
   p.http->Stop();
   ::unlink(p.addr_file.c_str());

@@ -118,6 +118,36 @@ std::string ReadText(const std::string& path) {
   return ss.str();
 }
 
+void WriteToyModelPipeline(const TempDir& dir) {
+  WriteText(dir.Sub("seed.txt"), "weights-v1\n");
+  WriteText(dir.Sub("train.sh"), "cp " + dir.Sub("seed.txt") + " model.bin\n");
+  WriteText(dir.Sub("eval.sh"),
+            "printf '{\"version\": 1, \"passed\": true, \"metrics\": {\"values\": "
+            "{\"accuracy\": 0.97}}}' > evaluation.json\n");
+  WriteText(dir.Sub("pipelines/toy.yaml"), R"(version: 1
+name: toy-model
+stages:
+  - name: train
+    uses: exec
+    run: /bin/sh )" + dir.Sub("train.sh") + R"(
+    inputs: [)" + dir.Sub("seed.txt") + R"(]
+    outputs: [model.bin]
+  - name: evaluate
+    uses: exec
+    needs: [train]
+    run: /bin/sh )" + dir.Sub("eval.sh") + R"(
+    outputs: [evaluation.json]
+  - name: sign
+    uses: signer
+    needs: [train]
+    inputs: [model.bin]
+model:
+  name: toy-model
+  artifact: train.model.bin
+  promote: { staging: on_gates, production: manual }
+)");
+}
+
 Daemon::Daemon(std::string state_dir, std::string pipelines_dir,
                std::vector<std::string> plugin_dirs, std::vector<std::string> extra_args)
     : state_dir_(std::move(state_dir)),

@@ -36,6 +36,13 @@ class TempDir {
 void WriteText(const std::string& path, const std::string& text);
 std::string ReadText(const std::string& path);
 
+// A fast model pipeline in `dir`: seed.txt ("weights-v1"), train.sh (copies
+// it to model.bin), eval.sh (gates pass, accuracy 0.97) and
+// pipelines/toy.yaml: pipeline and model "toy-model", stages train ->
+// evaluate and train -> sign (the signer plugin), promoted to staging on
+// gates and to production by hand. REQUIRES: dir/pipelines exists.
+void WriteToyModelPipeline(const TempDir& dir);
+
 class Daemon {
  public:
   // `pipelines_dir` holds the pipeline files; `plugin_dirs` the plugin

@@ -25,36 +25,10 @@ class ModelsE2E : public ::testing::Test {
  protected:
   void SetUp() override {
     ::mkdir(dir_.Sub("pipelines").c_str(), 0755);
-    WriteText(dir_.Sub("seed.txt"), "weights-v1\n");
-    WriteText(dir_.Sub("train.sh"), "cp " + dir_.Sub("seed.txt") + " model.bin\n");
-    WriteText(dir_.Sub("eval.sh"),
-              "printf '{\"version\": 1, \"passed\": true, \"metrics\": {\"values\": "
-              "{\"accuracy\": 0.97}}}' > evaluation.json\n");
+    WriteToyModelPipeline(dir_);
     WriteText(dir_.Sub("hook.sh"),
               "echo \"$MLOPS_MODEL $MLOPS_MODEL_VERSION $(cat \"$MLOPS_MODEL_PATH\")\" >> " +
                   dir_.Sub("deployed.txt") + "\n");
-    WriteText(dir_.Sub("pipelines/toy.yaml"), R"(version: 1
-name: toy-model
-stages:
-  - name: train
-    uses: exec
-    run: /bin/sh )" + dir_.Sub("train.sh") + R"(
-    inputs: [)" + dir_.Sub("seed.txt") + R"(]
-    outputs: [model.bin]
-  - name: evaluate
-    uses: exec
-    needs: [train]
-    run: /bin/sh )" + dir_.Sub("eval.sh") + R"(
-    outputs: [evaluation.json]
-  - name: sign
-    uses: signer
-    needs: [train]
-    inputs: [model.bin]
-model:
-  name: toy-model
-  artifact: train.model.bin
-  promote: { staging: on_gates, production: manual }
-)");
   }
 
   json Show(const Daemon& d) {

@@ -21,6 +21,18 @@ class ConfigTest : public ::testing::Test {
     std::ofstream(path_) << text;
     return LoadConfigFile(path_, c);
   }
+  // Each text is refused as InvalidArgument naming FILE + where and what.
+  struct Case { std::string text, where, what; };
+  void ExpectRefused(const std::vector<Case>& cases) {
+    for (const auto& c : cases) {
+      DaemonConfig cfg;
+      Status s = Load(c.text, &cfg);
+      ASSERT_FALSE(s.ok()) << c.text;
+      EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+      EXPECT_NE(s.message().find(path_ + c.where), std::string::npos) << c.text << s.message();
+      EXPECT_NE(s.message().find(c.what), std::string::npos) << s.message();
+    }
+  }
   std::string path_;
 };
 
@@ -46,7 +58,6 @@ TEST_F(ConfigTest, EmptyFileKeepsDefaults) {
 }
 
 TEST_F(ConfigTest, BadInputNamesTheSpot) {
-  struct Case { std::string text, where, what; };
   const std::vector<Case> cases = {
       {"listen: 1\nbogus: 2\n", ":2:1:", "unknown setting 'bogus'"},
       {"kill_grace: soon\n", ":1:13:", "expected a duration"},
@@ -59,14 +70,7 @@ TEST_F(ConfigTest, BadInputNamesTheSpot) {
       {"[unclosed\n", ":2:1:", ""},
       {"- a\n- b\n", ":1:1:", "expected a mapping of settings"},
   };
-  for (const auto& c : cases) {
-    DaemonConfig cfg;
-    Status s = Load(c.text, &cfg);
-    ASSERT_FALSE(s.ok()) << c.text;
-    EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
-    EXPECT_NE(s.message().find(path_ + c.where), std::string::npos) << s.message();
-    EXPECT_NE(s.message().find(c.what), std::string::npos) << s.message();
-  }
+  ExpectRefused(cases);
 }
 
 TEST_F(ConfigTest, RepositoriesAreRead) {
@@ -106,6 +110,44 @@ TEST_F(ConfigTest, RelativeFoldersBecomeAbsoluteUnderTheWorkingDirectory) {
   EXPECT_EQ(c.pipeline_dirs, (std::vector<std::string>{here + "/pipelines", "/abs/pipelines"}));
   EXPECT_EQ(c.plugin_dirs, (std::vector<std::string>{here + "/plugins"}));
   EXPECT_EQ(c.stage_host, here + "/bin/mlops-stage");
+}
+
+TEST_F(ConfigTest, RetentionLimitsAreReadAndReplaceAFoldersDefaults) {
+  using retention::FolderKind;
+  DaemonConfig c;
+  ASSERT_TRUE(c.retention[FolderKind::kLogs].keep.has_value());  // shipped default
+  ASSERT_TRUE(Load("retention:\n  interval: 5m\n  after_runs: false\n"
+                   "  logs: {max_age: 7d, max_size: 2GiB}\n  scratch: {keep: 3}\n"
+                   "  workspaces: {max_size: 500MB}\n  checkouts: {}\n", &c).ok());
+  EXPECT_EQ(c.retention.interval, std::chrono::minutes(5));
+  EXPECT_FALSE(c.retention.after_runs);
+  const auto& logs = c.retention[FolderKind::kLogs];
+  EXPECT_FALSE(logs.keep.has_value());
+  EXPECT_EQ(logs.max_age, std::chrono::hours(7 * 24));
+  EXPECT_EQ(logs.max_bytes, 2LL << 30);
+  EXPECT_EQ(c.retention[FolderKind::kScratch].keep, 3u);
+  EXPECT_EQ(c.retention[FolderKind::kWorkspaces].max_bytes, 500'000'000);
+  EXPECT_FALSE(c.retention[FolderKind::kCheckouts].Any());
+  EXPECT_TRUE(c.retention[FolderKind::kProvenance].keep.has_value());  // untouched default
+}
+
+TEST_F(ConfigTest, BadRetentionNamesTheSpot) {
+  const std::vector<Case> cases = {
+      {"retention:\n  logz: {keep: 1}\n", ":2:3:", "unknown retention setting 'logz'"},
+      {"retention:\n  logs: {keep: -1}\n", ":2:16:", "expected a count"},
+      {"retention:\n  logs: {keep: many}\n", ":2:16:", "expected a count"},
+      {"retention:\n  logs: {max_size: 2 GB}\n", ":2:20:", "unknown size unit"},
+      {"retention:\n  logs: {max_size: 0}\n", ":2:20:", "above 0"},
+      {"retention:\n  logs: {max_age: 0s}\n", ":2:19:", "a duration above 0"},
+      {"retention:\n  logs: {max_age: soon}\n", ":2:19:", "expected a duration"},
+      {"retention:\n  logs: {count: 3}\n", ":2:10:", "unknown logs retention setting 'count'"},
+      {"retention:\n  workspaces: {keep: 3}\n", ":2:16:", "workspaces take no keep"},
+      {"retention:\n  interval: 10ms\n", ":2:13:", "an interval from 1s to 365d"},
+      {"retention:\n  interval: 366d\n", ":2:13:", "an interval from 1s to 365d"},
+      {"retention:\n  after_runs: maybe\n", ":2:15:", "true or false"},
+      {"retention: 3\n", ":1:12:", "a mapping of interval"},
+  };
+  ExpectRefused(cases);
 }
 
 TEST_F(ConfigTest, MissingFileIsNotFound) {

@@ -1,0 +1,54 @@
+#include "api/gc_routes.h"
+
+#include <spdlog/spdlog.h>
+
+#include "api/json_response.h"
+#include "retention/retention_service.h"
+
+namespace mlops::api {
+namespace {
+
+using nlohmann::json;
+
+json ReportJson(const retention::CollectReport& r) {
+  json removed = json::array();
+  for (const auto& x : r.removals) {
+    removed.push_back({{"kind", x.kind}, {"path", x.path}, {"bytes", x.bytes}, {"reason", x.reason}});
+  }
+  return {{"dry_run", r.dry_run},           {"removed", removed},
+          {"count", r.removals.size()},     {"bytes", r.bytes},
+          {"kept_in_use", r.kept_in_use},   {"errors", r.errors}};
+}
+
+}  // namespace
+
+void AddGcRoutes(retention::RetentionService* service, Router* router) {
+  router->Add("POST", "/api/v1/gc", [service](const HttpRequest& req) {
+    json body = req.body.empty() ? json::object() : json::parse(req.body, nullptr, false);
+    if (!body.is_object()) {
+      return HttpResponse::Problem(400, "the body must be a JSON object {\"dry_run\", \"artifacts\"}",
+                                   req.path);
+    }
+    for (const auto& [key, value] : body.items()) {
+      if (key != "dry_run" && key != "artifacts") {
+        return HttpResponse::Problem(400, "unknown field '" + key + "'; known: dry_run, artifacts",
+                                     req.path);
+      }
+      if (!value.is_boolean()) {
+        return HttpResponse::Problem(400, "'" + key + "' must be true or false", req.path);
+      }
+    }
+    const bool dry_run = body.value("dry_run", false);
+    const bool artifacts = body.value("artifacts", false);
+    retention::CollectReport report;
+    Status s = service->Collect(dry_run, artifacts, &report);
+    if (!s.ok()) return FromStatus(s, req.path);
+    if (!dry_run) {
+      spdlog::info("gc by '{}': removed {} entries, {} bytes", req.actor, report.removals.size(),
+                   report.bytes);
+    }
+    return Ok(ReportJson(report));
+  });
+}
+
+}  // namespace mlops::api
