@@ -1,14 +1,38 @@
 #include "api/http_server.h"
 
+#include <arpa/inet.h>
 #include <civetweb.h>
+#include <dirent.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
+#include <string_view>
 #include <thread>
 #include <vector>
 
 namespace mlops::api {
 namespace {
+
+// True when `fd` is a TCP socket on local port `port` with a peer; fills *s.
+bool DescribeClientSocket(int fd, int port, ClientSocket* s) {
+  sockaddr_in local{}, peer{};
+  socklen_t local_len = sizeof(local), peer_len = sizeof(peer);
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &local_len) != 0 ||
+      local.sin_family != AF_INET || ntohs(local.sin_port) != port ||
+      ::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &peer_len) != 0 ||
+      peer.sin_family != AF_INET) {
+    return false;
+  }
+  char text[INET_ADDRSTRLEN] = {};
+  ::inet_ntop(AF_INET, &peer.sin_addr, text, sizeof(text));
+  s->fd = fd;
+  s->address = text;
+  s->port = ntohs(peer.sin_port);
+  return true;
+}
 
 std::string Lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
@@ -25,6 +49,33 @@ void WriteResponse(mg_connection* conn, const HttpResponse& r, bool head) {
   out += "\r\n";
   if (!head) out += r.body;
   mg_write(conn, out.data(), out.size());
+}
+
+// True when a complete request header waits unread on `fd` (plain HTTP;
+// over TLS the bytes are records and this says false).
+bool HeaderWaits(int fd) {
+  std::vector<char> buf(16384);  // worker threads have small stacks
+  const ssize_t n = ::recv(fd, buf.data(), buf.size(), MSG_PEEK | MSG_DONTWAIT);
+  return n > 0 && std::string_view(buf.data(), static_cast<size_t>(n)).find("\r\n\r\n") !=
+                      std::string_view::npos;
+}
+
+// The process's TCP sockets whose local port is `port` and that have a
+// peer: the server's client connections (the listening socket has none).
+std::vector<ClientSocket> ListClientSockets(int port) {
+  std::vector<ClientSocket> out;
+  if (port <= 0) return out;
+  DIR* dir = ::opendir("/proc/self/fd");
+  if (!dir) return out;
+  while (dirent* e = ::readdir(dir)) {
+    char* end = nullptr;
+    const long fd = std::strtol(e->d_name, &end, 10);
+    if (end == e->d_name || *end != '\0' || fd == ::dirfd(dir)) continue;
+    ClientSocket s;
+    if (DescribeClientSocket(static_cast<int>(fd), port, &s)) out.push_back(std::move(s));
+  }
+  ::closedir(dir);
+  return out;
 }
 
 }  // namespace
@@ -51,19 +102,41 @@ Status HttpServer::Start() {
           "of daemon/tls next to mlopsd, in lib/mlopsd/tls-shim?)");
     }
   }
+  ConnectionLimits limits;
+  limits.workers = options_.threads;
+  limits.reserve = std::max(1, options_.threads / 16);
+  limits.per_client = options_.connections_per_client;
+  SocketSeam seam;
+  seam.list = [this] { return ListClientSockets(port_.load()); };
+  seam.shut_down_if_idle = [this](const ClientSocket& s) {
+    ClientSocket now;
+    if (!DescribeClientSocket(s.fd, port_.load(), &now) || !(now == s) ||
+        HeaderWaits(s.fd)) {
+      return false;
+    }
+    return ::shutdown(s.fd, SHUT_RDWR) == 0;
+  };
+  guard_ = std::make_unique<ConnectionGuard>(limits, std::move(seam));
   const std::string threads = std::to_string(options_.threads);
+  const std::string request_ms = std::to_string(options_.request_timeout.count());
+  const std::string keep_alive_ms = std::to_string(options_.keep_alive_timeout.count());
   const std::string listening = options_.listen + (tls ? "s" : "");
   std::vector<const char*> opts = {"listening_ports", listening.c_str(),
                                    "num_threads", threads.c_str(),
                                    "tcp_nodelay", "1",
-                                   "request_timeout_ms", "30000",
-                                   "enable_keep_alive", "yes"};
+                                   "request_timeout_ms", request_ms.c_str(),
+                                   "keep_alive_timeout_ms", keep_alive_ms.c_str(),
+                                   "listen_backlog", "1024",
+                                   "enable_keep_alive", "yes",
+                                   "decode_url", "no"};
   if (tls) {
     opts.insert(opts.end(), {"ssl_certificate", options_.tls_pem.c_str(),
                              "ssl_protocol_version", "4"});  // TLS 1.2 and later
   }
   opts.push_back(nullptr);
   mg_callbacks callbacks{};
+  callbacks.init_connection = &HttpServer::ConnectionOpened;
+  callbacks.connection_close = &HttpServer::ConnectionClosing;
   ctx_ = mg_start(&callbacks, this, opts.data());
   if (!ctx_) return Status::IOError("cannot listen on " + options_.listen +
                                     " (address in use or not valid as HOST:PORT)");
@@ -74,6 +147,7 @@ Status HttpServer::Start() {
   std::string host = options_.listen.substr(0, options_.listen.rfind(':'));
   if (host.empty()) host = "0.0.0.0";
   bound_ = host + ":" + std::to_string(ports[0].port);
+  port_.store(ports[0].port);
   return Status::OK();
 }
 
@@ -81,25 +155,38 @@ int HttpServer::Handle(mg_connection* conn, void* self) {
   return static_cast<HttpServer*>(self)->Serve(conn);
 }
 
+int HttpServer::ConnectionOpened(const mg_connection* conn, void** conn_data) {
+  *conn_data = nullptr;
+  auto* self = static_cast<HttpServer*>(mg_get_user_data(mg_get_context(conn)));
+  if (self) self->guard_->Opened();
+  return 0;
+}
+
+void HttpServer::ConnectionClosing(const mg_connection* conn) {
+  auto* self = static_cast<HttpServer*>(mg_get_user_data(mg_get_context(conn)));
+  if (self) self->guard_->Closing();
+}
+
 int HttpServer::Serve(mg_connection* conn) {
   const auto start = std::chrono::steady_clock::now();
   in_flight_.fetch_add(1);
   const mg_request_info* ri = mg_get_request_info(conn);
+  guard_->RequestStarted(ri->remote_addr, ri->remote_port);
   HttpRequest req;
   req.method = ri->request_method ? ri->request_method : "";
-  req.path = ri->local_uri ? ri->local_uri : "/";
+  // CivetWeb leaves the path as sent (decode_url: no): decoded here, so that
+  // a "%00" is seen rather than cutting the path short.
+  req.path = UrlDecode(ri->local_uri_raw ? ri->local_uri_raw : "/", false);
   if (ri->query_string) req.query = ParseQuery(ri->query_string);
   for (int i = 0; i < ri->num_headers; ++i) {
     req.headers[Lower(ri->http_headers[i].name)] = ri->http_headers[i].value;
   }
   req.remote_addr = ri->remote_addr;
-  // CivetWeb decodes the path, then folds dot segments and backslashes
-  // away; check what the client sent, before that clean-up.
-  const std::string sent_path = ri->local_uri_raw ? ri->local_uri_raw : req.path;
-  const std::string path_problem = NonCanonicalPathReason(sent_path);
+  // Checked before any route sees it: CivetWeb's own clean-up (local_uri)
+  // would fold dot segments and backslashes away.
+  const std::string path_problem = NonCanonicalPathReason(req.path);
   HttpResponse resp;
   if (!path_problem.empty()) {
-    req.path = sent_path;  // so that no route's metrics count it
     resp = HttpResponse::Problem(400, path_problem, "");
   } else if (draining_.load()) {
     resp = HttpResponse::Problem(503, "the daemon is shutting down", req.path);
@@ -137,6 +224,7 @@ int HttpServer::Serve(mg_connection* conn) {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     observer_(req.method, router_->RouteOf(req), resp.status, secs);
   }
+  guard_->RequestEnded(req.remote_addr, ri->remote_port);
   in_flight_.fetch_sub(1);
   return resp.status;
 }

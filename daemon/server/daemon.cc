@@ -238,6 +238,9 @@ Status Daemon::Start() {
   api::HttpServerOptions ho;
   ho.listen = config_.listen;
   ho.threads = config_.http_threads;
+  ho.request_timeout = config_.http_request_timeout;
+  ho.keep_alive_timeout = config_.http_keep_alive_timeout;
+  ho.connections_per_client = config_.http_connections_per_client;
   if (!config_.tls_cert.empty()) {
     MLOPS_RETURN_IF_ERROR(PrepareTlsPem(config_.tls_cert, config_.tls_key, config_.state_dir,
                                         &ho.tls_pem));
