@@ -99,6 +99,7 @@ Status Daemon::Start() {
       &p.metrics, metrics::BuildInfo{MLOPSD_VERSION, registry::SchemaVersion()});
   metrics::AddProcessMetrics(&p.metrics);
   p.store = metrics::NewTimedStore(std::move(p.store), &p.daemon_metrics->registry_operations(),
+                                   &p.daemon_metrics->registry_seconds(),
                                    &p.daemon_metrics->registry_latency());
   p.artifacts = std::make_unique<registry::ArtifactStore>(JoinPath(config_.state_dir, "artifacts"));
   p.workspace = std::make_unique<scheduler::LocalWorkspace>(config_.state_dir, p.artifacts.get());
