@@ -162,5 +162,20 @@ TEST_F(SlowClientE2E, TheRequestTimeoutClosesAHalfRequest) {
   std::printf("half-request closed after %.2f s (http_request_timeout: 300ms)\n", waited);
 }
 
+// The keep-alive timeout closes an idle connection after its answer (the
+// request timeout, ten minutes here, would not).
+TEST_F(SlowClientE2E, TheKeepAliveTimeoutClosesAnIdleConnection) {
+  auto d = Start("http_request_timeout: 10m\nhttp_keep_alive_timeout: 300ms\n");
+  const int fd = OpenHalfRequest(Addr(*d), "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+  ASSERT_GE(fd, 0);
+  held_.push_back(fd);
+  const auto start = Clock::now();
+  EXPECT_TRUE(ClosedByServer(fd, std::chrono::seconds(30)));
+  const double waited = std::chrono::duration<double>(Clock::now() - start).count();
+  EXPECT_GE(waited, 0.2) << "closed right after the answer: not kept alive";
+  std::printf("idle keep-alive connection closed after %.2f s (http_keep_alive_timeout: 300ms)\n",
+              waited);
+}
+
 }  // namespace
 }  // namespace mlops::e2e
