@@ -15,6 +15,7 @@ PACKAGES=(
   libtorch-dev zlib1g-dev
   snakemake make
   prometheus systemd
+  wrk
 )
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -q

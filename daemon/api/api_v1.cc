@@ -8,6 +8,7 @@
 #include <set>
 #include <map>
 
+#include "api/json_body.h"
 #include "api/json_response.h"
 #include "api/record_json.h"
 #include "mlops/common/files.h"
@@ -33,19 +34,6 @@ bool ParseId(const std::string& s, int64_t* out) {
 HttpResponse BadId(const HttpRequest& req, const std::string& what, const std::string& value) {
   return HttpResponse::Problem(400, what + " must be a positive integer, got '" + value + "'",
                                req.path);
-}
-
-bool ParseBodyObject(const HttpRequest& req, json* out, HttpResponse* error) {
-  if (req.body.empty()) {
-    *out = json::object();
-    return true;
-  }
-  *out = json::parse(req.body, nullptr, false);
-  if (out->is_discarded() || !out->is_object()) {
-    *error = HttpResponse::Problem(400, "request body must be a JSON object", req.path);
-    return false;
-  }
-  return true;
 }
 
 // The run with every attempt, its metrics and its lineage edges: three
@@ -143,6 +131,9 @@ void AddApiV1Routes(const ApiContext& ctx, Router* router) {
     return Ok(ToJson(p, true));
   });
   router->Add("POST", "/api/v1/pipelines/reload", [ctx](const HttpRequest& req) {
+    json body;
+    HttpResponse bad;
+    if (!ParseBody(req, {}, &body, &bad)) return bad;
     if (!ctx.reload_pipelines) return HttpResponse::Problem(503, "no pipeline folders", req.path);
     Status s = ctx.reload_pipelines();
     if (!s.ok()) return FromStatus(s, req.path);
@@ -150,24 +141,16 @@ void AddApiV1Routes(const ApiContext& ctx, Router* router) {
   });
   router->Add("POST", "/api/v1/pipelines/{name}/runs", [ctx](const HttpRequest& req) {
     json body;
-    HttpResponse err;
-    if (!ParseBodyObject(req, &body, &err)) return err;
+    HttpResponse bad;
     scheduler::RunRequest r;
     r.pipeline = req.path_params.at("name");
     r.trigger = "manual";
-    if (body.contains("force") && !body["force"].is_boolean()) {
-      return HttpResponse::Problem(400, "'force' must be a boolean", req.path);
-    }
-    r.force = body.value("force", false);
-    if (body.contains("reason") && !body["reason"].is_string()) {
-      return HttpResponse::Problem(400, "'reason' must be a string", req.path);
-    }
-    r.reason = body.value("reason", std::string("triggered through the API"));
-    if (body.contains("commit")) {
-      if (!body["commit"].is_string()) {
-        return HttpResponse::Problem(400, "'commit' must be a string", req.path);
-      }
-      r.commit = body["commit"].get<std::string>();
+    r.reason = "triggered through the API";
+    if (!ParseBody(req, {"force", "reason", "commit"}, &body, &bad) ||
+        !BoolField(body, "force", false, &r.force, req, &bad) ||
+        !StringField(body, "reason", false, &r.reason, req, &bad) ||
+        !StringField(body, "commit", false, &r.commit, req, &bad)) {
+      return bad;
     }
     int64_t id = 0;
     registry::RunRecord run;
@@ -253,6 +236,9 @@ void AddApiV1Routes(const ApiContext& ctx, Router* router) {
   router->Add("POST", "/api/v1/runs/{id}/cancel", [ctx](const HttpRequest& req) {
     int64_t id;
     if (!ParseId(req.path_params.at("id"), &id)) return BadId(req, "run id", req.path_params.at("id"));
+    json body;
+    HttpResponse bad;
+    if (!ParseBody(req, {}, &body, &bad)) return bad;
     Status s = ctx.scheduler->Cancel(id);
     if (!s.ok()) return FromStatus(s, req.path);
     return Ok({{"id", id}, {"status", "cancelling"}}, 202);

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "api/json_body.h"
 #include "api/json_response.h"
 #include "retention/retention_service.h"
 
@@ -24,22 +25,14 @@ json ReportJson(const retention::CollectReport& r) {
 
 void AddGcRoutes(retention::RetentionService* service, Router* router) {
   router->Add("POST", "/api/v1/gc", [service](const HttpRequest& req) {
-    json body = req.body.empty() ? json::object() : json::parse(req.body, nullptr, false);
-    if (!body.is_object()) {
-      return HttpResponse::Problem(400, "the body must be a JSON object {\"dry_run\", \"artifacts\"}",
-                                   req.path);
+    json body;
+    HttpResponse bad;
+    bool dry_run = false, artifacts = false;
+    if (!ParseBody(req, {"dry_run", "artifacts"}, &body, &bad) ||
+        !BoolField(body, "dry_run", false, &dry_run, req, &bad) ||
+        !BoolField(body, "artifacts", false, &artifacts, req, &bad)) {
+      return bad;
     }
-    for (const auto& [key, value] : body.items()) {
-      if (key != "dry_run" && key != "artifacts") {
-        return HttpResponse::Problem(400, "unknown field '" + key + "'; known: dry_run, artifacts",
-                                     req.path);
-      }
-      if (!value.is_boolean()) {
-        return HttpResponse::Problem(400, "'" + key + "' must be true or false", req.path);
-      }
-    }
-    const bool dry_run = body.value("dry_run", false);
-    const bool artifacts = body.value("artifacts", false);
     retention::CollectReport report;
     Status s = service->Collect(dry_run, artifacts, &report);
     if (!s.ok()) return FromStatus(s, req.path);

@@ -19,6 +19,15 @@ std::vector<std::string> SplitPath(const std::string& path) {
   return out;
 }
 
+// Offset of the first control byte (0x00-0x1f, 0x7f) of `s`, or npos.
+size_t ControlByteAt(const std::string& s) {
+  for (size_t i = 0; i < s.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c < 0x20 || c == 0x7f) return i;
+  }
+  return std::string::npos;
+}
+
 }  // namespace
 
 std::string HttpRequest::Query(const std::string& key, const std::string& fallback) const {
@@ -102,6 +111,12 @@ HttpResponse Router::Dispatch(HttpRequest* req) const {
     }
     return HttpResponse::Problem(404, "no such endpoint: " + req->path, req->path);
   }
+  for (const auto& [name, value] : req->path_params) {
+    if (const size_t at = ControlByteAt(value); at != std::string::npos) {
+      return HttpResponse::Problem(400, "path parameter '" + name + "' holds a control byte at offset " +
+                                            std::to_string(at), req->path);
+    }
+  }
   return r->handler(*req);
 }
 
@@ -120,6 +135,9 @@ std::vector<std::pair<std::string, std::string>> Router::Routes() const {
 std::string NonCanonicalPathReason(const std::string& path) {
   if (path.empty() || path[0] != '/') return "the path must start with '/'";
   if (path == "/") return "";
+  if (const size_t at = ControlByteAt(path); at != std::string::npos) {
+    return "the path must not contain control bytes (one at offset " + std::to_string(at) + ")";
+  }
   if (path.find('\\') != std::string::npos) return "the path must not contain '\\'";
   if (path.back() == '/') return "the path must not end with '/'";
   size_t pos = 1;

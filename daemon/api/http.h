@@ -50,7 +50,8 @@ class Router {
   // `pattern` is a path with "{name}" segments, e.g. "/api/v1/runs/{id}".
   void Add(const std::string& method, const std::string& pattern, Handler handler);
   // 404 for an unknown path, 405 (with Allow) for a known path and another
-  // method. Fills req->path_params.
+  // method, 400 when a path parameter holds a control byte. Fills
+  // req->path_params.
   HttpResponse Dispatch(HttpRequest* req) const;
   // Route label for metrics: the matched pattern, or "unmatched".
   std::string RouteOf(const HttpRequest& req) const;
@@ -72,10 +73,11 @@ class Router {
 
 std::string UrlDecode(const std::string& s, bool plus_is_space);
 // Empty when `path` (decoded, before any clean-up) is canonical: starts with
-// '/', and has no empty, "." or ".." segment, no backslash and no trailing
-// slash; else why not. The server refuses other paths with 400 instead of
-// letting the HTTP library fold them into another route ("/a/x/../b" is
-// "/a/b"; a "%00" cuts the path short, leaving a trailing slash).
+// '/', and has no empty, "." or ".." segment, no backslash, no trailing
+// slash and no control byte (NUL, 0x01-0x1f, 0x7f); else why not. The
+// server refuses other paths with 400 instead of letting them reach a route
+// as another path ("/a/x/../b" folded to "/a/b"; "a%00b" read as "a" by
+// whatever stops at the NUL).
 std::string NonCanonicalPathReason(const std::string& path);
 std::map<std::string, std::string> ParseQuery(const std::string& q);
 std::string StatusText(int status);

@@ -7,6 +7,8 @@
 #include <thread>
 #include <vector>
 
+#include "api/client_sockets.h"
+
 namespace mlops::api {
 namespace {
 
@@ -51,19 +53,31 @@ Status HttpServer::Start() {
           "of daemon/tls next to mlopsd, in lib/mlopsd/tls-shim?)");
     }
   }
+  ConnectionLimits limits;
+  limits.workers = options_.threads;
+  limits.reserve = std::max(1, options_.threads / 16);
+  limits.per_client = options_.connections_per_client;
+  guard_ = std::make_unique<ConnectionGuard>(limits, ProcessSocketSeam(&port_));
   const std::string threads = std::to_string(options_.threads);
+  const std::string request_ms = std::to_string(options_.request_timeout.count());
+  const std::string keep_alive_ms = std::to_string(options_.keep_alive_timeout.count());
   const std::string listening = options_.listen + (tls ? "s" : "");
   std::vector<const char*> opts = {"listening_ports", listening.c_str(),
                                    "num_threads", threads.c_str(),
                                    "tcp_nodelay", "1",
-                                   "request_timeout_ms", "30000",
-                                   "enable_keep_alive", "yes"};
+                                   "request_timeout_ms", request_ms.c_str(),
+                                   "keep_alive_timeout_ms", keep_alive_ms.c_str(),
+                                   "listen_backlog", "1024",
+                                   "enable_keep_alive", "yes",
+                                   "decode_url", "no"};
   if (tls) {
     opts.insert(opts.end(), {"ssl_certificate", options_.tls_pem.c_str(),
                              "ssl_protocol_version", "4"});  // TLS 1.2 and later
   }
   opts.push_back(nullptr);
   mg_callbacks callbacks{};
+  callbacks.init_connection = &HttpServer::ConnectionOpened;
+  callbacks.connection_close = &HttpServer::ConnectionClosing;
   ctx_ = mg_start(&callbacks, this, opts.data());
   if (!ctx_) return Status::IOError("cannot listen on " + options_.listen +
                                     " (address in use or not valid as HOST:PORT)");
@@ -74,6 +88,7 @@ Status HttpServer::Start() {
   std::string host = options_.listen.substr(0, options_.listen.rfind(':'));
   if (host.empty()) host = "0.0.0.0";
   bound_ = host + ":" + std::to_string(ports[0].port);
+  port_.store(ports[0].port);
   return Status::OK();
 }
 
@@ -81,25 +96,38 @@ int HttpServer::Handle(mg_connection* conn, void* self) {
   return static_cast<HttpServer*>(self)->Serve(conn);
 }
 
+int HttpServer::ConnectionOpened(const mg_connection* conn, void** conn_data) {
+  *conn_data = nullptr;
+  auto* self = static_cast<HttpServer*>(mg_get_user_data(mg_get_context(conn)));
+  if (self) self->guard_->Opened();
+  return 0;
+}
+
+void HttpServer::ConnectionClosing(const mg_connection* conn) {
+  auto* self = static_cast<HttpServer*>(mg_get_user_data(mg_get_context(conn)));
+  if (self) self->guard_->Closing();
+}
+
 int HttpServer::Serve(mg_connection* conn) {
   const auto start = std::chrono::steady_clock::now();
   in_flight_.fetch_add(1);
   const mg_request_info* ri = mg_get_request_info(conn);
+  guard_->RequestStarted(ri->remote_addr, ri->remote_port);
   HttpRequest req;
   req.method = ri->request_method ? ri->request_method : "";
-  req.path = ri->local_uri ? ri->local_uri : "/";
+  // CivetWeb leaves the path as sent (decode_url: no): decoded here, so that
+  // a "%00" is seen rather than cutting the path short.
+  req.path = UrlDecode(ri->local_uri_raw ? ri->local_uri_raw : "/", false);
   if (ri->query_string) req.query = ParseQuery(ri->query_string);
   for (int i = 0; i < ri->num_headers; ++i) {
     req.headers[Lower(ri->http_headers[i].name)] = ri->http_headers[i].value;
   }
   req.remote_addr = ri->remote_addr;
-  // CivetWeb decodes the path, then folds dot segments and backslashes
-  // away; check what the client sent, before that clean-up.
-  const std::string sent_path = ri->local_uri_raw ? ri->local_uri_raw : req.path;
-  const std::string path_problem = NonCanonicalPathReason(sent_path);
+  // Checked before any route sees it: CivetWeb's own clean-up (local_uri)
+  // would fold dot segments and backslashes away.
+  const std::string path_problem = NonCanonicalPathReason(req.path);
   HttpResponse resp;
   if (!path_problem.empty()) {
-    req.path = sent_path;  // so that no route's metrics count it
     resp = HttpResponse::Problem(400, path_problem, "");
   } else if (draining_.load()) {
     resp = HttpResponse::Problem(503, "the daemon is shutting down", req.path);
@@ -137,6 +165,7 @@ int HttpServer::Serve(mg_connection* conn) {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     observer_(req.method, router_->RouteOf(req), resp.status, secs);
   }
+  guard_->RequestEnded(req.remote_addr, ri->remote_port);
   in_flight_.fetch_sub(1);
   return resp.status;
 }

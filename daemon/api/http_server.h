@@ -1,6 +1,13 @@
 // HttpServer: the daemon's HTTP listener (CivetWeb). Every response goes out
 // in one write (headers and body together) so Nagle never delays it.
 //
+// Connections: CivetWeb gives each open connection a worker thread. The
+// whole request header must arrive within `request_timeout`, an idle
+// keep-alive connection is closed after `keep_alive_timeout`, and a
+// ConnectionGuard closes idle connections when one client holds too many or
+// the pool runs short, so that clients holding connections without
+// requests cannot starve the others (docs/security.md, "Slow clients").
+//
 // Shutdown drains: Drain() makes new requests answer 503 and waits for the
 // requests in flight to finish, before Stop() closes the listener (CivetWeb's
 // mg_stop would otherwise cut in-flight responses).
@@ -17,6 +24,7 @@
 #include <memory>
 #include <string>
 
+#include "api/connection_guard.h"
 #include "api/http.h"
 #include "mlops/common/status.h"
 
@@ -27,7 +35,10 @@ namespace mlops::api {
 
 struct HttpServerOptions {
   std::string listen = "127.0.0.1:8765";  // "HOST:PORT"; port 0 picks a free one
-  int threads = 8;
+  int threads = 128;
+  std::chrono::milliseconds request_timeout{5000};     // the request header, from accept
+  std::chrono::milliseconds keep_alive_timeout{5000};  // idle wait for the next request
+  int connections_per_client = 96;
   size_t max_body_bytes = 16 << 20;
   // A PEM file holding the private key and the certificate (chain): when
   // set, the listener speaks only HTTPS (TLS 1.2 or later).
@@ -61,6 +72,8 @@ class HttpServer {
 
  private:
   static int Handle(mg_connection* conn, void* self);
+  static int ConnectionOpened(const mg_connection* conn, void** conn_data);
+  static void ConnectionClosing(const mg_connection* conn);
   int Serve(mg_connection* conn);
 
   const Router* router_;
@@ -71,6 +84,8 @@ class HttpServer {
   std::atomic<int> in_flight_{0};
   RequestObserver observer_;
   RequestGate gate_;
+  std::atomic<int> port_{0};  // the bound port, once known
+  std::unique_ptr<ConnectionGuard> guard_;
 };
 
 }  // namespace mlops::api

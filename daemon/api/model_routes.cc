@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "api/json_body.h"
 #include "api/json_response.h"
 #include "mlops/common/sha256.h"
 #include "mlops/registry/model_registry.h"
@@ -94,58 +95,6 @@ bool PathTarget(const HttpRequest& req, std::string* model, int64_t* version, Ht
   return true;
 }
 
-// Parses a JSON object body whose keys are all in `known`.
-bool ParseBody(const HttpRequest& req, std::initializer_list<const char*> known, json* body,
-               HttpResponse* bad) {
-  *body = req.body.empty() ? json::object() : json::parse(req.body, nullptr, false);
-  std::string names;
-  for (const char* k : known) names += (names.empty() ? "" : ", ") + std::string(k);
-  if (!body->is_object()) {
-    *bad = HttpResponse::Problem(400, "the body must be a JSON object with: " + names, req.path);
-    return false;
-  }
-  for (const auto& [key, value] : body->items()) {
-    bool ok = false;
-    for (const char* k : known) ok = ok || key == k;
-    if (!ok) {
-      *bad = HttpResponse::Problem(400, "unknown field; known: " + names, req.path);
-      return false;
-    }
-  }
-  return true;
-}
-
-bool StringField(const json& body, const char* key, bool required, std::string* out,
-                 const HttpRequest& req, HttpResponse* bad) {
-  if (!body.contains(key)) {
-    if (!required) return true;
-    *bad = HttpResponse::Problem(400, std::string("'") + key + "' is required", req.path);
-    return false;
-  }
-  if (!body[key].is_string() || body[key].get<std::string>().size() > 1000) {
-    *bad = HttpResponse::Problem(400, std::string("'") + key + "' must be a string of at most 1000 characters", req.path);
-    return false;
-  }
-  *out = body[key].get<std::string>();
-  return true;
-}
-
-bool IntField(const json& body, const char* key, bool required, int64_t min, int64_t* out,
-              const HttpRequest& req, HttpResponse* bad) {
-  if (!body.contains(key)) {
-    if (!required) return true;
-    *bad = HttpResponse::Problem(400, std::string("'") + key + "' is required", req.path);
-    return false;
-  }
-  if (!body[key].is_number_integer() || body[key].get<int64_t>() < min) {
-    *bad = HttpResponse::Problem(
-        400, std::string("'") + key + "' must be an integer >= " + std::to_string(min), req.path);
-    return false;
-  }
-  *out = body[key].get<int64_t>();
-  return true;
-}
-
 HttpResponse PromoteAnswer(const Status& s, const models::PromoteResult& r, const HttpRequest& req) {
   if (!s.ok()) return FromStatus(s, req.path);
   return Ok(r.ToJson(), r.approval_pending ? 202 : 200);
@@ -214,6 +163,8 @@ void AddModelRoutes(models::ModelService* service, registry::ModelRegistry* mode
                 int64_t version = 0;
                 HttpResponse bad;
                 if (!PathTarget(req, &name, &version, &bad)) return bad;
+                json body;
+                if (!ParseBody(req, {}, &body, &bad)) return bad;
                 models::VerifyReport report;
                 Status s = service->Verify(name, version, &report);
                 if (!s.ok()) return FromStatus(s, req.path);
@@ -347,6 +298,9 @@ void AddModelRoutes(models::ModelService* service, registry::ModelRegistry* mode
     if (!IsSha256Hex(id)) {
       return HttpResponse::Problem(400, "a key id is 64 lower-case hex digits", req.path);
     }
+    json body;
+    HttpResponse bad;
+    if (!ParseBody(req, {}, &body, &bad)) return bad;
     registry::TrustedKeyRecord k;
     Status s = service->RevokeKey(id, Actor(req), &k);
     if (!s.ok()) return FromStatus(s, req.path);

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "api/json_body.h"
 #include "api/json_response.h"
 #include "mlops/registry/token_store.h"
 
@@ -44,25 +45,17 @@ void AddTokenRoutes(registry::TokenStore* tokens, Clock* clock, Router* router) 
     return ListAnswer(s, all, TokenJson, "tokens", req.path);
   });
   router->Add("POST", "/api/v1/tokens", [tokens, clock](const HttpRequest& req) {
-    json body = json::parse(req.body, nullptr, false);
-    if (!body.is_object()) {
-      return HttpResponse::Problem(400, "the body must be a JSON object {\"name\", \"role\"}",
-                                   req.path);
-    }
-    for (const char* key : {"name", "role"}) {
-      if (!body.contains(key) || !body[key].is_string()) {
-        return HttpResponse::Problem(400, std::string("'") + key + "' must be a string", req.path);
-      }
-    }
-    for (const auto& [key, value] : body.items()) {
-      if (key != "name" && key != "role") {
-        return HttpResponse::Problem(400, "unknown field '" + key + "'; known: name, role",
-                                     req.path);
-      }
+    json body;
+    HttpResponse bad;
+    std::string name, role;
+    if (!ParseBody(req, {"name", "role"}, &body, &bad) ||
+        !StringField(body, "name", true, &name, req, &bad) ||
+        !StringField(body, "role", true, &role, req, &bad)) {
+      return bad;
     }
     registry::TokenRecord rec;
     std::string secret;
-    Status s = tokens->Create(body["name"].get<std::string>(), body["role"].get<std::string>(),
+    Status s = tokens->Create(name, role,
                               req.actor, clock->WallMillis(), &rec, &secret);
     if (!s.ok()) return FromStatus(s, req.path);
     spdlog::info("token {} '{}' (role {}) created by '{}'", rec.id, rec.name, rec.role, req.actor);
@@ -73,6 +66,9 @@ void AddTokenRoutes(registry::TokenStore* tokens, Clock* clock, Router* router) 
   router->Add("POST", "/api/v1/tokens/{id}/revoke", [tokens, clock](const HttpRequest& req) {
     const int64_t id = ParseId(req.path_params.at("id"));
     if (id <= 0) return HttpResponse::Problem(400, "token id must be a positive integer", req.path);
+    json body;
+    HttpResponse bad;
+    if (!ParseBody(req, {}, &body, &bad)) return bad;
     // The store refuses to revoke the last live admin token (409): a daemon
     // without one could only be recovered by a restart's bootstrap.
     registry::TokenRecord rec;

@@ -1,5 +1,6 @@
 #include "api/trigger_routes.h"
 
+#include "api/json_body.h"
 #include "api/json_response.h"
 
 namespace mlops::api {
@@ -17,6 +18,9 @@ void AddTriggerRoutes(TriggerApi api, Router* router) {
     return s.ok() ? Ok(j) : FromStatus(s, req.path);
   });
   router->Add("POST", "/api/v1/repos/{name}/sync", [api](const HttpRequest& req) {
+    json body;
+    HttpResponse bad;
+    if (!ParseBody(req, {}, &body, &bad)) return bad;
     Status s = api.sync_repo ? api.sync_repo(req.path_params.at("name"))
                              : Status::NotFound("no watched repositories");
     return s.ok() ? Ok({{"status", "sync requested"}}, 202) : FromStatus(s, req.path);

@@ -35,17 +35,24 @@ DaemonMetrics::DaemonMetrics(Registry* r, const BuildInfo& build)
                                    "HTTP requests answered, by method, route pattern and status "
                                    "code; unknown paths count as route \"unmatched\".",
                                    {"method", "route", "code"})),
+      http_seconds_(r->AddCounter("mlopsd_http_request_seconds_total",
+                                  "Seconds spent answering HTTP requests, by method and route "
+                                  "pattern.",
+                                  {"method", "route"})),
       http_latency_(r->AddHistogram("mlopsd_http_request_duration_seconds",
-                                    "Seconds taken to answer an HTTP request, by method and route "
-                                    "pattern.",
-                                    {"method", "route"}, LatencyBuckets())),
+                                    "Seconds taken to answer an HTTP request, by method.",
+                                    {"method"}, LatencyBuckets())),
       registry_ops_(r->AddCounter("mlopsd_registry_operations_total",
                                   "Registry (SQLite) operations, by operation and result (ok or "
                                   "the error code).",
                                   {"operation", "result"})),
+      registry_seconds_(r->AddCounter("mlopsd_registry_operation_seconds_total",
+                                      "Seconds spent in registry operations, by operation.",
+                                      {"operation"})),
       registry_latency_(r->AddHistogram("mlopsd_registry_operation_duration_seconds",
-                                        "Seconds a registry operation took, by operation.",
-                                        {"operation"}, LatencyBuckets())),
+                                        "Seconds a registry operation took, by kind (read or "
+                                        "write).",
+                                        {"kind"}, LatencyBuckets())),
       trigger_events_(r->AddCounter("mlopsd_trigger_events_total",
                                     "Trigger events received, by source (git, data, webhook, "
                                     "drift, manual).",
@@ -90,7 +97,8 @@ void DaemonMetrics::RequestFinished(const std::string& method, const std::string
                                     int status, double seconds) {
   const std::string& m = MethodLabel(method);
   http_requests_.With({m, route, std::to_string(status)}).Inc();
-  http_latency_.With({m, route}).Observe(seconds);
+  http_seconds_.With({m, route}).Inc(seconds);
+  http_latency_.With({m}).Observe(seconds);
 }
 
 void DaemonMetrics::WatchScheduler(std::function<scheduler::SchedulerStats()> stats,

@@ -47,6 +47,7 @@ class DaemonMetrics final : public scheduler::SchedulerObserver {
 
   // For the registry's timing decorator (timed_store.h).
   Family<Counter>& registry_operations() { return registry_ops_; }
+  Family<Counter>& registry_seconds() { return registry_seconds_; }
   Family<Histogram>& registry_latency() { return registry_latency_; }
 
   // Updated by subsystems still to come.
@@ -64,8 +65,10 @@ class DaemonMetrics final : public scheduler::SchedulerObserver {
   Family<Counter>& attempts_;
   Family<Histogram>& stage_duration_;
   Family<Counter>& http_requests_;
+  Family<Counter>& http_seconds_;
   Family<Histogram>& http_latency_;
   Family<Counter>& registry_ops_;
+  Family<Counter>& registry_seconds_;
   Family<Histogram>& registry_latency_;
   Family<Counter>& trigger_events_;
   Family<Counter>& webhook_deliveries_;

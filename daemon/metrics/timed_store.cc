@@ -37,12 +37,14 @@ constexpr std::array<const char*, kOpCount> kOpNames = {
 
 class TimedStore final : public Store {
  public:
-  TimedStore(std::unique_ptr<Store> inner, Family<Counter>* ops, Family<Histogram>* latency)
+  TimedStore(std::unique_ptr<Store> inner, Family<Counter>* ops, Family<Counter>* seconds,
+             Family<Histogram>* latency)
       : inner_(std::move(inner)), ops_(ops) {
     // The success path touches only these cached series: no lookup, no lock.
     for (int i = 0; i < kOpCount; ++i) {
       ok_[i] = &ops->With({kOpNames[i], "ok"});
-      latency_[i] = &latency->With({kOpNames[i]});
+      seconds_[i] = &seconds->With({kOpNames[i]});
+      latency_[i] = &latency->With({OperationKind(kOpNames[i])});
     }
   }
 
@@ -196,8 +198,10 @@ class TimedStore final : public Store {
   Status Timed(Op op, F&& call) {
     const auto start = std::chrono::steady_clock::now();
     Status s = call();
-    latency_[op]->Observe(
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    const double took =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    latency_[op]->Observe(took);
+    seconds_[op]->Inc(took);
     if (s.ok()) ok_[op]->Inc();
     else ops_->With({kOpNames[op], ResultLabel(s)}).Inc();
     return s;
@@ -206,6 +210,7 @@ class TimedStore final : public Store {
   std::unique_ptr<Store> inner_;
   Family<Counter>* ops_;
   std::array<Counter*, kOpCount> ok_{};
+  std::array<Counter*, kOpCount> seconds_{};
   std::array<Histogram*, kOpCount> latency_{};
 };
 
@@ -225,10 +230,18 @@ const char* ResultLabel(const Status& s) {
   return "error";
 }
 
+const char* OperationKind(const std::string& operation) {
+  for (const char* prefix : {"get_", "list_", "find_", "lineage_"}) {
+    if (operation.rfind(prefix, 0) == 0) return "read";
+  }
+  return "write";
+}
+
 std::unique_ptr<registry::Store> NewTimedStore(std::unique_ptr<registry::Store> inner,
                                                Family<Counter>* operations,
+                                               Family<Counter>* seconds,
                                                Family<Histogram>* latency) {
-  return std::make_unique<TimedStore>(std::move(inner), operations, latency);
+  return std::make_unique<TimedStore>(std::move(inner), operations, seconds, latency);
 }
 
 }  // namespace mlops::metrics

@@ -182,6 +182,27 @@ Status ReadRetention(const std::string& file, const YAML::Node& n, retention::Re
   return Status::OK();
 }
 
+// The http_* settings against the ranges of docs/config.md.
+Status CheckHttpSettings(const std::string& where, const DaemonConfig& c) {
+  if (c.http_threads < 4 || c.http_threads > 4096) {
+    return Status::InvalidArgument(where + ": http_threads must be from 4 to 4096, got " +
+                                   std::to_string(c.http_threads));
+  }
+  if (c.http_connections_per_client < 1 || c.http_connections_per_client > c.http_threads) {
+    return Status::InvalidArgument(where + ": http_connections_per_client must be from 1 to "
+                                   "http_threads (" + std::to_string(c.http_threads) + "), got " +
+                                   std::to_string(c.http_connections_per_client));
+  }
+  for (const auto& [name, value] : {std::pair{"http_request_timeout", c.http_request_timeout},
+                                    std::pair{"http_keep_alive_timeout", c.http_keep_alive_timeout}}) {
+    if (value < std::chrono::milliseconds(100) || value > std::chrono::minutes(10)) {
+      return Status::InvalidArgument(where + ": " + name + " must be from 100ms to 10m, got " +
+                                     std::to_string(value.count()) + "ms");
+    }
+  }
+  return Status::OK();
+}
+
 }  // namespace
 
 Status LoadConfigFile(const std::string& path, DaemonConfig* c) {
@@ -199,6 +220,7 @@ Status LoadConfigFile(const std::string& path, DaemonConfig* c) {
   static const std::set<std::string> kKeys = {
       "state_dir", "listen", "pipelines", "plugin_dirs", "stage_host", "cpus", "gpus",
       "memory_mb", "kill_grace", "stage_output_mb", "stop_timeout", "max_recoveries", "http_threads", "log_level",
+      "http_request_timeout", "http_keep_alive_timeout", "http_connections_per_client",
       "repositories", "data_scan_interval", "public_metrics", "tls", "signing_key",
       "trusted_keys", "require_plugin_signatures", "deploy_hook", "retention"};
   std::set<std::string> seen;
@@ -209,6 +231,7 @@ Status LoadConfigFile(const std::string& path, DaemonConfig* c) {
       return Status::InvalidArgument(Where(path, kv.first) + ": unknown setting '" + key +
           "'; known: state_dir, listen, pipelines, plugin_dirs, stage_host, cpus, gpus, "
           "memory_mb, kill_grace, stage_output_mb, stop_timeout, max_recoveries, http_threads, log_level, "
+          "http_request_timeout, http_keep_alive_timeout, http_connections_per_client, "
           "repositories, data_scan_interval, public_metrics, tls, signing_key, trusted_keys, "
           "require_plugin_signatures, deploy_hook, retention");
     }
@@ -226,6 +249,9 @@ Status LoadConfigFile(const std::string& path, DaemonConfig* c) {
     else if (key == "memory_mb") MLOPS_RETURN_IF_ERROR(ReadNumber(path, v, "megabytes", &c->memory_mb));
     else if (key == "max_recoveries") MLOPS_RETURN_IF_ERROR(ReadNumber(path, v, "an integer", &c->max_recoveries));
     else if (key == "http_threads") MLOPS_RETURN_IF_ERROR(ReadNumber(path, v, "an integer", &c->http_threads));
+    else if (key == "http_connections_per_client") MLOPS_RETURN_IF_ERROR(ReadNumber(path, v, "an integer", &c->http_connections_per_client));
+    else if (key == "http_request_timeout") MLOPS_RETURN_IF_ERROR(ReadDuration(path, v, &c->http_request_timeout));
+    else if (key == "http_keep_alive_timeout") MLOPS_RETURN_IF_ERROR(ReadDuration(path, v, &c->http_keep_alive_timeout));
     else if (key == "kill_grace") MLOPS_RETURN_IF_ERROR(ReadDuration(path, v, &c->kill_grace));
     else if (key == "stage_output_mb") {
       MLOPS_RETURN_IF_ERROR(ReadNumber(path, v, "megabytes (MiB)", &c->stage_output_mb));
@@ -250,11 +276,11 @@ Status LoadConfigFile(const std::string& path, DaemonConfig* c) {
   if (c->tls_cert.empty() != c->tls_key.empty()) {
     return Status::InvalidArgument(path + ": tls needs both cert and key");
   }
-  if (c->cpus < 0 || c->gpus < 0 || c->memory_mb < 0 || c->http_threads < 1 || c->max_recoveries < 0) {
+  if (c->cpus < 0 || c->gpus < 0 || c->memory_mb < 0 || c->max_recoveries < 0) {
     return Status::InvalidArgument(path + ": cpus, gpus, memory_mb and max_recoveries must not be "
-                                   "negative and http_threads must be at least 1");
+                                   "negative");
   }
-  return Status::OK();
+  return CheckHttpSettings(path, *c);
 }
 
 void ApplyDefaults(DaemonConfig* c) {

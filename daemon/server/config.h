@@ -25,7 +25,11 @@ struct DaemonConfig {
   int64_t stage_output_mb = 64;           // cap of one attempt's stage log (docs/limits.md)
   std::chrono::milliseconds stop_timeout{std::chrono::seconds(30)};
   int max_recoveries = 1;
-  int http_threads = 8;
+  // The HTTP listener (docs/config.md, docs/security.md "Slow clients").
+  int http_threads = 128;
+  std::chrono::milliseconds http_request_timeout{std::chrono::seconds(5)};
+  std::chrono::milliseconds http_keep_alive_timeout{std::chrono::seconds(5)};
+  int http_connections_per_client = 96;
   std::string log_level = "info";
   std::vector<RepoConfig> repositories;
   std::chrono::milliseconds data_scan_interval{std::chrono::seconds(10)};

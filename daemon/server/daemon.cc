@@ -112,6 +112,7 @@ Status Daemon::Start() {
       &p.metrics, metrics::BuildInfo{MLOPSD_VERSION, registry::SchemaVersion()});
   metrics::AddProcessMetrics(&p.metrics);
   p.store = metrics::NewTimedStore(std::move(p.store), &p.daemon_metrics->registry_operations(),
+                                   &p.daemon_metrics->registry_seconds(),
                                    &p.daemon_metrics->registry_latency());
   p.artifacts = std::make_unique<registry::ArtifactStore>(JoinPath(config_.state_dir, "artifacts"));
   p.workspace = std::make_unique<scheduler::LocalWorkspace>(config_.state_dir, p.artifacts.get());
@@ -280,6 +281,9 @@ Status Daemon::Start() {
   api::HttpServerOptions ho;
   ho.listen = config_.listen;
   ho.threads = config_.http_threads;
+  ho.request_timeout = config_.http_request_timeout;
+  ho.keep_alive_timeout = config_.http_keep_alive_timeout;
+  ho.connections_per_client = config_.http_connections_per_client;
   if (!config_.tls_cert.empty()) {
     MLOPS_RETURN_IF_ERROR(PrepareTlsPem(config_.tls_cert, config_.tls_key, config_.state_dir,
                                         &ho.tls_pem));

@@ -158,5 +158,32 @@ TEST(CanonicalPath, DotSegmentsBackslashesAndEmptySegmentsAreRefused) {
   }
 }
 
+TEST(CanonicalPath, ControlBytesAreRefused) {
+  for (const std::string& bad : {std::string("/api/v1/runs/1/logs/a\0b", 24), std::string("/a\x01"),
+                                std::string("/a\tb"), std::string("/a\nb"), std::string("/a\x1f"),
+                                std::string("/a\x7f")}) {
+    EXPECT_NE(NonCanonicalPathReason(bad).find("control bytes"), std::string::npos) << bad;
+  }
+  EXPECT_EQ(NonCanonicalPathReason("/api/v1/runs/1/logs/a b\x80"), "");
+}
+
+TEST(Router, APathParameterWithAControlByteIsRefused) {
+  Router router;
+  int handled = 0;
+  router.Add("GET", "/runs/{id}/logs/{stage}", [&](const HttpRequest&) {
+    ++handled;
+    return HttpResponse::Text(200, "log");
+  });
+  HttpRequest req;
+  req.method = "GET";
+  req.path = std::string("/runs/1/logs/a\0b", 16);
+  HttpResponse r = router.Dispatch(&req);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find("'stage'"), std::string::npos) << r.body;
+  req.path = "/runs/1/logs/a";
+  EXPECT_EQ(router.Dispatch(&req).status, 200);
+  EXPECT_EQ(handled, 1);
+}
+
 }  // namespace
 }  // namespace mlops::api

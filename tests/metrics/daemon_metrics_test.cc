@@ -39,7 +39,8 @@ TEST(DaemonMetrics, LabelsRequestsByRoutePatternAndBoundedMethod) {
   const std::string t = r.Expose();
   EXPECT_TRUE(Has(t, R"(mlopsd_http_requests_total{method="GET",route="/api/v1/runs/{id}",code="200"} 1)"));
   EXPECT_TRUE(Has(t, R"(mlopsd_http_requests_total{method="other",route="unmatched",code="404"} 1)"));
-  EXPECT_TRUE(Has(t, R"(mlopsd_http_request_duration_seconds_bucket{method="GET",route="/api/v1/runs/{id}",le="0.0025"} 1)"));
+  EXPECT_TRUE(Has(t, R"(mlopsd_http_request_duration_seconds_bucket{method="GET",le="0.0025"} 1)"));
+  EXPECT_TRUE(Has(t, R"(mlopsd_http_request_seconds_total{method="GET",route="/api/v1/runs/{id}"} 0.002)"));
 }
 
 TEST(DaemonMetrics, ReadsSchedulerGaugesAtScrapeTime) {
@@ -79,7 +80,7 @@ TEST(TimedStore, CountsAndTimesEveryOperationByResult) {
   Registry r;
   DaemonMetrics m(&r, {"1", 1});
   auto store = NewTimedStore(registry::NewMemoryStore(), &m.registry_operations(),
-                             &m.registry_latency());
+                             &m.registry_seconds(), &m.registry_latency());
   registry::PipelineRecord p;
   p.name = "train";
   p.definition = "x";
@@ -96,7 +97,12 @@ TEST(TimedStore, CountsAndTimesEveryOperationByResult) {
   EXPECT_TRUE(Has(t, R"(mlopsd_registry_operations_total{operation="get_pipeline_by_name",result="ok"} 1)"));
   EXPECT_TRUE(Has(t, R"(mlopsd_registry_operations_total{operation="get_pipeline_by_name",result="not_found"} 1)"));
   EXPECT_TRUE(Has(t, R"(mlopsd_registry_operations_total{operation="get_run",result="not_found"} 1)"));
-  EXPECT_TRUE(Has(t, R"(mlopsd_registry_operation_duration_seconds_count{operation="get_pipeline_by_name"} 2)"));
+  EXPECT_NE(t.find(R"(mlopsd_registry_operation_seconds_total{operation="get_pipeline_by_name"} )"),
+            std::string::npos);
+  // Reads: two get_pipeline_by_name and one get_run; the write: the upsert.
+  EXPECT_TRUE(Has(t, R"(mlopsd_registry_operation_duration_seconds_count{kind="read"} 3)"));
+  EXPECT_TRUE(Has(t, R"(mlopsd_registry_operation_duration_seconds_count{kind="write"} 1)"));
+  EXPECT_EQ(t.find(R"(mlopsd_registry_operation_duration_seconds_bucket{operation=)"), std::string::npos);
 }
 
 TEST(TimedStore, NamesEveryResult) {

@@ -33,11 +33,14 @@ def main():
                         b"Connection: close\r\n\r\n")
         raw_request(d.addr, b"PROPFIND /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         # Pipeline names that cannot exist, URL-encoded into a matched route
-        # (quote, apostrophe, newline, unicode), and a backslash, which the
-        # daemon refuses (400) before civetweb's normalisation could fold it.
-        status, _, _ = http(d.url + "/api/v1/pipelines/%22evil%27%0A%E2%98%83/runs", method="POST",
+        # (quote, apostrophe, unicode; a newline, which the daemon refuses
+        # as a control byte with 400), and a backslash, which the daemon
+        # refuses (400) before civetweb's normalisation could fold it.
+        status, _, _ = http(d.url + "/api/v1/pipelines/%22evil%27%E2%98%83/runs", method="POST",
                             body=b"{}")
         check(status == 404, f"trigger of a hostile pipeline name answered {status}")
+        status, _, _ = http(d.url + "/api/v1/pipelines/evil%0A/runs", method="POST", body=b"{}")
+        check(status == 400, f"a pipeline name with a newline answered {status}")
         status, _, _ = http(d.url + "/api/v1/pipelines/evil%5C%22/runs", method="POST", body=b"{}")
         check(status == 400, f"a path with a backslash answered {status}")
 

@@ -26,6 +26,7 @@ INSTANTIATE_TEST_SUITE_P(
           MLOPS_RETURN_IF_ERROR(OpenSqliteStore(dir + "/registry.db", &inner));
           *out = metrics::NewTimedStore(std::move(inner),
                                         &SharedMetrics().registry_operations(),
+                                        &SharedMetrics().registry_seconds(),
                                         &SharedMetrics().registry_latency());
           return Status::OK();
         }}),

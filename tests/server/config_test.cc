@@ -51,6 +51,16 @@ TEST_F(ConfigTest, FileOverridesEmbeddedDefaults) {
   EXPECT_EQ(c.listen, default_listen);
 }
 
+TEST_F(ConfigTest, HttpSettingsAreRead) {
+  DaemonConfig c;
+  ASSERT_TRUE(Load("http_threads: 64\nhttp_request_timeout: 2s\nhttp_keep_alive_timeout: 500ms\n"
+                   "http_connections_per_client: 10\n", &c).ok());
+  EXPECT_EQ(c.http_threads, 64);
+  EXPECT_EQ(c.http_request_timeout, std::chrono::seconds(2));
+  EXPECT_EQ(c.http_keep_alive_timeout, std::chrono::milliseconds(500));
+  EXPECT_EQ(c.http_connections_per_client, 10);
+}
+
 TEST_F(ConfigTest, EmptyFileKeepsDefaults) {
   DaemonConfig c;
   ASSERT_TRUE(Load("", &c).ok());
@@ -67,6 +77,12 @@ TEST_F(ConfigTest, BadInputNamesTheSpot) {
       {"gpus: -1\n", "", "must not be negative"},
       {"stage_output_mb: 0\n", ":1:18:", "expected a number of MiB from 1 to 1048576"},
       {"stage_output_mb: lots\n", ":1:18:", "expected megabytes (MiB)"},
+      {"http_threads: 2\n", "", "http_threads must be from 4 to 4096, got 2"},
+      {"http_threads: 8\nhttp_connections_per_client: 9\n", "",
+       "http_connections_per_client must be from 1 to http_threads (8), got 9"},
+      {"http_connections_per_client: 0\n", "", "http_connections_per_client must be from 1"},
+      {"http_request_timeout: 10ms\n", "", "http_request_timeout must be from 100ms to 10m"},
+      {"http_keep_alive_timeout: 1h\n", "", "http_keep_alive_timeout must be from 100ms to 10m"},
       {"[unclosed\n", ":2:1:", ""},
       {"- a\n- b\n", ":1:1:", "expected a mapping of settings"},
   };
