@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs every Debian 12 package the build, the demo and the tests need.
-# Idempotent: apt-get skips what is already installed.
+# Idempotent: apt-get skips what is already installed. clang and its
+# runtime (libFuzzer, only recommended by clang) build the fuzz targets.
 set -euo pipefail
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
@@ -15,6 +16,7 @@ PACKAGES=(
   libtorch-dev zlib1g-dev
   snakemake make
   prometheus systemd
+  clang libclang-rt-14-dev
 )
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -q
