@@ -5,7 +5,7 @@
 # the crashes found. Not part of CI: scripts/test.sh only replays the
 # corpora.
 #   scripts/fuzz.sh [SECONDS] [TARGET...]   default: 300 s, every target
-# Targets: pipeline config webhook envelope model csv. Seeds come from
+# Targets: pipeline config webhook envelope model csv http. Seeds come from
 # fuzz/corpus/TARGET (read only); inputs that reach new coverage go to
 # build-fuzz/fuzz-work/TARGET/corpus, and crashing inputs (crash-*, leak-*,
 # timeout-*, oom-*) to build-fuzz/fuzz-work/TARGET/. Exit status 1 when any
@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 SECONDS_EACH=${1:-300}
 shift || true
 TARGETS=("$@")
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(pipeline config webhook envelope model csv)
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(pipeline config webhook envelope model csv http)
 BUILD_DIR=${MLOPS_FUZZ_BUILD_DIR:-build-fuzz}
 
 # MLOPS_FUZZ_NO_BUILD=1: use the targets as built (e.g. while another build
@@ -36,8 +36,12 @@ for t in "${TARGETS[@]}"; do
   before=$(findings "$work")
   # -timeout: one input taking 10 s is a finding; -rss_limit_mb: so is
   # memory beyond 2 GiB. A target stops at its first finding.
+  # yaml-cpp is a system library without coverage feedback, so YAML's
+  # syntax comes as a dictionary (fuzz/dict); JSON's tokens shorten the
+  # search through nlohmann::json (header-only, instrumented) as well.
+  case "$t" in pipeline|config) dict=fuzz/dict/yaml.dict ;; *) dict=fuzz/dict/json.dict ;; esac
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-    "$BUILD_DIR/bin/fuzz_$t" "$work/corpus" "fuzz/corpus/$t" \
+    "$BUILD_DIR/bin/fuzz_$t" "$work/corpus" "fuzz/corpus/$t" -dict="$dict" \
       -max_total_time="$SECONDS_EACH" -timeout=10 -rss_limit_mb=2048 -max_len=8192 \
       -print_final_stats=1 -artifact_prefix="$work/" \
       >"$log" 2>&1 || true
