@@ -202,6 +202,11 @@ Status LoadModel(const std::string& path, MlpModel* out) {
       const auto& lj = layers[i];
       const std::string what = where + ": layer " + std::to_string(i);
       DenseLayer l;
+      // Checked before get<>: a float beyond size_t's range would be
+      // converted with undefined behaviour, a negative one wrapped.
+      if (!lj.at("in").is_number_unsigned() || !lj.at("out").is_number_unsigned()) {
+        return Status::Corruption(what + ": in and out must be whole numbers");
+      }
       l.in = lj.at("in").get<size_t>();
       l.out = lj.at("out").get<size_t>();
       if (l.in != prev || l.out == 0 || l.out > (1u << 20)) {

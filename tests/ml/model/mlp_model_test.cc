@@ -171,9 +171,10 @@ std::string ModelFileAround(const std::string& body, uint64_t declared_size) {
   return file + packed;
 }
 
-// A header whose "format" is not a string is refused, not thrown; a body
-// size the compressed bytes cannot hold is refused before it is allocated
-// (up to 4 GiB otherwise). Both inputs are in fuzz/corpus/model.
+// A header whose "format" is not a string is refused, not thrown; a layer
+// width that is not a whole number is refused before it is converted; a
+// body size the compressed bytes cannot hold is refused before it is
+// allocated (up to 4 GiB otherwise). The inputs are in fuzz/corpus/model.
 TEST(ModelFileTest, RefusesHeadersAndSizesThatLie) {
   TempDir dir;
   const std::string header = R"({"format": 1})";
@@ -185,6 +186,20 @@ TEST(ModelFileTest, RefusesHeadersAndSizesThatLie) {
   Status s = LoadModel(dir.Join("format.mlp"), &m);
   EXPECT_TRUE(s.IsCorruption()) << s.ToString();
   EXPECT_NE(s.message().find("not an mlopsd-mlp JSON object"), std::string::npos) << s.ToString();
+
+  // A layer width beyond size_t's range (undefined behaviour to convert).
+  const std::string layers = R"({"format": "mlopsd-mlp", "task": "regression", "feature_names": ["a"],
+      "label_name": "y", "classes": [], "target_mean": 0, "target_std": 1, "activation": "relu",
+      "feature_mean": {"dtype": "float32", "offset": 0, "count": 1},
+      "feature_std": {"dtype": "float32", "offset": 0, "count": 1},
+      "layers": [{"in": 1e300, "out": 1, "dtype": "float32"}]})";
+  body.clear();
+  for (int i = 0; i < 8; ++i) body.push_back(static_cast<char>((layers.size() >> (8 * i)) & 0xff));
+  body += layers + std::string("\0\0\x80\x3f", 4);  // 1.0f
+  ASSERT_TRUE(WriteFileAtomic(dir.Join("width.mlp"), ModelFileAround(body, body.size())).ok());
+  s = LoadModel(dir.Join("width.mlp"), &m);
+  EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+  EXPECT_NE(s.message().find("layer 0: in and out must be whole numbers"), std::string::npos) << s.ToString();
 
   // Nine deflated bytes cannot hold a mebibyte (deflate stops at 1032:1).
   const std::string tiny = ModelFileAround("x", 1 << 20);
