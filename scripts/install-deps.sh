@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs every Debian 12 package the build, the demo and the tests need.
-# Idempotent: apt-get skips what is already installed.
+# Idempotent: apt-get skips what is already installed. clang and its
+# runtime (libFuzzer, only recommended by clang) build the fuzz targets.
 set -euo pipefail
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
@@ -16,6 +17,7 @@ PACKAGES=(
   snakemake make
   prometheus systemd
   wrk
+  clang libclang-rt-14-dev
 )
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -q

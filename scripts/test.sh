@@ -16,4 +16,7 @@ if [ "$QUICK" = 0 ]; then
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
     ctest --test-dir build-asan --output-on-failure -j 2 -L unit --timeout 600
 fi
+# The libFuzzer targets (fuzz/, clang) replay their seed corpora once each.
+scripts/build-fuzz.sh
+ctest --test-dir build-fuzz --output-on-failure -j 2 -L fuzz --timeout 120
 echo "all tests passed"

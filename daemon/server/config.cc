@@ -35,6 +35,14 @@ Status ReadStrings(const std::string& file, const YAML::Node& n, std::vector<std
   return Status::OK();
 }
 
+// A mapping key as text; a sequence or mapping used as a key is refused
+// (yaml-cpp would throw converting it).
+Status ReadKey(const std::string& file, const YAML::Node& key, std::string* out) {
+  MLOPS_RETURN_IF_ERROR(Expect(key.IsScalar(), file, key, "a setting name"));
+  *out = key.as<std::string>();
+  return Status::OK();
+}
+
 template <typename T>
 Status ReadNumber(const std::string& file, const YAML::Node& n, const std::string& what, T* out) {
   try {
@@ -60,7 +68,8 @@ Status ReadRepository(const std::string& file, const YAML::Node& n, RepoConfig* 
                                               "pipeline", "webhook_secret", "webhook_secret_file",
                                               "coalesce_window", "fetch_timeout"};
   for (const auto& kv : n) {
-    const std::string key = kv.first.as<std::string>();
+    std::string key;
+    MLOPS_RETURN_IF_ERROR(ReadKey(file, kv.first, &key));
     const YAML::Node& v = kv.second;
     if (!kKeys.count(key)) {
       return Status::InvalidArgument(Where(file, kv.first) + ": unknown repository setting '" + key +
@@ -109,7 +118,8 @@ Status ReadRepositories(const std::string& file, const YAML::Node& n, std::vecto
 Status ReadTls(const std::string& file, const YAML::Node& n, DaemonConfig* c) {
   MLOPS_RETURN_IF_ERROR(Expect(n.IsMap(), file, n, "a mapping with cert and key (PEM files)"));
   for (const auto& kv : n) {
-    const std::string key = kv.first.as<std::string>();
+    std::string key;
+    MLOPS_RETURN_IF_ERROR(ReadKey(file, kv.first, &key));
     if (key == "cert") MLOPS_RETURN_IF_ERROR(ReadNumber(file, kv.second, "a PEM file", &c->tls_cert));
     else if (key == "key") MLOPS_RETURN_IF_ERROR(ReadNumber(file, kv.second, "a PEM file", &c->tls_key));
     else return Status::InvalidArgument(Where(file, kv.first) + ": unknown tls setting '" + key +
@@ -225,7 +235,8 @@ Status LoadConfigFile(const std::string& path, DaemonConfig* c) {
       "trusted_keys", "require_plugin_signatures", "deploy_hook", "retention"};
   std::set<std::string> seen;
   for (const auto& kv : root) {
-    const std::string key = kv.first.as<std::string>();
+    std::string key;
+    MLOPS_RETURN_IF_ERROR(ReadKey(path, kv.first, &key));
     const YAML::Node& v = kv.second;
     if (!kKeys.count(key)) {
       return Status::InvalidArgument(Where(path, kv.first) + ": unknown setting '" + key +

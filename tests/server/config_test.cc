@@ -89,6 +89,24 @@ TEST_F(ConfigTest, BadInputNamesTheSpot) {
   ExpectRefused(cases);
 }
 
+// A sequence or mapping as a key, at any level, is refused with where it
+// is (yaml-cpp throws converting one to a string; none may escape).
+TEST_F(ConfigTest, KeysThatAreNotNamesAreRefused) {
+  struct Case { std::string text, where; };
+  const std::vector<Case> cases = {
+      {"[a]: 1\n", ":1:1:"},
+      {"tls: {[a]: 1}\n", ":1:7:"},
+      {"repositories:\n  - {? {a: b} : 1}\n", ":2:8:"},
+  };
+  for (const auto& c : cases) {
+    DaemonConfig cfg;
+    Status s = Load(c.text, &cfg);
+    ASSERT_TRUE(s.IsInvalidArgument()) << c.text << s.ToString();
+    EXPECT_NE(s.message().find(path_ + c.where + " expected a setting name"), std::string::npos)
+        << s.message();
+  }
+}
+
 TEST_F(ConfigTest, RepositoriesAreRead) {
   DaemonConfig c;
   ASSERT_TRUE(Load("repositories:\n"

@@ -20,6 +20,10 @@ namespace {
 constexpr char kMagic[8] = {'M', 'L', 'O', 'P', 'S', 'M', 'L', 'P'};
 constexpr uint32_t kVersion = 1;
 constexpr uint64_t kMaxBody = 1ull << 32;  // 4 GiB: no model of ours is near it
+// Deflate expands at most 1032:1 (zlib's documented limit), so a declared
+// body beyond that many times the compressed bytes is a lie, refused before
+// it is allocated.
+constexpr uint64_t kMaxInflateRatio = 1032;
 
 void PutLe(std::string* s, uint64_t v, int bytes) {
   for (int i = 0; i < bytes; ++i) s->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
@@ -153,7 +157,9 @@ Status LoadModel(const std::string& path, MlpModel* out) {
                               " is not supported (this build reads version 1)");
   }
   const uint64_t body_size = GetLe(file.data() + 12, 8);
-  if (body_size < 8 || body_size > kMaxBody) return Status::Corruption(where + ": bad body size");
+  if (body_size < 8 || body_size > kMaxBody || body_size > (file.size() - 20) * kMaxInflateRatio) {
+    return Status::Corruption(where + ": bad body size");
+  }
   std::string body(body_size, '\0');
   uLongf got = body_size;
   if (uncompress(reinterpret_cast<Bytef*>(body.data()), &got,
@@ -164,7 +170,8 @@ Status LoadModel(const std::string& path, MlpModel* out) {
   const uint64_t header_size = GetLe(body.data(), 8);
   if (header_size > body_size - 8) return Status::Corruption(where + ": bad header size");
   const nlohmann::json h = nlohmann::json::parse(body.substr(8, header_size), nullptr, false);
-  if (h.is_discarded() || !h.is_object() || h.value("format", "") != "mlopsd-mlp") {
+  // Compared as JSON: a "format" that is not a string is refused, not thrown.
+  if (h.is_discarded() || !h.is_object() || !h.contains("format") || h["format"] != "mlopsd-mlp") {
     return Status::Corruption(where + ": the header is not an mlopsd-mlp JSON object");
   }
   const std::string data = body.substr(8 + header_size);
@@ -195,6 +202,11 @@ Status LoadModel(const std::string& path, MlpModel* out) {
       const auto& lj = layers[i];
       const std::string what = where + ": layer " + std::to_string(i);
       DenseLayer l;
+      // Checked before get<>: a float beyond size_t's range would be
+      // converted with undefined behaviour, a negative one wrapped.
+      if (!lj.at("in").is_number_unsigned() || !lj.at("out").is_number_unsigned()) {
+        return Status::Corruption(what + ": in and out must be whole numbers");
+      }
       l.in = lj.at("in").get<size_t>();
       l.out = lj.at("out").get<size_t>();
       if (l.in != prev || l.out == 0 || l.out > (1u << 20)) {

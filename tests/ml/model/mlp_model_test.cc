@@ -2,6 +2,7 @@
 // models whose outputs are known.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <zlib.h>
 
 #include <cmath>
 #include <fstream>
@@ -154,6 +155,59 @@ TEST(ModelFileTest, RefusesForeignAndDamagedFiles) {
   EXPECT_NE(s.message().find("version 2 is not supported"), std::string::npos) << s.ToString();
 
   EXPECT_TRUE(LoadModel(dir.Join("absent.mlp"), &m).IsIOError() || !LoadModel(dir.Join("absent.mlp"), &m).ok());
+}
+
+// A model file around `body` as SaveModel lays it out (model_file.cc),
+// declaring `declared_size` as the body's length.
+std::string ModelFileAround(const std::string& body, uint64_t declared_size) {
+  uLongf packed_size = compressBound(body.size());
+  std::string packed(packed_size, '\0');
+  EXPECT_EQ(compress(reinterpret_cast<Bytef*>(packed.data()), &packed_size,
+                     reinterpret_cast<const Bytef*>(body.data()), body.size()), Z_OK);
+  packed.resize(packed_size);
+  std::string file = "MLOPSMLP";
+  for (int i = 0; i < 4; ++i) file.push_back(static_cast<char>(i == 0 ? 1 : 0));
+  for (int i = 0; i < 8; ++i) file.push_back(static_cast<char>((declared_size >> (8 * i)) & 0xff));
+  return file + packed;
+}
+
+// A header whose "format" is not a string is refused, not thrown; a layer
+// width that is not a whole number is refused before it is converted; a
+// body size the compressed bytes cannot hold is refused before it is
+// allocated (up to 4 GiB otherwise). The inputs are in fuzz/corpus/model.
+TEST(ModelFileTest, RefusesHeadersAndSizesThatLie) {
+  TempDir dir;
+  const std::string header = R"({"format": 1})";
+  std::string body;
+  for (int i = 0; i < 8; ++i) body.push_back(static_cast<char>(i == 0 ? header.size() : 0));
+  body += header;
+  ASSERT_TRUE(WriteFileAtomic(dir.Join("format.mlp"), ModelFileAround(body, body.size())).ok());
+  MlpModel m;
+  Status s = LoadModel(dir.Join("format.mlp"), &m);
+  EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+  EXPECT_NE(s.message().find("not an mlopsd-mlp JSON object"), std::string::npos) << s.ToString();
+
+  // A layer width beyond size_t's range (undefined behaviour to convert).
+  const std::string layers = R"({"format": "mlopsd-mlp", "task": "regression", "feature_names": ["a"],
+      "label_name": "y", "classes": [], "target_mean": 0, "target_std": 1, "activation": "relu",
+      "feature_mean": {"dtype": "float32", "offset": 0, "count": 1},
+      "feature_std": {"dtype": "float32", "offset": 0, "count": 1},
+      "layers": [{"in": 1e300, "out": 1, "dtype": "float32"}]})";
+  body.clear();
+  for (int i = 0; i < 8; ++i) body.push_back(static_cast<char>((layers.size() >> (8 * i)) & 0xff));
+  body += layers + std::string("\0\0\x80\x3f", 4);  // 1.0f
+  ASSERT_TRUE(WriteFileAtomic(dir.Join("width.mlp"), ModelFileAround(body, body.size())).ok());
+  s = LoadModel(dir.Join("width.mlp"), &m);
+  EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+  EXPECT_NE(s.message().find("layer 0: in and out must be whole numbers"), std::string::npos) << s.ToString();
+
+  // Nine deflated bytes cannot hold a mebibyte (deflate stops at 1032:1).
+  const std::string tiny = ModelFileAround("x", 1 << 20);
+  ASSERT_LT(tiny.size(), 40u);
+  ASSERT_TRUE(WriteFileAtomic(dir.Join("size.mlp"), tiny).ok());
+  s = LoadModel(dir.Join("size.mlp"), &m);
+  EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+  EXPECT_NE(s.message().find("bad body size"), std::string::npos) << s.ToString();
 }
 
 TEST(ModelFileTest, RefusesLayersThatDoNotChain) {
