@@ -6,8 +6,8 @@
 
 namespace mlops::ctl {
 
-int ApiClient::Call(const std::string& method, const std::string& path, const std::string& body,
-                    HttpResult* out) const {
+int ApiClient::Fetch(const std::string& method, const std::string& path, const std::string& body,
+                     HttpResult* out) const {
   Status s = HttpCall(server_, method, path, body, out, std::chrono::seconds(30), token_);
   if (!s.ok()) {
     std::cerr << "mlctl: " << s.message();
@@ -15,20 +15,32 @@ int ApiClient::Call(const std::string& method, const std::string& path, const st
     std::cerr << "\n";
     return s.IsInvalidArgument() ? kExitUsage : kExitUnreachable;
   }
-  if (out->status >= 400) {
-    auto j = nlohmann::json::parse(out->body, nullptr, false);
-    std::string detail = out->body;
+  return kExitOk;
+}
+
+int ApiClient::Call(const std::string& method, const std::string& path, const std::string& body,
+                    HttpResult* out) const {
+  const int rc = Fetch(method, path, body, out);
+  if (rc != kExitOk) return rc;
+  return ReportHttpError(method, path, *out);
+}
+
+int ApiClient::ReportHttpError(const std::string& method, const std::string& path,
+                               const HttpResult& r) {
+  if (r.status >= 400) {
+    auto j = nlohmann::json::parse(r.body, nullptr, false);
+    std::string detail = r.body;
     if (j.is_object() && j.contains("detail") && j["detail"].is_string()) detail = j["detail"];
-    if (out->status == 401) {
+    if (r.status == 401) {
       std::cerr << "mlctl: not authenticated: " << detail
                 << " (give a token with MLCTL_TOKEN, MLCTL_TOKEN_FILE or --token-file)\n";
       return kExitDenied;
     }
-    if (out->status == 403) {
+    if (r.status == 403) {
       std::cerr << "mlctl: permission denied: " << detail << "\n";
       return kExitDenied;
     }
-    std::cerr << "mlctl: " << method << " " << path << " failed with HTTP " << out->status << ": "
+    std::cerr << "mlctl: " << method << " " << path << " failed with HTTP " << r.status << ": "
               << detail << "\n";
     return kExitApiError;
   }

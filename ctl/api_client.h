@@ -20,6 +20,15 @@ class ApiClient {
   // Raw access (logs, artifact content); errors already printed.
   int Call(const std::string& method, const std::string& path, const std::string& body,
            HttpResult* out) const;
+  // Like Call, but an HTTP error status is the caller's to handle: only a
+  // transport failure is printed (and its exit code returned); otherwise
+  // kExitOk with out->status set, whatever it is.
+  int Fetch(const std::string& method, const std::string& path, const std::string& body,
+            HttpResult* out) const;
+  // Prints the error a failed answer carries and returns its exit code
+  // (kExitOk for a status below 400).
+  static int ReportHttpError(const std::string& method, const std::string& path,
+                             const HttpResult& r);
   const std::string& server() const { return server_; }
   const std::string& token() const { return token_; }
 

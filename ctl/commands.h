@@ -17,6 +17,7 @@ int PipelineValidate(const std::vector<std::string>& files, const std::vector<st
                      const Output& out);
 int PipelineList(const ApiClient& api, const Output& out);
 int PipelineShow(const ApiClient& api, const std::string& name, const Output& out);
+int PipelineReload(const ApiClient& api, const Output& out);
 
 struct TriggerOptions {
   std::string pipeline;
@@ -39,7 +40,9 @@ int RunsList(const ApiClient& api, const RunListOptions& opts, const Output& out
 int RunsShow(const ApiClient& api, int64_t id, const Output& out);
 int RunsCancel(const ApiClient& api, int64_t id, const Output& out);
 int Logs(const ApiClient& api, int64_t run_id, const std::string& stage, int attempt, bool follow);
-int Lineage(const ApiClient& api, const std::string& sha, bool downstream, const Output& out);
+// `format`: "table", "json" (also with --json) or "dot" (Graphviz).
+int Lineage(const ApiClient& api, const std::string& sha, bool downstream,
+            const std::string& format, const Output& out);
 int ArtifactsList(const ApiClient& api, int limit, const Output& out);
 int ArtifactsShow(const ApiClient& api, const std::string& sha, const Output& out);
 int ArtifactsGet(const ApiClient& api, const std::string& sha, const std::string& dest);

@@ -5,6 +5,7 @@
 #include "commands.h"
 #include "exit_codes.h"
 #include "json_fields.h"
+#include "lineage_dot.h"
 #include "mlops/common/sha256.h"
 #include "pipeline/pipeline_parser.h"
 #include "table.h"
@@ -44,8 +45,10 @@ int PipelineValidate(const std::vector<std::string>& files, const std::vector<st
     if (ok) {
       entry["pipeline"] = p.name;
       entry["stages"] = p.stages.size();
-      if (!out.json) std::cout << file << ": ok (pipeline " << p.name << ", " << p.stages.size()
-                               << " stages)\n";
+      if (!out.json) {
+        std::cout << file << ": ok (pipeline " << p.name << ", " << p.stages.size()
+                  << (p.stages.size() == 1 ? " stage)\n" : " stages)\n");
+      }
     } else {
       rc = kExitRunFailed;
     }
@@ -82,12 +85,26 @@ int PipelineShow(const ApiClient& api, const std::string& name, const Output& ou
   return kExitOk;
 }
 
-int Lineage(const ApiClient& api, const std::string& sha, bool downstream, const Output& out) {
+int PipelineReload(const ApiClient& api, const Output& out) {
+  json resp;
+  int rc = api.Post("/api/v1/pipelines/reload", json::object(), &resp);
+  if (rc != kExitOk) return rc;
+  if (out.json) std::cout << resp.dump() << "\n";
+  else std::cout << "pipelines " << Str(resp, "status") << "\n";
+  return kExitOk;
+}
+
+int Lineage(const ApiClient& api, const std::string& sha, bool downstream,
+            const std::string& format, const Output& out) {
   if (!CheckSha(sha)) return kExitUsage;
   json g;
   int rc = api.Get("/api/v1/lineage/" + sha + "?direction=" + (downstream ? "downstream" : "upstream"), &g);
   if (rc != kExitOk) return rc;
-  if (out.json) {
+  if (format == "dot") {
+    std::cout << LineageDot(g, sha);
+    return kExitOk;
+  }
+  if (out.json || format == "json") {
     std::cout << g.dump(2) << "\n";
     return kExitOk;
   }

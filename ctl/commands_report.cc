@@ -54,12 +54,38 @@ int Write(const std::string& dest, const std::string& text) {
   return kExitOk;
 }
 
+// The gates the run's evaluator judged: read from the newest evaluation.json
+// an attempt of the run produced (docs/ml/evaluator.md); none when the run
+// has no evaluation or its report cannot be read.
+std::vector<GateResult> RunGates(const ApiClient& api, const json& run) {
+  std::string sha;
+  for (const auto& a : run.value("stages", json::array())) {
+    for (const auto& e : a.value("artifacts", json::array())) {
+      if (Str(e, "kind") == "produced" && Str(e, "name") == "evaluation.json") sha = Str(e, "artifact");
+    }
+  }
+  std::vector<GateResult> gates;
+  if (sha.empty()) return gates;
+  HttpResult r;
+  if (api.Fetch("GET", "/api/v1/artifacts/" + sha + "/content", "", &r) != kExitOk ||
+      r.status != 200) {
+    return gates;
+  }
+  const json report = json::parse(r.body, nullptr, false);
+  if (!report.is_object() || !report.contains("gates") || !report["gates"].is_array()) return gates;
+  for (const auto& g : report["gates"]) {
+    if (!g.is_object()) continue;
+    gates.push_back(GateResult{Str(g, "gate"), g.value("passed", false), Str(g, "message")});
+  }
+  return gates;
+}
+
 }  // namespace
 
 int ReportJUnit(const ApiClient& api, int64_t run_id, const std::string& dest) {
   json run;
   if (int rc = FetchRun(api, run_id, &run); rc != kExitOk) return rc;
-  return Write(dest, JUnitXml(run, StageOrder(api, run)));
+  return Write(dest, JUnitXml(run, StageOrder(api, run), RunGates(api, run)));
 }
 
 int ReportMetrics(const ApiClient& api, int64_t run_id, const std::string& dest) {

@@ -7,6 +7,7 @@
 #include "commands.h"
 #include "exit_codes.h"
 #include "json_fields.h"
+#include "mlops/common/nearest_name.h"
 #include "table.h"
 
 namespace mlops::ctl {
@@ -44,10 +45,34 @@ int ReportEnd(const ApiClient& api, int64_t run_id, const json& run, const Outpu
     std::cout << full.dump() << "\n";
   } else {
     std::cout << "run " << run_id << " " << status;
+    if (Int(run, "finished_ms") > 0 && Int(run, "results_run_id") == 0) {
+      std::cout << " in " << FormatDuration(Int(run, "queued_ms"), Int(run, "finished_ms"));
+    }
     if (!Str(run, "error").empty()) std::cout << ": " << Str(run, "error");
     std::cout << UpToDateNote(run) << "\n";
   }
   return ExitForStatus(status);
+}
+
+// The answer to a trigger of a pipeline the daemon does not know: the
+// nearest name, and the names it knows.
+int UnknownPipeline(const ApiClient& api, const std::string& name) {
+  json list;
+  int rc = api.Get("/api/v1/pipelines", &list);
+  if (rc != kExitOk) return rc;
+  std::vector<std::string> names;
+  for (const auto& p : list["pipelines"]) names.push_back(Str(p, "name"));
+  const std::vector<std::string_view> views(names.begin(), names.end());
+  std::cerr << "mlctl: no pipeline named '" << name << "'" << DidYouMean(name, views);
+  if (names.empty()) {
+    std::cerr << " (the daemon knows no pipelines: see --pipelines and repositories in its config)";
+  } else {
+    std::cerr << " (pipelines:";
+    for (const auto& n : names) std::cerr << " " << n;
+    std::cerr << ")";
+  }
+  std::cerr << "\n";
+  return kExitApiError;
 }
 
 }  // namespace
@@ -57,9 +82,18 @@ int Trigger(const ApiClient& api, const TriggerOptions& opts, const Output& out)
   if (opts.force) body["force"] = true;
   if (!opts.reason.empty()) body["reason"] = opts.reason;
   if (!opts.commit.empty()) body["commit"] = opts.commit;
-  json resp;
-  int rc = api.Post("/api/v1/pipelines/" + UrlEncode(opts.pipeline) + "/runs", body, &resp);
+  const std::string path = "/api/v1/pipelines/" + UrlEncode(opts.pipeline) + "/runs";
+  HttpResult answer;
+  int rc = api.Fetch("POST", path, body.dump(), &answer);
   if (rc != kExitOk) return rc;
+  if (answer.status == 404) return UnknownPipeline(api, opts.pipeline);
+  rc = ApiClient::ReportHttpError("POST", path, answer);
+  if (rc != kExitOk) return rc;
+  json resp = json::parse(answer.body, nullptr, false);
+  if (!resp.is_object()) {
+    std::cerr << "mlctl: the daemon answered " << path << " with invalid JSON\n";
+    return kExitApiError;
+  }
   const int64_t id = Int(resp, "id");
   if (!opts.wait) {
     if (out.json) std::cout << resp.dump() << "\n";
@@ -99,6 +133,9 @@ int WaitForRun(const ApiClient& api, int64_t run_id, double timeout_s, const Out
         if (seen[id] != st) {
           seen[id] = st;
           std::cerr << "  " << Str(s, "stage") << " (attempt " << Str(s, "attempt") << "): " << st;
+          if (Int(s, "finished_ms") > 0) {
+            std::cerr << " in " << FormatDuration(Int(s, "started_ms"), Int(s, "finished_ms"));
+          }
           if (!Str(s, "error").empty()) std::cerr << ": " << Str(s, "error");
           std::cerr << "\n";
         }
@@ -223,46 +260,6 @@ int RunsCancel(const ApiClient& api, int64_t id, const Output& out) {
   if (rc != kExitOk) return rc;
   if (out.json) std::cout << resp.dump() << "\n";
   else std::cout << "run " << id << ": cancel requested\n";
-  return kExitOk;
-}
-
-int Logs(const ApiClient& api, int64_t run_id, const std::string& stage, int attempt, bool follow) {
-  std::vector<std::string> stages;
-  if (!stage.empty()) {
-    stages.push_back(stage);
-  } else {
-    json run;
-    int rc = api.Get("/api/v1/runs/" + std::to_string(run_id), &run);
-    if (rc != kExitOk) return rc;
-    if (Int(run, "results_run_id") != 0) {
-      // Up to date: the logs are those of the run whose stages stand.
-      std::cerr << "run " << run_id << " was up to date; logs of run "
-                << Int(run, "results_run_id") << "\n";
-      return Logs(api, Int(run, "results_run_id"), stage, attempt, follow);
-    }
-    for (const auto& s : run["stages"]) {
-      std::string name = Str(s, "stage");
-      if (std::find(stages.begin(), stages.end(), name) == stages.end()) stages.push_back(name);
-    }
-  }
-  for (const auto& name : stages) {
-    if (stage.empty()) std::cout << "==> " << name << " <==\n";
-    int64_t offset = 0;
-    auto delay = std::chrono::milliseconds(50);
-    for (;;) {
-      std::string path = "/api/v1/runs/" + std::to_string(run_id) + "/logs/" + UrlEncode(name) +
-                         "?offset=" + std::to_string(offset);
-      if (attempt > 0) path += "&attempt=" + std::to_string(attempt);
-      HttpResult r;
-      int rc = api.Call("GET", path, "", &r);
-      if (rc != kExitOk) return rc;
-      std::cout << r.body << std::flush;
-      offset = std::stoll(r.headers.count("x-log-offset") ? r.headers["x-log-offset"] : "0");
-      const std::string st = r.headers["x-attempt-status"];
-      if (!follow || (st != "running" && r.body.empty())) break;
-      if (r.body.empty()) std::this_thread::sleep_for(delay);
-    }
-  }
   return kExitOk;
 }
 

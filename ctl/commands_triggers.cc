@@ -38,8 +38,44 @@ int ReposShow(const ApiClient& api, const std::string& name, const Output& out) 
   json r;
   int rc = api.Get("/api/v1/repos/" + UrlEncode(name), &r);
   if (rc != kExitOk) return rc;
-  (void)out;
-  std::cout << r.dump(2) << "\n";
+  if (out.json) {
+    std::cout << r.dump(2) << "\n";
+    return kExitOk;
+  }
+  std::string branches, heads;
+  if (r.contains("branches")) {
+    for (const auto& b : r["branches"]) branches += (branches.empty() ? "" : " ") + b.get<std::string>();
+  }
+  if (r.contains("heads")) {
+    for (const auto& [branch, commit] : r["heads"].items()) {
+      heads += (heads.empty() ? "" : " ") + branch + "@" + commit.get<std::string>().substr(0, 12);
+    }
+  }
+  std::cout << "repository " << Str(r, "name") << ": " << Str(r, "state") << "\n"
+            << "url:          " << Str(r, "url") << "\n"
+            << "branches:     " << (branches.empty() ? "-" : branches) << "\n"
+            << "pipeline:     " << Str(r, "pipeline") << "\n"
+            << "heads:        " << (heads.empty() ? "-" : heads) << "\n"
+            << "last success: " << FormatTime(Int(r, "last_success_ms")) << "\n"
+            << "next poll:    " << FormatTime(Int(r, "next_poll_ms")) << "\n";
+  if (!Str(r, "last_error").empty()) {
+    std::cout << "last error:   " << Str(r, "last_error") << " (" << Str(r, "consecutive_failures")
+              << " failure(s) in a row)\n";
+  }
+  std::cout << "\n";
+  Table t({"COMMIT", "BRANCH", "ORIGIN", "STATUS", "RUNS", "SEEN", "REASON"});
+  for (const auto& c : r["commits"]) {
+    std::string runs;
+    for (const auto& id : c["runs"]) runs += (runs.empty() ? "" : ",") + std::to_string(id.get<int64_t>());
+    std::string reason = Str(c, "reason");
+    if (!Str(c, "superseded_by").empty()) {
+      reason += (reason.empty() ? "" : "; ") + std::string("superseded by ") +
+                Str(c, "superseded_by").substr(0, 12);
+    }
+    t.Add({Str(c, "commit").substr(0, 12), Str(c, "branch"), Str(c, "origin"), Str(c, "status"),
+           runs.empty() ? "-" : runs, FormatTime(Int(c, "seen_ms")), reason});
+  }
+  t.Print(std::cout);
   return kExitOk;
 }
 

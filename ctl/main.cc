@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "command_hint.h"
 #include "commands.h"
 #include "commands_report.h"
 #include "commands_keys.h"
@@ -11,12 +12,17 @@
 #include "commands_tokens.h"
 #include "commands_gc.h"
 #include "exit_codes.h"
+#include "mlops/common/build_info.h"
 
 using namespace mlops::ctl;
 
 int main(int argc, char** argv) {
-  CLI::App app{"mlctl: control mlopsd, the MLOps daemon"};
+  CLI::App app{"mlctl: control mlopsd, the MLOps daemon", "mlctl"};
   app.require_subcommand(1);
+  // Global options are accepted after a subcommand too (`mlctl runs list
+  // --json`): every subcommand made below inherits this.
+  app.fallthrough();
+  app.set_version_flag("--version", mlops::VersionText("mlctl"), "print the version and build");
   const char* env_server = std::getenv("MLCTL_SERVER");
   std::string server = env_server && *env_server ? env_server : "http://127.0.0.1:8765";
   Output out;
@@ -46,6 +52,9 @@ int main(int argc, char** argv) {
   validate->callback([&] { rc = PipelineValidate(files, extra_plugins, out); });
   pipeline->add_subcommand("list", "pipelines the daemon knows")->callback([&] {
     rc = PipelineList(api(), out);
+  });
+  pipeline->add_subcommand("reload", "re-read the pipeline folders now")->callback([&] {
+    rc = PipelineReload(api(), out);
   });
   std::string pipeline_name;
   auto* pshow = pipeline->add_subcommand("show", "a pipeline's definition");
@@ -91,7 +100,8 @@ int main(int argc, char** argv) {
   logs->add_option("run", run_id)->required()->check(CLI::PositiveNumber);
   logs->add_option("stage", stage, "one stage (default: all)");
   logs->add_option("--attempt", attempt, "attempt number (default: the latest)");
-  logs->add_flag("-f,--follow", follow, "keep printing until the stage ends");
+  logs->add_flag("-f,--follow", follow,
+                 "keep printing until the run ends (stages and retries as they start)");
   logs->callback([&] { rc = Logs(api(), run_id, stage, attempt, follow); });
 
   std::string sha;
@@ -99,7 +109,10 @@ int main(int argc, char** argv) {
   auto* lineage = app.add_subcommand("lineage", "what an artifact came from, or what it fed");
   lineage->add_option("artifact", sha, "artifact sha256")->required();
   lineage->add_flag("--downstream", downstream, "walk forward instead of back");
-  lineage->callback([&] { rc = Lineage(api(), sha, downstream, out); });
+  std::string lineage_format = "table";
+  lineage->add_option("--format", lineage_format, "table, json or dot (Graphviz)")
+      ->check(CLI::IsMember({"table", "json", "dot"}));
+  lineage->callback([&] { rc = Lineage(api(), sha, downstream, lineage_format, out); });
 
   auto* artifacts = app.add_subcommand("artifacts", "content-addressed artifacts");
   artifacts->require_subcommand(1);
@@ -194,6 +207,11 @@ int main(int argc, char** argv) {
   AddOfflineKeyCommands(app, keys, out, &rc);
   AddModelCommands(app, keys, api, out, &rc);
 
+  const std::string hint = UnknownCommandHint(app, std::vector<std::string>(argv + 1, argv + argc));
+  if (!hint.empty()) {
+    std::cerr << "mlctl: " << hint << "\nRun with --help for more information.\n";
+    return kExitUsage;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -212,8 +212,7 @@ std::string JUnitXml(const json& run, const std::vector<std::string>& stages,
          Attr("name", "mlopsd run " + Str(run, "id") + " of " + pipeline) +
          Attr("tests", std::to_string(stage_n.tests + gate_n.tests)) +
          Attr("failures", std::to_string(stage_n.failures + gate_n.failures)) +
-         Attr("errors", std::to_string(stage_n.errors)) +
-         Attr("skipped", std::to_string(stage_n.skipped)) + Attr("time", run_time) + ">\n" +
+         Attr("errors", std::to_string(stage_n.errors)) + Attr("time", run_time) + ">\n" +
          suites + "</testsuites>\n";
 }
 
@@ -268,6 +267,9 @@ bool DotenvText(const DotenvFields& f, std::string* out, std::string* error) {
                "whitespace, a quote, '$', '#', '\\', a control character or invalid UTF-8";
       return false;
     }
+    // The model's variables are left out when the run registered none: an
+    // empty MODEL_NAME would pass as a name to the next job.
+    if (value->empty() && (value == &f.model_name || value == &f.model_version)) continue;
     text += std::string(key) + "=" + *value + "\n";
   }
   if (text.size() > kDotenvMaxBytes) {

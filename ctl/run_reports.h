@@ -1,6 +1,6 @@
 // Reports about one run for CI systems, made from the daemon's run document
 // (GET /api/v1/runs/{id}: the run and its stage attempts with their metrics):
-//   JUnit XML    one test case per stage (and, once gates exist, per gate);
+//   JUnit XML    one test case per stage and one per evaluator gate;
 //   OpenMetrics  the run's and stages' durations and the stages' metrics,
 //                ending in "# EOF" (GitLab's artifacts:reports:metrics);
 //   dotenv       strict KEY=VALUE lines, at most 5 KB (artifacts:reports:dotenv).
@@ -14,8 +14,8 @@
 
 namespace mlops::ctl {
 
-// One quality gate's verdict. Gates come with the evaluator; the JUnit
-// report already gives them their own test suite, "<pipeline>.gates".
+// One quality gate's verdict, from the evaluator's evaluation.json; the
+// JUnit report gives the gates their own test suite, "<pipeline>.gates".
 struct GateResult {
   std::string name;     // e.g. "f1 >= 0.95"
   bool passed = false;
@@ -44,7 +44,8 @@ struct DotenvFields {
 };
 inline constexpr size_t kDotenvMaxBytes = 5 * 1024;
 
-// "RUN_ID=..\nRUN_STATUS=..\nMODEL_NAME=..\nMODEL_VERSION=..\n". Returns
+// "RUN_ID=..\nRUN_STATUS=..\nMODEL_NAME=..\nMODEL_VERSION=..\n", without
+// the MODEL_ lines when the run registered no model version. Returns
 // false and says why in *error when a value holds whitespace, a control
 // character or invalid UTF-8, or the text exceeds kDotenvMaxBytes; *out is
 // then left alone.

@@ -81,6 +81,10 @@ DaemonMetrics::DaemonMetrics(Registry* r, const BuildInfo& build)
       .Set(1);
 }
 
+void DaemonMetrics::RunSubmitted(const std::string&, const std::string& trigger) {
+  trigger_events_.With({trigger}).Inc();
+}
+
 void DaemonMetrics::RunFinished(const std::string& pipeline, const std::string& status,
                                 double seconds) {
   runs_.With({pipeline, status}).Inc();

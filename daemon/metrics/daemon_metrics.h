@@ -29,6 +29,7 @@ class DaemonMetrics final : public scheduler::SchedulerObserver {
   // REQUIRES: `registry` outlives this; holds no mlopsd_* family yet.
   DaemonMetrics(Registry* registry, const BuildInfo& build);
 
+  void RunSubmitted(const std::string& pipeline, const std::string& trigger) override;
   void RunFinished(const std::string& pipeline, const std::string& status,
                    double seconds) override;
   void AttemptFinished(const std::string& pipeline, const std::string& plugin,

@@ -6,43 +6,16 @@
 #include <limits>
 #include <unordered_map>
 
+#include "mlops/common/nearest_name.h"
 #include "pipeline/yaml_scalar.h"
 
 namespace mlops::pipeline::internal {
 
 namespace {
 
-// Levenshtein distance, for "did you mean" hints on short key names.
-size_t EditDistance(std::string_view a, std::string_view b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      const size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = up;
-    }
-  }
-  return row[b.size()];
-}
-
 std::string UnknownKeyMessage(const std::string& key, const std::vector<std::string_view>& allowed,
                               const std::string& where) {
-  std::string message = "unknown key '" + key + "' " + where;
-  std::string_view best;
-  size_t best_distance = std::numeric_limits<size_t>::max();
-  for (std::string_view candidate : allowed) {
-    const size_t d = EditDistance(key, candidate);
-    if (d < best_distance) {
-      best_distance = d;
-      best = candidate;
-    }
-  }
-  if (best_distance <= 2 && best_distance * 3 <= std::max(key.size(), best.size())) {
-    message += "; did you mean '" + std::string(best) + "'?";
-  }
+  std::string message = "unknown key '" + key + "' " + where + DidYouMean(key, allowed);
   message += " (allowed:";
   for (size_t i = 0; i < allowed.size(); ++i) {
     message += (i == 0 ? " " : ", ") + std::string(allowed[i]);

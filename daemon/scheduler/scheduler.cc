@@ -114,6 +114,7 @@ Status Scheduler::Submit(const RunRequest& request, int64_t* run_id,
   run.status = RunStatus::kQueued;
   run.queued_ms = clock_->WallMillis();
   run.recovery_count = request.recovery_count;
+  if (options_.observer) options_.observer->RunSubmitted(p.name, run.trigger);
 
   const int64_t results = request.force || sub.inputs.fingerprint.empty()
                               ? 0

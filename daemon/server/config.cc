@@ -3,10 +3,12 @@
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <set>
 
 #include "mlops/common/files.h"
+#include "mlops/common/nearest_name.h"
 #include "pipeline/pipeline_parser.h"
 
 namespace mlops::server {
@@ -62,57 +64,85 @@ Status ReadDuration(const std::string& file, const YAML::Node& n, std::chrono::m
   return Status::OK();
 }
 
-Status ReadRepository(const std::string& file, const YAML::Node& n, RepoConfig* r) {
-  MLOPS_RETURN_IF_ERROR(Expect(n.IsMap(), file, n, "a repository: a mapping with name and url"));
-  static const std::set<std::string> kKeys = {"name", "url", "branches", "poll_interval",
-                                              "pipeline", "webhook_secret", "webhook_secret_file",
-                                              "coalesce_window", "fetch_timeout"};
-  for (const auto& kv : n) {
-    std::string key;
-    MLOPS_RETURN_IF_ERROR(ReadKey(file, kv.first, &key));
-    const YAML::Node& v = kv.second;
-    if (!kKeys.count(key)) {
-      return Status::InvalidArgument(Where(file, kv.first) + ": unknown repository setting '" + key +
-          "'; known: name, url, branches, poll_interval, pipeline, webhook_secret, "
-          "webhook_secret_file, coalesce_window, fetch_timeout");
-    }
-    if (key == "name") MLOPS_RETURN_IF_ERROR(ReadNumber(file, v, "a repository name", &r->name));
-    else if (key == "url") MLOPS_RETURN_IF_ERROR(ReadNumber(file, v, "a repository URL or path", &r->url));
-    else if (key == "pipeline") MLOPS_RETURN_IF_ERROR(ReadNumber(file, v, "a path in the repository", &r->pipeline_path));
-    else if (key == "webhook_secret") MLOPS_RETURN_IF_ERROR(ReadNumber(file, v, "a secret", &r->webhook_secret));
-    else if (key == "webhook_secret_file") {
-      std::string secret_path, secret;
-      MLOPS_RETURN_IF_ERROR(ReadNumber(file, v, "a file path", &secret_path));
-      Status s = ReadFile(secret_path, &secret);
-      if (!s.ok()) return Status::InvalidArgument(Where(file, v) + ": " + s.message());
-      while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
-      r->webhook_secret = secret;
-    }
-    else if (key == "branches") MLOPS_RETURN_IF_ERROR(ReadStrings(file, v, &r->branches));
-    else if (key == "poll_interval") MLOPS_RETURN_IF_ERROR(ReadDuration(file, v, &r->poll_interval));
-    else if (key == "coalesce_window") MLOPS_RETURN_IF_ERROR(ReadDuration(file, v, &r->coalesce_window));
-    else if (key == "fetch_timeout") MLOPS_RETURN_IF_ERROR(ReadDuration(file, v, &r->fetch_timeout));
-  }
-  if (r->name.empty() || r->url.empty()) {
-    return Status::InvalidArgument(Where(file, n) + ": a repository needs a name and a url");
-  }
-  return Status::OK();
+// Known keys as a "did you mean" hint and a list: "; did you mean 'x'?
+// (known: a, b, c)".
+std::string KnownKeys(const std::string& key, const std::vector<std::string_view>& known) {
+  std::string text = DidYouMean(key, known) + " (known:";
+  for (size_t i = 0; i < known.size(); ++i) text += (i == 0 ? " " : ", ") + std::string(known[i]);
+  return text + ")";
 }
 
-Status ReadRepositories(const std::string& file, const YAML::Node& n, std::vector<RepoConfig>* out) {
-  MLOPS_RETURN_IF_ERROR(Expect(n.IsSequence(), file, n, "a list of repositories"));
+// One repository setting into *r.
+Status ReadRepositorySetting(const std::string& file, const std::string& key, const YAML::Node& v,
+                             RepoConfig* r) {
+  if (key == "name") return ReadNumber(file, v, "a repository name", &r->name);
+  if (key == "url") return ReadNumber(file, v, "a repository URL or path", &r->url);
+  if (key == "pipeline") return ReadNumber(file, v, "a path in the repository", &r->pipeline_path);
+  if (key == "webhook_secret") return ReadNumber(file, v, "a secret", &r->webhook_secret);
+  if (key == "webhook_secret_file") {
+    std::string secret_path, secret;
+    MLOPS_RETURN_IF_ERROR(ReadNumber(file, v, "a file path", &secret_path));
+    Status s = ReadFile(secret_path, &secret);
+    if (!s.ok()) return Status::InvalidArgument(Where(file, v) + ": " + s.message());
+    while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
+    r->webhook_secret = secret;
+    return Status::OK();
+  }
+  if (key == "branches") return ReadStrings(file, v, &r->branches);
+  if (key == "poll_interval") return ReadDuration(file, v, &r->poll_interval);
+  if (key == "coalesce_window") return ReadDuration(file, v, &r->coalesce_window);
+  if (key == "fetch_timeout") return ReadDuration(file, v, &r->fetch_timeout);
+  return Status::InvalidArgument(file + ": repository setting '" + key + "' has no reader");
+}
+
+// Every problem of one repository entry goes to *errors.
+void ReadRepository(const std::string& file, const YAML::Node& n, RepoConfig* r,
+                    std::vector<std::string>* errors) {
+  if (Status s = Expect(n.IsMap(), file, n, "a repository: a mapping with name and url"); !s.ok()) {
+    errors->push_back(s.message());
+    return;
+  }
+  static const std::vector<std::string_view> kKeys = {
+      "name", "url", "branches", "poll_interval", "pipeline", "webhook_secret",
+      "webhook_secret_file", "coalesce_window", "fetch_timeout"};
+  std::set<std::string> seen;
+  for (const auto& kv : n) {
+    std::string key;
+    Status s = ReadKey(file, kv.first, &key);
+    if (s.ok() && std::find(kKeys.begin(), kKeys.end(), key) == kKeys.end()) {
+      s = Status::InvalidArgument(Where(file, kv.first) + ": unknown repository setting '" + key +
+                                  "'" + KnownKeys(key, kKeys));
+    } else if (s.ok() && !seen.insert(key).second) {
+      s = Status::InvalidArgument(Where(file, kv.first) + ": duplicate repository setting '" + key + "'");
+    } else if (s.ok()) {
+      s = ReadRepositorySetting(file, key, kv.second, r);
+    }
+    if (!s.ok()) errors->push_back(s.message());
+  }
+  if (r->name.empty() || r->url.empty()) {
+    errors->push_back(Where(file, n) + ": a repository needs a name and a url");
+  }
+}
+
+void ReadRepositories(const std::string& file, const YAML::Node& n, std::vector<RepoConfig>* out,
+                      std::vector<std::string>* errors) {
+  if (Status s = Expect(n.IsSequence(), file, n, "a list of repositories"); !s.ok()) {
+    errors->push_back(s.message());
+    return;
+  }
   out->clear();
   std::set<std::string> names;
   for (const auto& item : n) {
     RepoConfig r;
-    MLOPS_RETURN_IF_ERROR(ReadRepository(file, item, &r));
+    const size_t before = errors->size();
+    ReadRepository(file, item, &r, errors);
+    if (errors->size() != before) continue;
     if (!names.insert(r.name).second) {
-      return Status::InvalidArgument(Where(file, item) + ": repository name '" + r.name +
-                                     "' is used twice");
+      errors->push_back(Where(file, item) + ": repository name '" + r.name + "' is used twice");
+      continue;
     }
     out->push_back(std::move(r));
   }
-  return Status::OK();
 }
 
 Status ReadTls(const std::string& file, const YAML::Node& n, DaemonConfig* c) {
@@ -123,7 +153,7 @@ Status ReadTls(const std::string& file, const YAML::Node& n, DaemonConfig* c) {
     if (key == "cert") MLOPS_RETURN_IF_ERROR(ReadNumber(file, kv.second, "a PEM file", &c->tls_cert));
     else if (key == "key") MLOPS_RETURN_IF_ERROR(ReadNumber(file, kv.second, "a PEM file", &c->tls_key));
     else return Status::InvalidArgument(Where(file, kv.first) + ": unknown tls setting '" + key +
-                                        "'; known: cert, key");
+                                        "'" + KnownKeys(key, {"cert", "key"}));
   }
   return Status::OK();
 }
@@ -135,7 +165,8 @@ Status ReadFolderLimits(const std::string& file, const YAML::Node& n, retention:
                                "limits for " + folder + ": a mapping of keep, max_age, max_size"));
   *out = retention::FolderLimits();  // a class's mapping replaces its defaults
   for (const auto& kv : n) {
-    const std::string key = kv.first.as<std::string>();
+    std::string key;
+    MLOPS_RETURN_IF_ERROR(ReadKey(file, kv.first, &key));
     const YAML::Node& v = kv.second;
     if (key == "keep" && kind == retention::FolderKind::kWorkspaces) {
       return Status::InvalidArgument(Where(file, kv.first) +
@@ -172,7 +203,8 @@ Status ReadRetention(const std::string& file, const YAML::Node& n, retention::Re
                                "a mapping of interval, after_runs and folder limits (logs, "
                                "scratch, workspaces, checkouts, provenance)"));
   for (const auto& kv : n) {
-    const std::string key = kv.first.as<std::string>();
+    std::string key;
+    MLOPS_RETURN_IF_ERROR(ReadKey(file, kv.first, &key));
     retention::FolderKind kind;
     if (key == "interval") {
       MLOPS_RETURN_IF_ERROR(ReadDuration(file, kv.second, &r->interval));
@@ -213,6 +245,66 @@ Status CheckHttpSettings(const std::string& where, const DaemonConfig& c) {
   return Status::OK();
 }
 
+// The daemon's top-level settings, in the order docs/config.md lists them.
+const std::vector<std::string_view>& Settings() {
+  static const std::vector<std::string_view> kSettings = {
+      "state_dir", "listen", "pipelines", "plugin_dirs", "stage_host", "cpus", "gpus",
+      "memory_mb", "kill_grace", "stage_output_mb", "stop_timeout", "max_recoveries",
+      "http_threads", "http_request_timeout", "http_keep_alive_timeout",
+      "http_connections_per_client", "log_level", "public_metrics", "tls", "signing_key",
+      "trusted_keys", "require_plugin_signatures", "deploy_hook", "repositories",
+      "data_scan_interval", "retention"};
+  return kSettings;
+}
+
+// One top-level setting into *c. Only `repositories` can have several
+// problems; they go to *errors, everything else comes back as the status.
+Status ReadSetting(const std::string& path, const std::string& key, const YAML::Node& v,
+                   DaemonConfig* c, std::vector<std::string>* errors) {
+  if (key == "state_dir") return ReadNumber(path, v, "a folder path", &c->state_dir);
+  if (key == "listen") return ReadNumber(path, v, "HOST:PORT", &c->listen);
+  if (key == "stage_host") return ReadNumber(path, v, "a file path", &c->stage_host);
+  if (key == "log_level") return ReadNumber(path, v, "a log level", &c->log_level);
+  if (key == "pipelines") return ReadStrings(path, v, &c->pipeline_dirs);
+  if (key == "plugin_dirs") return ReadStrings(path, v, &c->plugin_dirs);
+  if (key == "cpus") return ReadNumber(path, v, "a number of cpus", &c->cpus);
+  if (key == "gpus") return ReadNumber(path, v, "a number of GPUs", &c->gpus);
+  if (key == "memory_mb") return ReadNumber(path, v, "megabytes", &c->memory_mb);
+  if (key == "max_recoveries") return ReadNumber(path, v, "an integer", &c->max_recoveries);
+  if (key == "http_threads") return ReadNumber(path, v, "an integer", &c->http_threads);
+  if (key == "http_connections_per_client") {
+    return ReadNumber(path, v, "an integer", &c->http_connections_per_client);
+  }
+  if (key == "http_request_timeout") return ReadDuration(path, v, &c->http_request_timeout);
+  if (key == "http_keep_alive_timeout") return ReadDuration(path, v, &c->http_keep_alive_timeout);
+  if (key == "kill_grace") return ReadDuration(path, v, &c->kill_grace);
+  if (key == "stage_output_mb") {
+    MLOPS_RETURN_IF_ERROR(ReadNumber(path, v, "megabytes (MiB)", &c->stage_output_mb));
+    return Expect(c->stage_output_mb >= 1 && c->stage_output_mb <= (int64_t{1} << 20), path, v,
+                  "a number of MiB from 1 to 1048576");
+  }
+  if (key == "stop_timeout") return ReadDuration(path, v, &c->stop_timeout);
+  if (key == "data_scan_interval") return ReadDuration(path, v, &c->data_scan_interval);
+  if (key == "repositories") {
+    ReadRepositories(path, v, &c->repositories, errors);
+    return Status::OK();
+  }
+  if (key == "public_metrics") return ReadNumber(path, v, "true or false", &c->public_metrics);
+  if (key == "tls") return ReadTls(path, v, c);
+  if (key == "retention") return ReadRetention(path, v, &c->retention);
+  if (key == "signing_key") return ReadNumber(path, v, "a private key file", &c->signing_key);
+  if (key == "trusted_keys") return ReadStrings(path, v, &c->trusted_keys);
+  if (key == "require_plugin_signatures") {
+    return ReadNumber(path, v, "true or false", &c->require_plugin_signatures);
+  }
+  if (key == "deploy_hook") {
+    MLOPS_RETURN_IF_ERROR(ReadStrings(path, v, &c->deploy_hook));
+    return Expect(!c->deploy_hook.empty() && !c->deploy_hook[0].empty(), path, v,
+                  "a command as a list: [program, arg, ...]");
+  }
+  return Status::InvalidArgument(path + ": setting '" + key + "' has no reader");
+}
+
 }  // namespace
 
 Status LoadConfigFile(const std::string& path, DaemonConfig* c) {
@@ -227,71 +319,34 @@ Status LoadConfigFile(const std::string& path, DaemonConfig* c) {
   }
   if (root.IsNull()) return Status::OK();
   MLOPS_RETURN_IF_ERROR(Expect(root.IsMap(), path, root, "a mapping of settings"));
-  static const std::set<std::string> kKeys = {
-      "state_dir", "listen", "pipelines", "plugin_dirs", "stage_host", "cpus", "gpus",
-      "memory_mb", "kill_grace", "stage_output_mb", "stop_timeout", "max_recoveries", "http_threads", "log_level",
-      "http_request_timeout", "http_keep_alive_timeout", "http_connections_per_client",
-      "repositories", "data_scan_interval", "public_metrics", "tls", "signing_key",
-      "trusted_keys", "require_plugin_signatures", "deploy_hook", "retention"};
+  // Every problem is reported at once, each with its file:line:column.
+  std::vector<std::string> errors;
   std::set<std::string> seen;
+  const auto& known = Settings();
   for (const auto& kv : root) {
     std::string key;
-    MLOPS_RETURN_IF_ERROR(ReadKey(path, kv.first, &key));
-    const YAML::Node& v = kv.second;
-    if (!kKeys.count(key)) {
-      return Status::InvalidArgument(Where(path, kv.first) + ": unknown setting '" + key +
-          "'; known: state_dir, listen, pipelines, plugin_dirs, stage_host, cpus, gpus, "
-          "memory_mb, kill_grace, stage_output_mb, stop_timeout, max_recoveries, http_threads, log_level, "
-          "http_request_timeout, http_keep_alive_timeout, http_connections_per_client, "
-          "repositories, data_scan_interval, public_metrics, tls, signing_key, trusted_keys, "
-          "require_plugin_signatures, deploy_hook, retention");
+    Status s = ReadKey(path, kv.first, &key);
+    if (s.ok() && std::find(known.begin(), known.end(), key) == known.end()) {
+      s = Status::InvalidArgument(Where(path, kv.first) + ": unknown setting '" + key + "'" +
+                                  KnownKeys(key, known));
+    } else if (s.ok() && !seen.insert(key).second) {
+      s = Status::InvalidArgument(Where(path, kv.first) + ": duplicate setting '" + key + "'");
+    } else if (s.ok()) {
+      s = ReadSetting(path, key, kv.second, c, &errors);
     }
-    if (!seen.insert(key).second) {
-      return Status::InvalidArgument(Where(path, kv.first) + ": duplicate setting '" + key + "'");
-    }
-    if (key == "state_dir") MLOPS_RETURN_IF_ERROR(ReadNumber(path, v, "a folder path", &c->state_dir));
-    else if (key == "listen") MLOPS_RETURN_IF_ERROR(ReadNumber(path, v, "HOST:PORT", &c->listen));
-    else if (key == "stage_host") MLOPS_RETURN_IF_ERROR(ReadNumber(path, v, "a file path", &c->stage_host));
-    else if (key == "log_level") MLOPS_RETURN_IF_ERROR(ReadNumber(path, v, "a log level", &c->log_level));
-    else if (key == "pipelines") MLOPS_RETURN_IF_ERROR(ReadStrings(path, v, &c->pipeline_dirs));
-    else if (key == "plugin_dirs") MLOPS_RETURN_IF_ERROR(ReadStrings(path, v, &c->plugin_dirs));
-    else if (key == "cpus") MLOPS_RETURN_IF_ERROR(ReadNumber(path, v, "a number of cpus", &c->cpus));
-    else if (key == "gpus") MLOPS_RETURN_IF_ERROR(ReadNumber(path, v, "a number of GPUs", &c->gpus));
-    else if (key == "memory_mb") MLOPS_RETURN_IF_ERROR(ReadNumber(path, v, "megabytes", &c->memory_mb));
-    else if (key == "max_recoveries") MLOPS_RETURN_IF_ERROR(ReadNumber(path, v, "an integer", &c->max_recoveries));
-    else if (key == "http_threads") MLOPS_RETURN_IF_ERROR(ReadNumber(path, v, "an integer", &c->http_threads));
-    else if (key == "http_connections_per_client") MLOPS_RETURN_IF_ERROR(ReadNumber(path, v, "an integer", &c->http_connections_per_client));
-    else if (key == "http_request_timeout") MLOPS_RETURN_IF_ERROR(ReadDuration(path, v, &c->http_request_timeout));
-    else if (key == "http_keep_alive_timeout") MLOPS_RETURN_IF_ERROR(ReadDuration(path, v, &c->http_keep_alive_timeout));
-    else if (key == "kill_grace") MLOPS_RETURN_IF_ERROR(ReadDuration(path, v, &c->kill_grace));
-    else if (key == "stage_output_mb") {
-      MLOPS_RETURN_IF_ERROR(ReadNumber(path, v, "megabytes (MiB)", &c->stage_output_mb));
-      MLOPS_RETURN_IF_ERROR(Expect(c->stage_output_mb >= 1 && c->stage_output_mb <= (int64_t{1} << 20),
-                                   path, v, "a number of MiB from 1 to 1048576"));
-    }
-    else if (key == "stop_timeout") MLOPS_RETURN_IF_ERROR(ReadDuration(path, v, &c->stop_timeout));
-    else if (key == "data_scan_interval") MLOPS_RETURN_IF_ERROR(ReadDuration(path, v, &c->data_scan_interval));
-    else if (key == "repositories") MLOPS_RETURN_IF_ERROR(ReadRepositories(path, v, &c->repositories));
-    else if (key == "public_metrics") MLOPS_RETURN_IF_ERROR(ReadNumber(path, v, "true or false", &c->public_metrics));
-    else if (key == "tls") MLOPS_RETURN_IF_ERROR(ReadTls(path, v, c));
-    else if (key == "retention") MLOPS_RETURN_IF_ERROR(ReadRetention(path, v, &c->retention));
-    else if (key == "signing_key") MLOPS_RETURN_IF_ERROR(ReadNumber(path, v, "a private key file", &c->signing_key));
-    else if (key == "trusted_keys") MLOPS_RETURN_IF_ERROR(ReadStrings(path, v, &c->trusted_keys));
-    else if (key == "require_plugin_signatures") MLOPS_RETURN_IF_ERROR(ReadNumber(path, v, "true or false", &c->require_plugin_signatures));
-    else if (key == "deploy_hook") {
-      MLOPS_RETURN_IF_ERROR(ReadStrings(path, v, &c->deploy_hook));
-      MLOPS_RETURN_IF_ERROR(Expect(!c->deploy_hook.empty() && !c->deploy_hook[0].empty(), path, v,
-                                   "a command as a list: [program, arg, ...]"));
-    }
+    if (!s.ok()) errors.push_back(s.message());
   }
   if (c->tls_cert.empty() != c->tls_key.empty()) {
-    return Status::InvalidArgument(path + ": tls needs both cert and key");
+    errors.push_back(path + ": tls needs both cert and key");
   }
   if (c->cpus < 0 || c->gpus < 0 || c->memory_mb < 0 || c->max_recoveries < 0) {
-    return Status::InvalidArgument(path + ": cpus, gpus, memory_mb and max_recoveries must not be "
-                                   "negative");
+    errors.push_back(path + ": cpus, gpus, memory_mb and max_recoveries must not be negative");
   }
-  return CheckHttpSettings(path, *c);
+  if (Status s = CheckHttpSettings(path, *c); !s.ok()) errors.push_back(s.message());
+  if (errors.empty()) return Status::OK();
+  std::string all = errors[0];
+  for (size_t i = 1; i < errors.size(); ++i) all += "\n" + errors[i];
+  return Status::InvalidArgument(all);
 }
 
 void ApplyDefaults(DaemonConfig* c) {

@@ -16,6 +16,7 @@
 #include "api/gc_routes.h"
 #include "api/model_routes.h"
 #include "models/model_service.h"
+#include "models/own_signing_key.h"
 #include "mlops/registry/model_registry.h"
 #include "api/http_server.h"
 #include "metrics/daemon_metrics.h"
@@ -35,15 +36,13 @@
 #include "server/pipeline_library.h"
 #include "server/plugin_directory.h"
 #include "server/tls_setup.h"
+#include "mlops/common/build_info.h"
 #include "process/stage_orphans.h"
 #include "retention/artifact_collector.h"
 #include "retention/collector.h"
 #include "retention/retention_service.h"
 #include "server/registry_guard.h"
 
-#ifndef MLOPSD_VERSION
-#define MLOPSD_VERSION "0.0.0"
-#endif
 
 namespace mlops::server {
 
@@ -109,7 +108,7 @@ Status Daemon::Start() {
   MLOPS_RETURN_IF_ERROR(access::EnforceStatePermissions(config_.state_dir));
   MLOPS_RETURN_IF_ERROR(access::EnsureAdminToken(p.tokens.get(), config_.state_dir, p.clock.WallMillis()));
   p.daemon_metrics = std::make_unique<metrics::DaemonMetrics>(
-      &p.metrics, metrics::BuildInfo{MLOPSD_VERSION, registry::SchemaVersion()});
+      &p.metrics, metrics::BuildInfo{CurrentBuild().version, registry::SchemaVersion()});
   metrics::AddProcessMetrics(&p.metrics);
   p.store = metrics::NewTimedStore(std::move(p.store), &p.daemon_metrics->registry_operations(),
                                    &p.daemon_metrics->registry_seconds(),
@@ -123,6 +122,8 @@ Status Daemon::Start() {
   {
     models::ModelServiceOptions mo;
     mo.state_dir = config_.state_dir;
+    MLOPS_RETURN_IF_ERROR(
+        models::EnsureSigningKey(config_.state_dir, config_.signing_key, &config_.signing_key));
     mo.signing_key = config_.signing_key;
     mo.deploy_hook = config_.deploy_hook;
     // A key revoked while the daemon runs: plugin signatures by it are
@@ -233,7 +234,7 @@ Status Daemon::Start() {
   ctx.scheduler = p.scheduler.get();
   ctx.artifacts = p.artifacts.get();
   ctx.ready = &ready_;
-  ctx.version = MLOPSD_VERSION;
+  ctx.version = CurrentBuild().version;
   ctx.plugins = [plugins] { return plugins->ToJson(); };
   PipelineLibrary* library = p.library.get();
   ctx.reload_pipelines = [library] {
@@ -265,7 +266,17 @@ Status Daemon::Start() {
   tapi.show_data = [data](int64_t id, nlohmann::json* out) { return data->ShowJson(id, out); };
   api::AddTriggerRoutes(tapi, &p.router);
   metrics::Registry* registry = &p.metrics;
-  p.router.Add("GET", "/metrics", [registry](const api::HttpRequest&) {
+  metrics::DaemonMetrics* versions_gauge = p.daemon_metrics.get();
+  registry::ModelRegistry* model_registry = p.model_registry.get();
+  p.router.Add("GET", "/metrics", [registry, versions_gauge, model_registry](const api::HttpRequest&) {
+    // Model versions per stage are read at each scrape (one grouped count),
+    // so that the gauge can never disagree with the registry.
+    std::map<std::string, int64_t> counts;
+    if (model_registry->CountVersionsByStage(&counts).ok()) {
+      for (const auto& [stage, n] : counts) {
+        versions_gauge->model_versions().With({stage}).Set(static_cast<double>(n));
+      }
+    }
     api::HttpResponse r = api::HttpResponse::Text(200, registry->Expose());
     r.content_type = metrics::kTextContentType;
     return r;
@@ -308,8 +319,8 @@ Status Daemon::Start() {
   if (sd_watchdog_enabled(0, &p.watchdog_usec) <= 0) p.watchdog_usec = 0;
   sd_notifyf(0, "READY=1\nSTATUS=serving on %s\nMAINPID=%d", p.http->BoundAddress().c_str(),
              static_cast<int>(::getpid()));
-  spdlog::info("mlopsd {} ready on {} (state {}, {} plugin(s))", MLOPSD_VERSION,
-               p.http->BoundUrl(), config_.state_dir, plugins->Names().size());
+  spdlog::info("mlopsd {} (commit {}) ready on {} (state {}, {} plugin(s))",
+               CurrentBuild().version, CurrentBuild().commit, p.http->BoundUrl(), config_.state_dir, plugins->Names().size());
   return Status::OK();
 }
 

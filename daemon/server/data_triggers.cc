@@ -47,6 +47,11 @@ std::map<std::string, std::vector<int64_t>> DataTriggers::WatchedPaths() {
 
 Status DataTriggers::ScanOnce() {
   std::lock_guard<std::mutex> lock(scan_mu_);
+  scanning_thread_.store(std::this_thread::get_id());
+  struct Done {
+    std::atomic<std::thread::id>* owner;
+    ~Done() { owner->store(std::thread::id{}); }
+  } done{&scanning_thread_};
   auto watched = WatchedPaths();
   std::vector<std::string> paths;
   for (const auto& [path, ids] : watched) paths.push_back(path);
@@ -104,10 +109,21 @@ Status DataTriggers::ScanOnce() {
 }
 
 void DataTriggers::LinkCurrentVersions(int64_t run_id, const std::vector<std::string>& data_paths) {
+  bool scanned = false;
   for (const auto& path : data_paths) {
     if (path.empty() || path.front() != '/') continue;
     std::vector<registry::DataVersionRecord> current;
-    if (!store_->ListDataVersions(path, 1, &current).ok() || current.empty()) continue;
+    if (!store_->ListDataVersions(path, 1, &current).ok()) continue;
+    if (current.empty() && !scanned && scanning_thread_.load() != std::this_thread::get_id()) {
+      // A path no scan has seen yet (its pipeline arrived after the last
+      // scan, e.g. with the commit that started this run): record its
+      // version now, so that the run's provenance names the data it read.
+      scanned = true;
+      Status s = ScanOnce();
+      if (!s.ok()) spdlog::warn("data scan for run {}: {}", run_id, s.message());
+      if (!store_->ListDataVersions(path, 1, &current).ok()) continue;
+    }
+    if (current.empty()) continue;
     Status s = store_->LinkRunDataVersion(run_id, current[0].id);
     if (!s.ok()) spdlog::warn("run {}: cannot link data version {}: {}", run_id, current[0].id, s.message());
   }

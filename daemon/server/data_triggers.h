@@ -44,7 +44,9 @@ class DataTriggers {
   Status ScanOnce();
 
   // Links a new run to the current data version of each absolute path in
-  // its pipeline's `on.data` (those seen so far), so lineage reaches them.
+  // its pipeline's `on.data`, so lineage and provenance reach them. A path
+  // no scan has recorded yet is scanned first (unless this thread is the
+  // one scanning, which records it itself).
   void LinkCurrentVersions(int64_t run_id, const std::vector<std::string>& data_paths);
 
   Status ListJson(nlohmann::json* out);
@@ -62,6 +64,9 @@ class DataTriggers {
   std::string state_dir_;
   std::chrono::milliseconds interval_;
   std::mutex scan_mu_;  // one scan at a time
+  // The thread inside ScanOnce: a run that scan starts is linked on that
+  // thread, which must not scan again.
+  std::atomic<std::thread::id> scanning_thread_{};
   std::unique_ptr<triggers::DataVersioner> versioner_;  // protected by scan_mu_
   std::vector<std::string> versioner_paths_;            // protected by scan_mu_
   WatchedDataPaths watched_;                            // protected by scan_mu_

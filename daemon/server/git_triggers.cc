@@ -375,7 +375,6 @@ void GitTriggers::Dispatch(const std::string& name, const std::string& branch,
   spdlog::info("repository {}: run {} for commit {} on {}", name, run_id, Short(commit), branch);
   repo->coalescer->Hold(name, branch);
   repo->queued_runs[branch] = run_id;
-  if (metrics_) metrics_->trigger_events().With({r.trigger}).Inc();
   RecordCommit(name, branch, commit, "triggered", run_id, r.reason, origin);
 }
 
@@ -419,8 +418,14 @@ api::WebhookAnswer GitTriggers::HandleWebhook(const std::string& source, const s
     return {202, "ignored", "event '" + event + "' starts nothing"};
   }
   triggers::PushEvent push;
-  Status ps = source == "gitlab" ? triggers::ParseGitLabPush(body, &push)
-                                 : triggers::ParseGitHubPush(body, &push);
+  Status ps;
+  if (source == "gitlab") {
+    ps = triggers::ParseGitLabPush(body, &push);
+  } else {
+    std::string payload;
+    ps = triggers::GitHubPayloadJson(Header(headers, "content-type"), body, &payload);
+    if (ps.ok()) ps = triggers::ParseGitHubPush(payload, &push);
+  }
   if (!ps.ok()) return {400, "invalid", ps.message()};
   if (!triggers::PushNamesRepository(push, repo->config.url)) {
     return {422, "invalid", "the event names another repository than '" + name + "'"};
@@ -440,6 +445,7 @@ api::WebhookAnswer GitTriggers::HandleWebhook(const std::string& source, const s
     repo->last_seen[push.branch] = push.commit;
   }
   SaveRepoState(repo);
+  if (metrics_) metrics_->trigger_events().With({"webhook"}).Inc();
   ReportHeads(repo, {{push.branch, push.commit}}, source);
   return {202, "queued", "commit " + push.commit + " on " + push.branch + " queued"};
 }

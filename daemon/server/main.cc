@@ -6,6 +6,7 @@
 #include <iostream>
 #include <thread>
 
+#include "mlops/common/build_info.h"
 #include "server/daemon.h"
 
 int main(int argc, char** argv) {
@@ -22,13 +23,19 @@ int main(int argc, char** argv) {
   app.add_option("--stage-host", stage_host, "path of the mlops-stage binary");
   app.add_option("--cpus", cpus, "cpu slots for stages (default: core count)");
   app.add_option("--gpus", gpus, "GPU slots for stages");
+  app.set_version_flag("--version", mlops::VersionText("mlopsd"), "print the version and build");
   CLI11_PARSE(app, argc, argv);
 
   mlops::server::DaemonConfig config;
   if (!config_file.empty()) {
     mlops::Status s = mlops::server::LoadConfigFile(config_file, &config);
     if (!s.ok()) {
-      std::cerr << "mlopsd: " << s.message() << "\n";
+      // One line per problem (the loader reports them all at once).
+      std::string text = s.message();
+      for (size_t at = text.find('\n'); at != std::string::npos; at = text.find('\n', at + 9)) {
+        text.insert(at + 1, "mlopsd: ");
+      }
+      std::cerr << "mlopsd: " << text << "\n";
       return 2;
     }
   }

@@ -258,4 +258,66 @@ bool PushNamesRepository(const PushEvent& event, std::string_view configured_url
   return false;
 }
 
+namespace {
+
+// Strict application/x-www-form-urlencoded decoding of one value: '+' is a
+// space, %XX a byte; a '%' not followed by two hex digits is an error.
+bool FormDecode(std::string_view in, std::string* out) {
+  auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  out->clear();
+  out->reserve(in.size());
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (in[i] == '+') {
+      out->push_back(' ');
+    } else if (in[i] != '%') {
+      out->push_back(in[i]);
+    } else {
+      if (i + 2 >= in.size()) return false;
+      const int hi = hex(in[i + 1]), lo = hex(in[i + 2]);
+      if (hi < 0 || lo < 0) return false;
+      out->push_back(static_cast<char>(hi * 16 + lo));
+      i += 2;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+Status GitHubPayloadJson(std::string_view content_type, std::string_view body, std::string* json) {
+  std::string type(content_type.substr(0, content_type.find(';')));
+  while (!type.empty() && type.back() == ' ') type.pop_back();
+  for (char& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (type.empty() || type == "application/json") {
+    json->assign(body);
+    return Status::OK();
+  }
+  if (type != "application/x-www-form-urlencoded") {
+    return Status::InvalidArgument("content type '" + type + "' is neither application/json nor "
+                                   "application/x-www-form-urlencoded");
+  }
+  bool found = false;
+  size_t pos = 0;
+  while (pos <= body.size()) {
+    size_t amp = body.find('&', pos);
+    if (amp == std::string_view::npos) amp = body.size();
+    const std::string_view field = body.substr(pos, amp - pos);
+    if (field.starts_with("payload=")) {
+      if (found) return Status::InvalidArgument("the form has more than one 'payload' field");
+      if (!FormDecode(field.substr(8), json)) {
+        return Status::InvalidArgument("the form's 'payload' field has a bad %-escape");
+      }
+      found = true;
+    }
+    pos = amp + 1;
+  }
+  if (!found) return Status::InvalidArgument("the form has no 'payload' field");
+  return Status::OK();
+}
+
 }  // namespace mlops::triggers

@@ -53,6 +53,14 @@ Status ParseGitLabPush(std::string_view body, PushEvent* out);
 // GitHub: run `after`; `deleted: true` (or `after` all zeros) on deletion.
 Status ParseGitHubPush(std::string_view body, PushEvent* out);
 
+// The JSON of a GitHub delivery as sent with `content_type`: the body itself
+// for application/json (or no type), the URL-decoded value of its only
+// `payload=` field for application/x-www-form-urlencoded (GitHub's default
+// content type). InvalidArgument naming the problem for another type, a
+// form without exactly one `payload` field, or a bad %-escape. The
+// signature is always checked on the raw body, before this.
+Status GitHubPayloadJson(std::string_view content_type, std::string_view body, std::string* json);
+
 // "host/path" for a remote URL (https://, http://, ssh://, git://, or
 // scp-like user@host:path), lower-cased, without user, port, trailing
 // "/" or ".git"; a local path or file:// URL comes back as its path without

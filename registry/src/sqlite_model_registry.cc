@@ -340,6 +340,21 @@ Status ModelRegistry::ListModels(std::vector<ModelRecord>* out) {
   return Status::OK();
 }
 
+Status ModelRegistry::CountVersionsByStage(std::map<std::string, int64_t>* out) {
+  *out = {{"none", 0}, {"staging", 0}, {"production", 0}, {"archived", 0}};
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  Stmt s;
+  MLOPS_RETURN_IF_ERROR(
+      impl_->db->Prepare("SELECT stage, COUNT(*) FROM model_versions GROUP BY stage", &s));
+  bool row = false;
+  while (true) {
+    MLOPS_RETURN_IF_ERROR(s.Step(&row));
+    if (!row) break;
+    (*out)[s.Text(0)] = s.Int64(1);
+  }
+  return Status::OK();
+}
+
 Status ModelRegistry::GetVersion(const std::string& model, int64_t version,
                                  ModelVersionRecord* out) {
   std::lock_guard<std::mutex> lock(impl_->mu);

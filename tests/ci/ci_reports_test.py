@@ -15,12 +15,29 @@ STAGES = [("prep", "exec", "/bin/true", []),
           ("measure", "reporter", None, ["prep"]),
           ("broken", "exec", "/bin/false", ["measure"]),
           ("never", "exec", "/bin/true", ["broken"])]
+# A run whose stage writes an evaluator report (docs/ml/evaluator.md) with
+# one passed and one failed gate (the stage itself passes).
+GATED = "gated"
+GATED_YAML = """version: 1
+name: gated
+stages:
+  - name: evaluate
+    uses: exec
+    shell: true
+    run: >-
+      printf '%s' '{"version": 1, "passed": false, "gates": [
+      {"gate": "accuracy >= 0.9", "metric": "accuracy", "passed": true, "message": ""},
+      {"gate": "f1 >= 0.99", "metric": "f1", "passed": false,
+      "message": "gate f1 >= 0.99 failed: got 0.97"}]}' > evaluation.json
+    outputs: [evaluation.json]
+"""
 
 
 def main():
     promtool = tool("promtool")
     plugin_dirs = [binary_dir("MLOPS_PLUGIN_DIR"), binary_dir("MLOPS_FIXTURE_PLUGIN_DIR")]
-    with Mlopsd({PIPELINE: pipeline_yaml(PIPELINE, STAGES)}, plugin_dirs=plugin_dirs).start() as d:
+    with Mlopsd({PIPELINE: pipeline_yaml(PIPELINE, STAGES), GATED: GATED_YAML},
+                plugin_dirs=plugin_dirs).start() as d:
         run_id = d.run_pipeline(PIPELINE, expect_rc=1)
         out = lambda name: os.path.join(d.tmp, name)
         # A CI job holds a viewer token of its own (a masked CI variable).
@@ -45,8 +62,10 @@ def main():
         check(by_name["measure"].find("failure") is None, "measure should pass")
         check(by_name["broken"].find("failure") is not None, "broken should be a failure")
         check(by_name["never"].find("skipped") is not None, "never should be skipped")
-        check((root.get("tests"), root.get("failures"), root.get("skipped")) == ("4", "1", "1"),
-              f"totals {root.attrib}")
+        check((root.get("tests"), root.get("failures")) == ("4", "1"), f"totals {root.attrib}")
+        # The common JUnit schema has no `skipped` on <testsuites>; each suite carries it.
+        check("skipped" not in root.attrib and suites[0].get("skipped") == "1",
+              f"skipped belongs to <testsuite> only: {root.attrib} {suites[0].attrib}")
         props = {p.get("name"): p.get("value") for p in suites[0].iter("property")}
         check(props.get("run.id") == run_id, f"run.id property {props}")
 
@@ -71,7 +90,23 @@ def main():
             key, value = line.split("=", 1)
             env[key] = value
         check(env.get("RUN_ID") == run_id and env.get("RUN_STATUS") == "failed", f"dotenv {env}")
-        check(env.get("MODEL_NAME") == "" and env.get("MODEL_VERSION") == "", f"model fields {env}")
+        check("MODEL_NAME" not in env and "MODEL_VERSION" not in env,
+              f"a run without a model version has no model fields: {env}")
+
+        # The evaluator's gates, from the run's evaluation.json, get a suite of their own.
+        gated_id = d.run_pipeline(GATED)
+        r = d.ctl("report", "junit", gated_id, "-o", out("gated.xml"), env=token_env)
+        check(r.returncode == 0, f"mlctl report junit (gated): rc {r.returncode}: {r.stderr}")
+        groot = ET.parse(out("gated.xml")).getroot()
+        gsuites = {s.get("name"): s for s in groot.findall("testsuite")}
+        check(f"{GATED}.gates" in gsuites, f"no gates suite: {list(gsuites)}")
+        gcases = {c.get("name"): c for c in gsuites[f"{GATED}.gates"].findall("testcase")}
+        check(sorted(gcases) == ["accuracy >= 0.9", "f1 >= 0.99"], f"gate cases {sorted(gcases)}")
+        check(gcases["accuracy >= 0.9"].find("failure") is None, "a passed gate carries a failure")
+        failure = gcases["f1 >= 0.99"].find("failure")
+        check(failure is not None and "got 0.97" in failure.get("message"),
+              f"the failed gate's failure: {ET.tostring(gcases['f1 >= 0.99'])}")
+        check((groot.get("tests"), groot.get("failures")) == ("3", "1"), f"totals {groot.attrib}")
 
         # Exit codes CI branches on.
         r = d.ctl("report", "junit", "999999", "-o", out("none.xml"))

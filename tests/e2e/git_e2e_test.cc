@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <nlohmann/json.hpp>
 
+#include <cctype>
 #include <chrono>
 #include <thread>
 
@@ -263,9 +264,26 @@ TEST_F(GitE2E, WebhooksAuthenticateAndIgnoreReplays) {
   const std::string sig = "sha256=" + triggers::HmacSha256Hex("It's a Secret to Everybody", gh_body);
   auto gh = RunCommand({"/usr/bin/curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST",
                         d->url() + "/api/v1/webhooks/github/demo", "--data-binary", gh_body,
+                        "-H", "Content-Type: application/json",
                         "-H", "X-GitHub-Event: push", "-H", "X-GitHub-Delivery: d1",
                         "-H", "X-Hub-Signature-256: " + sig});
   EXPECT_EQ(gh.out, "202");
+  // GitHub's default content type: the JSON as a form's `payload` field,
+  // signed as sent. Parsed (the commit was already seen: 202, not 400).
+  std::string form = "payload=";
+  for (unsigned char c : gh_body) {
+    static const char* kHex = "0123456789ABCDEF";
+    if (std::isalnum(c)) form += static_cast<char>(c);
+    else form += std::string("%") + kHex[c >> 4] + kHex[c & 15];
+  }
+  auto gh_form = RunCommand({"/usr/bin/curl", "-s", "-w", "\n%{http_code}", "-X", "POST",
+                             d->url() + "/api/v1/webhooks/github/demo", "--data-binary", form,
+                             "-H", "Content-Type: application/x-www-form-urlencoded",
+                             "-H", "X-GitHub-Event: push", "-H", "X-GitHub-Delivery: d3",
+                             "-H", "X-Hub-Signature-256: sha256=" +
+                                 triggers::HmacSha256Hex("It's a Secret to Everybody", form)});
+  EXPECT_EQ(gh_form.out.substr(gh_form.out.rfind('\n') + 1), "202") << gh_form.out;
+  EXPECT_NE(gh_form.out.find("already seen"), std::string::npos) << gh_form.out;
   auto gh_bad = RunCommand({"/usr/bin/curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST",
                             d->url() + "/api/v1/webhooks/github/demo", "--data-binary", gh_body + " ",
                             "-H", "X-GitHub-Event: push", "-H", "X-GitHub-Delivery: d2",

@@ -53,14 +53,11 @@ std::string ProducedSha(const json& attempt, const std::string& name) {
 TEST_F(MlE2E, IrisExamplePipelineTrainsTunesEvaluatesAndQuantizes) {
   WriteText(dir_.Sub("pipelines/iris-mlp.yaml"),
             ReadText(std::string(MLOPS_SOURCE_DIR) + "/pipelines/iris-mlp/pipeline.yaml"));
-  // The pipeline's `sign` stage signs with the daemon's key.
-  auto gen = RunCommand({MlctlPath(), "keys", "generate", "--out-dir", dir_.path(), "--name", "sk"});
-  ASSERT_EQ(gen.exit_code, 0) << gen.err;
-  WriteText(dir_.Sub("mlopsd.yaml"), "signing_key: " + dir_.Sub("sk.key") + "\n");
-  auto d = std::make_unique<Daemon>(dir_.Sub("state"), dir_.Sub("pipelines"),
-                                    std::vector<std::string>{},
-                                    std::vector<std::string>{"--config", dir_.Sub("mlopsd.yaml")});
+  // No configuration: the pipeline's `sign` stage signs with the key the
+  // daemon made for itself at its first start.
+  auto d = std::make_unique<Daemon>(dir_.Sub("state"), dir_.Sub("pipelines"));
   ASSERT_TRUE(d->Start()) << ReadText(d->log_path());
+  EXPECT_NE(ReadText(d->log_path()).find("made a signing key"), std::string::npos);
   auto r = d->Ctl({"--json", "trigger", "iris-mlp", "--wait", "--timeout", "600"});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err << ReadText(d->log_path());
   const int64_t id = json::parse(r.out)["id"];

@@ -24,6 +24,9 @@ constexpr std::chrono::milliseconds kNoWait{0};
 
 class RecordingObserver final : public SchedulerObserver {
  public:
+  void RunSubmitted(const std::string& p, const std::string& trigger) override {
+    submitted.push_back(p + ":" + trigger);
+  }
   void RunFinished(const std::string& p, const std::string& status, double) override {
     runs.push_back(p + ":" + status);
   }
@@ -31,7 +34,7 @@ class RecordingObserver final : public SchedulerObserver {
                        double) override {
     attempts.push_back(p + ":" + plugin + ":" + status);
   }
-  std::vector<std::string> runs, attempts;
+  std::vector<std::string> submitted, runs, attempts;
 };
 
 class SchedulerTest : public ::testing::Test {
@@ -160,6 +163,7 @@ TEST_F(SchedulerTest, DiamondRunsIndependentStagesInParallel) {
   }
   EXPECT_TRUE(sched_->Idle());
   EXPECT_EQ(observer_.runs, (std::vector<std::string>{"diamond:succeeded"}));
+  EXPECT_EQ(observer_.submitted, (std::vector<std::string>{"diamond:manual"}));
   EXPECT_EQ(observer_.attempts.size(), 4u);
   EXPECT_EQ(observer_.attempts[0], "diamond:exec:succeeded");
 }

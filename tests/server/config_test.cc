@@ -1,6 +1,8 @@
 #include "server/config.h"
 
 #include <gtest/gtest.h>
+
+#include <algorithm>
 #include <unistd.h>
 
 #include <fstream>
@@ -105,6 +107,33 @@ TEST_F(ConfigTest, KeysThatAreNotNamesAreRefused) {
     EXPECT_NE(s.message().find(path_ + c.where + " expected a setting name"), std::string::npos)
         << s.message();
   }
+}
+
+TEST_F(ConfigTest, EveryErrorIsReportedAtOnceWithAHint) {
+  DaemonConfig c;
+  Status s = Load("listen: 127.0.0.1:1\n"
+                  "singing_key: /k\n"
+                  "cpus: many\n"
+                  "kill_grace: soon\n"
+                  "repositories:\n"
+                  "  - {name: a, url: /x, branchs: [main], poll_interval: often}\n"
+                  "tls: {cert: /c, kee: /k}\n", &c);
+  ASSERT_FALSE(s.ok());
+  const std::string m = s.message();
+  for (const std::string& want :
+       {path_ + ":2:1: unknown setting 'singing_key'; did you mean 'signing_key'?",
+        path_ + ":3:7: expected a number of cpus", path_ + ":4:13: expected a duration",
+        path_ + ":6:24: unknown repository setting 'branchs'; did you mean 'branches'?",
+        path_ + ":6:56: expected a duration",
+        path_ + ":7:17: unknown tls setting 'kee'; did you mean 'key'?",
+        path_ + ": tls needs both cert and key"}) {
+    EXPECT_NE(m.find(want), std::string::npos) << want << "\nin:\n" << m;
+  }
+  EXPECT_EQ(std::count(m.begin(), m.end(), '\n'), 6) << m;  // seven errors, one a line
+  // A far-off key gets the list, not a guess.
+  s = Load("zzzzzz: 1\n", &c);
+  EXPECT_EQ(s.message().find("did you mean"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("(known: state_dir, listen,"), std::string::npos) << s.message();
 }
 
 TEST_F(ConfigTest, RepositoriesAreRead) {

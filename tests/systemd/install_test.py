@@ -15,6 +15,26 @@ from mlopsd_harness import Mlopsd, check, http, pipeline_yaml, tool
 BUILD = os.environ["MLOPS_BUILD_DIR"]
 
 
+IRIS = "/usr/lib/python3/dist-packages/sklearn/datasets/data/iris.csv"
+ML_PIPELINE = f"""version: 1
+name: installed-ml
+stages:
+  - name: train
+    uses: trainer
+    inputs: [{IRIS}]
+    with: {{data: {{path: {IRIS}, format: sklearn}}, split: {{seed: 7, validation: 0.2, test: 0.2}},
+           layers: 1, hidden: 16, epochs: 3, seed: 7}}
+  - name: quantize
+    uses: quantizer
+    needs: [train]
+    with: {{max_accuracy_drop: 1.0}}
+  - name: sign
+    uses: signer
+    needs: [quantize]
+    inputs: [model.int8.mlp]
+"""
+
+
 def install(destdir, prefix):
     r = subprocess.run([tool("cmake"), "--install", BUILD, "--prefix", prefix],
                        env=dict(os.environ, DESTDIR=destdir), capture_output=True, text=True)
@@ -59,6 +79,21 @@ def main():
                   f"installed mlopsd did not load the installed exec plugin: {body}")
             d.run_pipeline("installed")
             d.stop()
+
+        # Every first-party plugin the build made is installed, and the
+        # installed service runs the ML plugins too (train, quantize, sign
+        # with the key the daemon makes for itself).
+        built = sorted(f for f in os.listdir(os.path.join(BUILD, "plugins")) if f.endswith(".so"))
+        installed = sorted(os.listdir(at("usr/lib/mlopsd/plugins")))
+        check(built == installed, f"installed plugins {installed} differ from the built {built}")
+        if "trainer.so" in installed:
+            with Mlopsd({"installed-ml": ML_PIPELINE}, binary_path=at("usr/bin/mlopsd"),
+                        extra_args=["--config", at("etc/mlopsd/mlopsd.yaml")]) as d:
+                d.start()
+                d.run_pipeline("installed-ml")
+                d.stop()
+        else:
+            print("install: SKIPPED the ML pipeline: this build has no libtorch plugins")
 
         # Another prefix: paths follow it, and an edited config survives.
         with open(at("etc/mlopsd/mlopsd.yaml"), "a") as f:

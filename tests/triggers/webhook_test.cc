@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <string>
 
 namespace mlops::triggers {
@@ -270,6 +271,46 @@ TEST(GitHubPushTest, ParsesTheDocumentedSample) {
             (std::vector<std::string>{"https://github.com/Codertocat/Hello-World.git",
                                       "git@github.com:Codertocat/Hello-World.git",
                                       "Codertocat/Hello-World"}));
+}
+
+TEST(GitHubPayloadTest, JsonBodiesPassThroughAndFormsAreDecoded) {
+  std::string json;
+  ASSERT_TRUE(GitHubPayloadJson("application/json", "{\"a\":1}", &json).ok());
+  EXPECT_EQ(json, "{\"a\":1}");
+  ASSERT_TRUE(GitHubPayloadJson("", "{}", &json).ok());
+  EXPECT_EQ(json, "{}");
+  ASSERT_TRUE(GitHubPayloadJson("application/x-www-form-urlencoded; charset=utf-8",
+                                "payload=%7B%22ref%22%3A+%22refs%2Fheads%2Fmain%22%7D", &json)
+                  .ok());
+  EXPECT_EQ(json, "{\"ref\": \"refs/heads/main\"}");
+  ASSERT_TRUE(GitHubPayloadJson("Application/X-WWW-Form-Urlencoded", "x=1&payload=%7B%7D&y=2", &json).ok());
+  EXPECT_EQ(json, "{}");
+  // The documented sample, form-encoded, parses like the JSON one.
+  std::string form = "payload=";
+  for (unsigned char c : std::string(kGitHubPush)) {
+    static const char* kHex = "0123456789abcdef";
+    form += std::isalnum(c) ? std::string(1, static_cast<char>(c))
+                            : std::string("%") + kHex[c >> 4] + kHex[c & 15];
+  }
+  ASSERT_TRUE(GitHubPayloadJson("application/x-www-form-urlencoded", form, &json).ok());
+  PushEvent e;
+  ASSERT_TRUE(ParseGitHubPush(json, &e).ok());
+  EXPECT_EQ(e.commit, "0d1a26e67d8f5eaf1f6ba5c57fc3c7d91ac0fd1c");
+}
+
+TEST(GitHubPayloadTest, BadFormsAndTypesAreClearErrors) {
+  std::string json;
+  const std::string form = "application/x-www-form-urlencoded";
+  EXPECT_NE(GitHubPayloadJson(form, "{\"a\":1}", &json).message().find("no 'payload' field"),
+            std::string::npos);
+  EXPECT_NE(GitHubPayloadJson(form, "payload=1&payload=2", &json).message().find("more than one"),
+            std::string::npos);
+  for (const char* bad : {"payload=%", "payload=%4", "payload=%zz", "payload=ab%4"}) {
+    EXPECT_NE(GitHubPayloadJson(form, bad, &json).message().find("bad %-escape"), std::string::npos)
+        << bad;
+  }
+  EXPECT_NE(GitHubPayloadJson("text/plain", "{}", &json).message().find("'text/plain'"),
+            std::string::npos);
 }
 
 TEST(GitHubPushTest, BranchDeletionIsFlaggedWithNoCommit) {

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -143,6 +144,9 @@ class ModelRegistry {
                          ModelVersionRecord* v);
   Status GetModel(const std::string& name, ModelRecord* out);
   Status ListModels(std::vector<ModelRecord>* out);
+  // How many versions each stage holds, for every stage (none, staging,
+  // production, archived), zero counts included.
+  Status CountVersionsByStage(std::map<std::string, int64_t>* out);
   Status GetVersion(const std::string& model, int64_t version, ModelVersionRecord* out);
   // Newest first.
   Status ListVersions(const std::string& model, std::vector<ModelVersionRecord>* out);
