@@ -673,12 +673,11 @@ void Scheduler::FinishRunIfDone(ActiveRun& run) {
   }
   if (run.record.started_ms == 0) run.record.started_ms = clock_->WallMillis();
   run.record.finished_ms = clock_->WallMillis();
-  // What the end of a run causes (its model version, its metrics, the
-  // gauges) is done before the end is recorded, so that whoever sees the
-  // run ended (`runs wait`, `trigger --wait`, then a report of its model
-  // version) also sees all of that.
-  // The end itself is reported (ended count, metrics) only once committed:
-  // a run reported ended is never found unfinished after a crash.
+  // Its model version is registered before the end is recorded, so that
+  // whoever sees the run ended (`runs wait`, `trigger --wait`, then a report
+  // of its model version) also sees that. The end itself is reported (the
+  // ended count, the metrics) only once committed: a run reported ended is
+  // never found unfinished after a crash.
   if (options_.on_run_finished) options_.on_run_finished(run.record, run.pipeline());
   writes_.Write(store_, clock_, run.record, /*is_end=*/true,
                 [this, pipeline = run.pipeline().name, record = run.record] {
