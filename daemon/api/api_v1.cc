@@ -109,8 +109,22 @@ void AddApiV1Routes(const ApiContext& ctx, Router* router) {
     return Ok({{"status", "ok"}});
   });
   router->Add("GET", "/readyz", [ctx](const HttpRequest& req) {
-    if (ctx.ready && ctx.ready->load()) return Ok({{"status", "ready"}});
-    return HttpResponse::Problem(503, "recovering state; not ready yet", req.path);
+    if (!ctx.ready || !ctx.ready->load()) {
+      return HttpResponse::Problem(503, "recovering state; not ready yet", req.path);
+    }
+    // Not ready while the registry refuses writes: runs that ended are not
+    // recorded yet (docs/operations.md, "Registry write stalls").
+    if (ctx.scheduler) {
+      scheduler::SchedulerStats st = ctx.scheduler->Stats();
+      if (st.registry_stalled_since_ms != 0) {
+        return HttpResponse::Problem(
+            503,
+            "registry writes are failing; " + std::to_string(st.unrecorded_runs) +
+                " run record(s) wait to be written; retrying: " + st.registry_error,
+            req.path);
+      }
+    }
+    return Ok({{"status", "ready"}});
   });
   router->Add("GET", "/api/v1/version", [ctx](const HttpRequest&) {
     return Ok({{"version", ctx.version}, {"api", "v1"}});

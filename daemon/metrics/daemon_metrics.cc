@@ -118,6 +118,15 @@ void DaemonMetrics::WatchScheduler(std::function<scheduler::SchedulerStats()> st
                   [stats] { return stats().gpus_in_use; });
   r->AddGaugeFunc("mlopsd_cpu_slots_in_use", "CPU slots held by running stages.",
                   [stats] { return stats().cpus_in_use; });
+  r->AddGaugeFunc("mlopsd_registry_unrecorded_runs",
+                  "Run records (starts, ends) the registry refused and that wait to be written.",
+                  [stats] { return stats().unrecorded_runs; });
+  r->AddGaugeFunc("mlopsd_registry_write_stalled",
+                  "1 while registry writes fail and are being retried, else 0.",
+                  [stats] { return stats().registry_stalled_since_ms != 0 ? 1 : 0; });
+  r->AddCounterFunc("mlopsd_registry_write_failures_total",
+                    "Scheduler registry writes that failed and were retried or reported.",
+                    [stats] { return static_cast<double>(stats().registry_failed_writes); });
   const double gpus = capacity.gpus, cpus = capacity.cpus;
   r->AddGaugeFunc("mlopsd_gpu_slots", "GPU slots the scheduler may hand out.",
                   [gpus] { return gpus; });

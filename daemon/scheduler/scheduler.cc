@@ -1,7 +1,10 @@
 #include "scheduler/scheduler.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <set>
+#include <thread>
 
 #include <spdlog/spdlog.h>
 
@@ -193,7 +196,6 @@ void Scheduler::OnAttemptFinished(AttemptOutcome outcome) {
 void Scheduler::Step(std::chrono::milliseconds max_wait) {
   // Handling an event can cause another (a cancel reported at once), so
   // drain until the queue is quiet before deciding what to start.
-  RetryUnrecorded();
   auto events = queue_.Drain(max_wait);
   while (!events.empty()) {
     for (auto& e : events) {
@@ -204,6 +206,7 @@ void Scheduler::Step(std::chrono::milliseconds max_wait) {
     }
     events = queue_.Drain(std::chrono::milliseconds(0));
   }
+  writes_.Flush(store_, clock_);
   // LaunchReady writes every run's ended attempts, with a new attempt or
   // on their own; while shutting down nothing starts, so they go alone.
   if (!shutting_down_) {
@@ -220,7 +223,7 @@ void Scheduler::Step(std::chrono::milliseconds max_wait) {
 }
 
 std::optional<TimePoint> Scheduler::NextWake() const {
-  std::optional<TimePoint> next;
+  std::optional<TimePoint> next = writes_.NextRetry();
   for (const auto& [id, run] : runs_) {
     auto t = run->plan ? run->plan->NextRetry() : std::nullopt;
     if (t && (!next || *t < *next)) next = t;
@@ -260,7 +263,7 @@ bool Scheduler::TakeUp(int64_t run_id, Submitted sub, bool make_workspace) {
     run->record.status = RunStatus::kFailed;
     run->record.error = error;
     run->record.finished_ms = clock_->WallMillis();
-    RecordRunEnd(run->record);
+    writes_.Write(store_, clock_, run->record, /*is_end=*/true, [this] { NoteRunEnded(); });
     return false;
   }
   // An input the fingerprint records as made by a stage must not be in the
@@ -357,32 +360,35 @@ void Scheduler::FlushFinished(ActiveRun& run) {
   FlushDecided(run);
 }
 
+// A batch refused for a reason that waiting can heal (busy, locked) stays
+// with the run and is retried after the backoff; the run does not end
+// before it is written. Any other refusal fails the run with the reason.
 void Scheduler::FlushDecided(ActiveRun& run) {
-  if (run.finished.empty()) return;
+  if (run.finished.empty() || writes_.InBackoff(clock_->Now())) return;
   Status s = store_->RecordFinishedAttempts(&run.finished);
-  if (!s.ok()) {
-    spdlog::error("run {}: registry: could not record {} finished stage(s) (written again "
-                  "once it takes writes): {}", run.record.id, run.finished.size(), s.message());
+  if (s.ok()) {
+    writes_.NoteSuccess(clock_);
+  } else {
+    const std::string what = std::to_string(run.finished.size()) + " finished stage(s)";
+    if (writes_.NoteFailure(s, "run " + std::to_string(run.record.id) + ": " + what, clock_)) return;
     if (run.registry_error.empty()) {
-      run.registry_error = "registry: could not record " + std::to_string(run.finished.size()) +
-                           " finished stage(s): " + s.message();
+      run.registry_error = "registry: could not record " + what + ": " + s.message();
     }
-    for (auto& r : run.finished) unrecorded_decided_.push_back(std::move(r));
   }
   run.finished.clear();
 }
 
 void Scheduler::FlushEnded(ActiveRun& run) {
-  if (run.ended.empty()) return;
+  if (run.ended.empty() || writes_.InBackoff(clock_->Now())) return;
   Status s = store_->FinishAttemptsThenCreate(run.ended, nullptr);
-  if (!s.ok()) {
-    spdlog::error("run {}: registry: could not record the end of {} attempt(s) (written again "
-                  "once it takes writes): {}", run.record.id, run.ended.size(), s.message());
+  if (s.ok()) {
+    writes_.NoteSuccess(clock_);
+  } else {
+    const std::string what = "the end of " + std::to_string(run.ended.size()) + " attempt(s)";
+    if (writes_.NoteFailure(s, "run " + std::to_string(run.record.id) + ": " + what, clock_)) return;
     if (run.registry_error.empty()) {
-      run.registry_error = "registry: could not record the end of " +
-                           std::to_string(run.ended.size()) + " attempt(s): " + s.message();
+      run.registry_error = "registry: could not record " + what + ": " + s.message();
     }
-    for (auto& r : run.ended) unrecorded_ended_.push_back(std::move(r));
   }
   run.ended.clear();
 }
@@ -468,17 +474,18 @@ bool Scheduler::StartStage(ActiveRun& run, int stage) {
   if (!run.record.force && attempt_no == 1 && TryReuseCached(run, stage, cache_key, inputs, input_names)) {
     return true;
   }
+  // While the registry refuses writes, no attempt starts: it could not be
+  // recorded. The stage stays ready and is tried after the backoff.
+  if (writes_.InBackoff(clock_->Now())) return false;
   Grant grant;
   if (!pool_.TryAcquire(spec.resources, &grant)) return false;
   // Attempt ids follow the order stages were decided in.
   FlushDecided(run);
-
-  if (!run.started) {
-    run.started = true;
-    run.record.status = RunStatus::kRunning;
-    run.record.started_ms = clock_->WallMillis();
-    (void)store_->UpdateRun(run.record);
+  if (!run.finished.empty()) {
+    pool_.Release(grant);
+    return false;
   }
+  RecordStarted(run);
   RunningAttempt a;
   a.run_id = run.record.id;
   a.stage = stage;
@@ -507,7 +514,13 @@ bool Scheduler::StartStage(ActiveRun& run, int stage) {
   Status cs = run.ended.empty() ? store_->CreateAttempt(&rec)
                                 : store_->FinishAttemptsThenCreate(run.ended, &rec);
   if (cs.ok()) {
+    writes_.NoteSuccess(clock_);
     run.ended.clear();
+  } else if (writes_.NoteFailure(cs, "run " + std::to_string(run.record.id) + ": attempt of stage '" +
+                                         spec.name + "'",
+                                 clock_)) {
+    pool_.Release(grant);
+    return false;
   } else {
     FlushEnded(run);
     pool_.Release(grant);
@@ -595,12 +608,7 @@ bool Scheduler::TryReuseCached(ActiveRun& run, int stage, const std::string& key
     options_.observer->AttemptFinished(run.pipeline().name, rec.plugin_name, "cached", 0);
   }
   run.finished.push_back(std::move(result));
-  if (!run.started) {
-    run.started = true;
-    run.record.status = RunStatus::kRunning;
-    run.record.started_ms = clock_->WallMillis();
-    (void)store_->UpdateRun(run.record);
-  }
+  RecordStarted(run);
   run.plan->MarkRunning(stage);
   run.plan->MarkSucceeded(stage);
   return true;
@@ -684,6 +692,8 @@ void Scheduler::FinishRunIfDone(ActiveRun& run) {
   if (registry::IsTerminal(run.record.status) || !run.plan->Finished()) return;
   if (shutting_down_ && !run.cancel_requested) return;  // Shutdown() marks it interrupted
   FlushFinished(run);
+  // Its attempts are recorded before its end: retried after the backoff.
+  if (!run.ended.empty() || !run.finished.empty()) return;
   run.record.fingerprint.clear();
   if (run.cancel_requested || run.plan->AnyCancelled()) {
     run.record.status = RunStatus::kCancelled;
@@ -706,51 +716,18 @@ void Scheduler::FinishRunIfDone(ActiveRun& run) {
   }
   if (run.record.started_ms == 0) run.record.started_ms = clock_->WallMillis();
   run.record.finished_ms = clock_->WallMillis();
-  // What the end of a run causes (its model version, its metrics, the
-  // gauges) is done before the end is recorded, so that whoever sees the
-  // run ended (`runs wait`, `trigger --wait`, then a report of its model
-  // version) also sees all of that.
+  // Its model version is registered before the end is recorded, so that
+  // whoever sees the run ended (`runs wait`, `trigger --wait`, then a report
+  // of its model version) also sees that. The end itself is reported (the
+  // ended count, the metrics) only once committed: a run reported ended is
+  // never found unfinished after a crash.
   if (options_.on_run_finished) options_.on_run_finished(run.record, run.pipeline());
-  if (options_.observer) {
-    options_.observer->RunFinished(run.pipeline().name, registry::ToString(run.record.status),
-                                   static_cast<double>(run.record.finished_ms - run.record.queued_ms) / 1000.0);
-  }
+  writes_.Write(store_, clock_, run.record, /*is_end=*/true,
+                [this, pipeline = run.pipeline().name, record = run.record] {
+                  ReportRunEnd(pipeline, record);
+                });
   PublishStats();
-  RecordRunEnd(run.record);
   if (!run.workspace.empty()) workspace_->Retire(run.record.id, options_.keep_workspaces);
-}
-
-void Scheduler::RecordRunEnd(const registry::RunRecord& record) {
-  Status s = store_->UpdateRun(record);
-  if (s.ok()) {
-    NoteRunEnded();
-    return;
-  }
-  spdlog::error("run {}: registry: could not record its end ({}; written again once it takes "
-                "writes): {}", record.id, registry::ToString(record.status), s.message());
-  unrecorded_runs_[record.id] = record;
-}
-
-void Scheduler::RetryUnrecorded() {
-  if (!unrecorded_decided_.empty()) {
-    if (!store_->RecordFinishedAttempts(&unrecorded_decided_).ok()) return;
-    spdlog::info("registry: recorded {} finished stage(s) it had refused",
-                 unrecorded_decided_.size());
-    unrecorded_decided_.clear();
-  }
-  if (!unrecorded_ended_.empty()) {
-    if (!store_->FinishAttemptsThenCreate(unrecorded_ended_, nullptr).ok()) return;
-    spdlog::info("registry: recorded the end of {} attempt(s) it had refused",
-                 unrecorded_ended_.size());
-    unrecorded_ended_.clear();
-  }
-  for (auto it = unrecorded_runs_.begin(); it != unrecorded_runs_.end();) {
-    if (!store_->UpdateRun(it->second).ok()) return;
-    spdlog::info("run {}: registry: recorded its end ({}) it had refused", it->first,
-                 registry::ToString(it->second.status));
-    it = unrecorded_runs_.erase(it);
-    NoteRunEnded();
-  }
 }
 
 Status Scheduler::Recover() {
@@ -790,7 +767,7 @@ Status Scheduler::Recover() {
                   " times; not retried again";
     }
     if (run.finished_ms == 0) run.finished_ms = clock_->WallMillis();
-    (void)store_->UpdateRun(run);
+    writes_.Write(store_, clock_, run, /*is_end=*/false);
   }
   return Status::OK();
 }
@@ -809,8 +786,7 @@ void Scheduler::Shutdown(std::chrono::milliseconds grace) {
     run->record.status = RunStatus::kInterrupted;
     run->record.finished_ms = 0;
     run->record.error = "daemon stopped while the run was active";
-    (void)store_->UpdateRun(run->record);
-    NoteRunEnded();
+    writes_.Write(store_, clock_, run->record, /*is_end=*/true, [this] { NoteRunEnded(); });
   }
   runs_.clear();
   {
@@ -820,7 +796,33 @@ void Scheduler::Shutdown(std::chrono::milliseconds grace) {
     std::lock_guard<std::mutex> lock(mu_);
     requests_.clear();
   }
+  // Records still refused get the rest of the grace period (real time: the
+  // loop is ending); whatever is left is logged, and the next start finds
+  // those runs unfinished and retries them.
+  const auto write_deadline =
+      std::chrono::steady_clock::now() + std::max(grace, std::chrono::milliseconds(2000));
+  while (!writes_.empty() && std::chrono::steady_clock::now() < write_deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    writes_.Flush(store_, clock_, /*ignore_backoff=*/true);
+  }
+  writes_.LogWaiting();
   PublishStats();
+}
+
+void Scheduler::RecordStarted(ActiveRun& run) {
+  if (run.started) return;
+  run.started = true;
+  run.record.status = RunStatus::kRunning;
+  run.record.started_ms = clock_->WallMillis();
+  writes_.Write(store_, clock_, run.record, /*is_end=*/false);
+}
+
+void Scheduler::ReportRunEnd(const std::string& pipeline, const registry::RunRecord& run) {
+  if (options_.observer) {
+    options_.observer->RunFinished(pipeline, registry::ToString(run.status),
+                                   static_cast<double>(run.finished_ms - run.queued_ms) / 1000.0);
+  }
+  NoteRunEnded();
 }
 
 void Scheduler::PublishStats() {
@@ -833,6 +835,11 @@ void Scheduler::PublishStats() {
   s.running_stages = static_cast<int>(attempts_.size());
   s.gpus_in_use = pool_.gpus_in_use();
   s.cpus_in_use = pool_.cpus_in_use();
+  RunWriteBacklogStats w = writes_.Stats();
+  s.unrecorded_runs = w.waiting;
+  s.registry_stalled_since_ms = w.stalled_since_ms;
+  s.registry_failed_writes = w.failed_writes;
+  s.registry_error = std::move(w.last_error);
   std::lock_guard<std::mutex> lock(mu_);
   s.queued_runs += static_cast<int>(requests_.size());
   stats_ = s;
@@ -864,7 +871,7 @@ SchedulerStats Scheduler::Stats() const {
 
 bool Scheduler::Idle() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return runs_.empty() && requests_.empty();
+  return runs_.empty() && requests_.empty() && stats_.unrecorded_runs == 0;
 }
 
 }  // namespace mlops::scheduler

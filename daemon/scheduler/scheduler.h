@@ -12,6 +12,13 @@
 // cache hit; a run records its fingerprint when it succeeds having seen
 // exactly the inputs the fingerprint describes.
 //
+// A run's end is committed to the registry before anyone is told it ended
+// (the ended count behind `--wait`, the observer's metrics): a run record
+// that cannot be written waits in a RunWriteBacklog and is retried with
+// backoff, and while the registry refuses writes no stage starts and no
+// attempt batch is written more often than the backoff allows, so a busy
+// registry does not hold the loop for long (run_write_backlog.h).
+//
 // Registry writes: a real attempt costs two transactions (created when it
 // starts, so that a crash leaves it "interrupted"; finished with all it
 // produced). Attempts that end as they are decided (cache hits, stages that
@@ -46,6 +53,7 @@
 #include "scheduler/pipeline_cache.h"
 #include "scheduler/plugin_resolver.h"
 #include "scheduler/resource_pool.h"
+#include "scheduler/run_write_backlog.h"
 #include "scheduler/scheduler_observer.h"
 #include "scheduler/workspace.h"
 
@@ -102,6 +110,11 @@ struct SchedulerStats {
   int running_stages = 0;
   int gpus_in_use = 0;
   double cpus_in_use = 0;
+  // Registry writes the scheduler could not make yet (run_write_backlog.h).
+  int unrecorded_runs = 0;             // run records waiting to be written
+  int64_t registry_stalled_since_ms = 0;  // first failure of the current streak; 0 when none
+  uint64_t registry_failed_writes = 0;  // failed write attempts since start
+  std::string registry_error;          // the streak's latest failure
 };
 
 class Scheduler {
@@ -182,14 +195,10 @@ class Scheduler {
   // Clears the run's fingerprint when it saw other inputs than it describes.
   void CheckInput(ActiveRun& run, const std::string& name, const std::string& sha256);
   void FinishRunIfDone(ActiveRun& run);
-  // Writes a run's end; one the registry refuses (a full disk, say) is
-  // logged and written again by RetryUnrecorded, and only a written end
-  // is announced (NoteRunEnded).
-  void RecordRunEnd(const registry::RunRecord& record);
-  // Writes again what the registry refused: attempt results first, then
-  // run ends. Called on every Step, so the daemon recovers once the
-  // registry takes writes again, with no restart.
-  void RetryUnrecorded();
+  // Records that the run started (retried from the backlog if refused).
+  void RecordStarted(ActiveRun& run);
+  // Reports a run's end once its record is committed.
+  void ReportRunEnd(const std::string& pipeline, const registry::RunRecord& run);
   void PublishStats();
   void NoteRunEnded();
 
@@ -202,15 +211,12 @@ class Scheduler {
   EventQueue queue_;
   ResourcePool pool_;
   PipelineCache pipelines_;  // thread-safe
+  RunWriteBacklog writes_;   // loop thread
 
   // Loop-thread state.
   std::map<int64_t, std::unique_ptr<ActiveRun>> runs_;      // by run id (FIFO)
   std::map<int64_t, RunningAttempt> attempts_;              // by attempt id
   bool shutting_down_ = false;
-  // What the registry refused, to be written again (RetryUnrecorded).
-  std::vector<registry::AttemptResult> unrecorded_decided_;  // RecordFinishedAttempts
-  std::vector<registry::AttemptResult> unrecorded_ended_;    // FinishAttemptsThenCreate
-  std::map<int64_t, registry::RunRecord> unrecorded_runs_;   // by run id
 
   mutable std::mutex mu_;
   std::map<int64_t, Submitted> requests_;   // protected by mu_: queued, not yet taken up (FIFO)

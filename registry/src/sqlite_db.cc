@@ -67,13 +67,25 @@ std::string Stmt::Text(int col) const {
 
 Status SqliteDb::Open(const std::string& path, std::unique_ptr<SqliteDb>* out) {
   // SQLite would create the file 0644; create it 0600 first. Its -wal and
-  // -shm files copy the database file's mode.
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0) return Status::FromErrno("cannot open registry " + path, errno);
-  ::close(fd);
+  // -shm files copy the database file's mode. Only a missing file is
+  // opened here: closing a descriptor of a file drops every POSIX lock this
+  // process holds on it, so opening and closing an existing registry would
+  // silently release the SHARED lock of the daemon's other connections. An
+  // outside `sqlite3` could then take the file for its own, checkpoint,
+  // and delete the WAL those connections still write to, and their commits
+  // would be lost at the next kill -9.
+  // O_EXCL refuses a symlink too; SQLITE_OPEN_NOFOLLOW refuses one below.
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd >= 0) {
+    ::close(fd);
+  } else if (errno != EEXIST) {
+    return Status::FromErrno("cannot open registry " + path, errno);
+  }
 
   sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
+  int rc = sqlite3_open_v2(path.c_str(), &db,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW,
+                           nullptr);
   if (rc != SQLITE_OK) {
     Status st = SqliteError(db, rc, "open " + path);
     sqlite3_close(db);

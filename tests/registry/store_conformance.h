@@ -35,6 +35,21 @@ inline std::string StoreBackendName(const ::testing::TestParamInfo<StoreBackend>
 // The digest the suite gives the content called `name`.
 inline std::string Digest(const std::string& name) { return Sha256Hex(name); }
 
+// Records a pipeline named `name` and a queued run of it (run->id is set).
+inline ::testing::AssertionResult AddPipelineAndRun(Store* store, const std::string& name,
+                                                    RunRecord* run) {
+  PipelineRecord pipeline;
+  pipeline.name = name;
+  pipeline.definition_sha256 = Digest(name);
+  Status s = store->UpsertPipeline(&pipeline);
+  if (s.ok()) {
+    run->pipeline_id = pipeline.id;
+    s = store->CreateRun(run);
+  }
+  if (s.ok()) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << s.message();
+}
+
 inline std::vector<int64_t> RunIds(const std::vector<RunRecord>& runs) {
   std::vector<int64_t> ids;
   for (const RunRecord& r : runs) ids.push_back(r.id);
