@@ -421,6 +421,46 @@ TEST_F(ModelServiceTest, StablePathSwapsAtomicallyAndFilesAreReadOnly) {
   EXPECT_EQ(env["MLOPS_PRODUCTION_MODEL"], JoinPath(link, "model.mlp"));
 }
 
+TEST_F(ModelServiceTest, WritingTheDeployedFileLeavesTheStoreIntactAndVerifyNamesIt) {
+  auto v = Run("weights-1");
+  PromoteResult r;
+  ASSERT_TRUE(service_->Promote(Req(1, "production"), &r).ok());
+  const std::string deployed = JoinPath(ProductionLink(service_->models_root(), "toy"), "model.mlp");
+  const std::string stored = artifacts_->PathFor(v.artifact_sha256);
+  struct stat d {}, a {};
+  ASSERT_EQ(::stat(deployed.c_str(), &d), 0);
+  ASSERT_EQ(::stat(stored.c_str(), &a), 0);
+  EXPECT_FALSE(d.st_dev == a.st_dev && d.st_ino == a.st_ino) << "deployed file is the stored inode";
+  // As a deploy hook or an operator would (also as root, where modes do
+  // not stop a write): make it writable and change it.
+  ASSERT_EQ(::chmod(deployed.c_str(), 0644), 0);
+  {
+    std::ofstream f(deployed, std::ios::binary | std::ios::trunc);
+    f << "weights-X";
+  }
+  std::string content;
+  ASSERT_TRUE(ReadFile(stored, &content).ok());
+  EXPECT_EQ(content, "weights-1");
+  EXPECT_EQ(Sha256Hex(content), v.artifact_sha256);
+  ASSERT_EQ(::stat(stored.c_str(), &a), 0);
+  EXPECT_EQ(a.st_mode & 0222, 0u) << "the stored artifact's mode changed";
+
+  VerifyReport report;
+  ASSERT_TRUE(service_->Verify("toy", 1, &report).ok());
+  EXPECT_FALSE(report.verified);
+  EXPECT_NE(report.reason.find("published file " + JoinPath(VersionDir(service_->models_root(), "toy", 1),
+                                                             "model.mlp") + " was modified"),
+            std::string::npos) << report.reason;
+  EXPECT_NE(report.reason.find(v.artifact_sha256), std::string::npos) << report.reason;
+  // A rollback to it republishes it from the (intact) store.
+  Run("weights-2");
+  ASSERT_TRUE(service_->Promote(Req(2, "production"), &r).ok());
+  ASSERT_TRUE(service_->Rollback("toy", 1, "republish", "root-admin", "admin", "republish-1", &r).ok());
+  EXPECT_EQ(ProductionContent(), "weights-1");
+  ASSERT_TRUE(service_->Verify("toy", 1, &report).ok());
+  EXPECT_TRUE(report.verified) << report.reason;
+}
+
 TEST_F(ModelServiceTest, SignerAttemptGetsKeyAndPrivateProvenanceWithoutSecrets) {
   auto v = Run("weights-1");
   std::map<std::string, std::string> env;
