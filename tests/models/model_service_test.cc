@@ -342,6 +342,18 @@ TEST_F(ModelServiceTest, ProductionNeedsAdmin) {
   EXPECT_EQ(ProductionContent(), "weights-1");
 }
 
+// The role is checked before anything else of the version: a viewer is
+// refused as such, whatever the version's state.
+TEST_F(ModelServiceTest, PromotionNeedsAtLeastOperator) {
+  Run("weights-1", /*gates=*/false);
+  PromoteResult r;
+  Status s = service_->Promote(Req(1, "staging", "viewer"), &r);
+  EXPECT_TRUE(s.IsPermissionDenied()) << s.ToString();
+  EXPECT_NE(s.message().find("operator or admin role"), std::string::npos) << s.message();
+  s = service_->Promote(Req(1, "staging", "operator"), &r);
+  EXPECT_TRUE(s.IsConflict()) << s.ToString();  // the gates, now that the role passed
+}
+
 TEST_F(ModelServiceTest, DowngradeIsRefusedAndRollbackIsExplicitAndAudited) {
   Run("weights-1");
   Run("weights-2");
@@ -497,7 +509,12 @@ TEST_F(ModelServiceTest, ApprovalPolicyNeedsAnotherAdmin) {
   registry::ModelRecord m;
   ASSERT_TRUE(models_->GetModel("toy", &m).ok());
   EXPECT_EQ(m.production_version, 0);
-  EXPECT_TRUE(service_->Approve("toy", 1, "ops", "operator", &r).IsPermissionDenied());
+  // An operator other than the requester: the role, not the person, refuses.
+  Status by_operator = service_->Approve("toy", 1, "ops2", "operator", &r);
+  EXPECT_TRUE(by_operator.IsPermissionDenied()) << by_operator.ToString();
+  EXPECT_NE(by_operator.message().find("admin role"), std::string::npos) << by_operator.message();
+  ASSERT_TRUE(models_->GetModel("toy", &m).ok());
+  EXPECT_EQ(m.production_version, 0);
   EXPECT_TRUE(service_->Approve("toy", 1, "ops", "admin", &r).IsPermissionDenied());  // the requester
   ASSERT_TRUE(service_->Approve("toy", 1, "root-admin", "admin", &r).ok());
   ASSERT_TRUE(models_->GetModel("toy", &m).ok());

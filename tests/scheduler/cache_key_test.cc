@@ -34,7 +34,9 @@ TEST(CacheKeyTest, EveryPartChangesTheKey) {
       {"plugin digest", [](CacheKeyParts* p) { p->plugin_sha256 = std::string(64, 'f'); }},
       {"params", [](CacheKeyParts* p) { p->params_json = R"({"lr":0.2})"; }},
       {"an input's digest", [](CacheKeyParts* p) { p->inputs[1].second = std::string(64, 'f'); }},
-      {"an input's name", [](CacheKeyParts* p) { p->inputs[0].first = "data/z.csv"; }},
+      {"an input's name", [](CacheKeyParts* p) { p->inputs[0].first = "data/a0.csv"; }},  // same order
+      {"digests swapped between inputs",
+       [](CacheKeyParts* p) { std::swap(p->inputs[0].second, p->inputs[1].second); }},
       {"one input fewer", [](CacheKeyParts* p) { p->inputs.pop_back(); }},
       {"an upstream key", [](CacheKeyParts* p) { p->upstream_keys[1] = std::string(64, 'f'); }},
       {"upstream order", [](CacheKeyParts* p) { std::swap(p->upstream_keys[0], p->upstream_keys[1]); }},
