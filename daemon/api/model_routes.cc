@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <optional>
+
 #include "api/json_body.h"
 #include "api/json_response.h"
 #include "mlops/common/sha256.h"
@@ -74,6 +76,16 @@ json AuditJson(const registry::AuditRecord& a) {
 }
 
 std::string Actor(const HttpRequest& req) { return req.actor.empty() ? "anonymous" : req.actor; }
+
+// The trust store is admin-only in the route policy too; checked again here
+// so that a policy row changed by mistake cannot hand it to lower roles.
+std::optional<HttpResponse> UnlessAdmin(const HttpRequest& req, const std::string& what) {
+  if (req.role == "admin") return std::nullopt;
+  return HttpResponse::Problem(403,
+                               what + " is for the admin role only; the caller's role is '" +
+                                   (req.role.empty() ? std::string("none") : req.role) + "'",
+                               req.path);
+}
 
 // The model name and (when the route has one) the version from the path;
 // a problem response when either is malformed.
@@ -279,6 +291,7 @@ void AddModelRoutes(models::ModelService* service, registry::ModelRegistry* mode
     return ListAnswer(s, keys, KeyJson, "keys", req.path);
   });
   router->Add("POST", "/api/v1/keys", [service](const HttpRequest& req) {
+    if (auto deny = UnlessAdmin(req, "trusting a key")) return *deny;
     json body;
     HttpResponse bad;
     std::string pem, name;
@@ -294,6 +307,7 @@ void AddModelRoutes(models::ModelService* service, registry::ModelRegistry* mode
     return Ok(KeyJson(k), 201);
   });
   router->Add("POST", "/api/v1/keys/{id}/revoke", [service](const HttpRequest& req) {
+    if (auto deny = UnlessAdmin(req, "revoking a trusted key")) return *deny;
     const std::string id = req.path_params.at("id");
     if (!IsSha256Hex(id)) {
       return HttpResponse::Problem(400, "a key id is 64 lower-case hex digits", req.path);

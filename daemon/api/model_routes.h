@@ -2,7 +2,8 @@
 // signatures and verification, promotion, approval, rollback, aliases, the
 // audit log and the trusted keys. The access policy of each route is in
 // route_policy.cc (enforced before these run); promotion to production
-// checks the caller's role itself (ModelService). Every name and id from a
+// checks the caller's role itself (ModelService), and so do the trusted-key
+// routes (admin only, whatever the policy table says). Every name and id from a
 // path, query or body is validated before it is used.
 #pragma once
 

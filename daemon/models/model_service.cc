@@ -370,7 +370,17 @@ Status ModelService::Check(const ModelVersionRecord& v, VerifyReport* out) {
 Status ModelService::Verify(const std::string& model, int64_t version, VerifyReport* out) {
   ModelVersionRecord v;
   MLOPS_RETURN_IF_ERROR(models_->GetVersion(model, version, &v));
-  return Check(v, out);
+  MLOPS_RETURN_IF_ERROR(Check(v, out));
+  if (!out->verified) return Status::OK();
+  // Promotions republish from the store; a check asked for also covers the
+  // copies that deploy hooks and readers of the stable path use.
+  std::string problem;
+  MLOPS_RETURN_IF_ERROR(CheckPublished(models_root(), model, version, out->subjects, &problem));
+  if (!problem.empty()) {
+    out->verified = false;
+    out->reason = problem;
+  }
+  return Status::OK();
 }
 
 Status ModelService::PolicyOf(const std::string& model, pipeline::ModelSpec* spec) {

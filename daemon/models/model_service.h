@@ -130,6 +130,8 @@ class ModelService {
   Status OnRunFinished(const registry::RunRecord& run, const pipeline::Pipeline& pipeline,
                        registry::ModelVersionRecord* registered = nullptr);
 
+  // The checks of a promotion, and then the version's published files (if
+  // it was ever published) re-hashed: a modified deployed file fails it.
   Status Verify(const std::string& model, int64_t version, VerifyReport* out);
   Status Promote(const PromoteRequest& req, PromoteResult* out);
   // An admin other than the requester approves a pending production

@@ -1,6 +1,7 @@
 // The production model at a stable path (SPEC §6): a version's files live in
 // <root>/<model>/versions/<version>/ under their (validated) subject names,
-// hard-linked (or copied) read-only from the artifact store, and
+// reflinked or copied (never hard-linked: writing to a published file must
+// not change the artifact store) read-only from the artifact store, and
 // <root>/<model>/production is a symlink to that folder, swapped atomically
 // (a new symlink renamed over the old one), so a reader sees the old or the
 // new version, never a mix or nothing.
@@ -33,6 +34,15 @@ Status PublishVersion(const std::string& root, const std::string& model, int64_t
                       const std::vector<signing::Subject>& subjects,
                       const std::string& envelope_sha256, const registry::ArtifactStore& store,
                       std::string* dir);
+
+// <root>/<model>/versions/<version>.
+std::string VersionDir(const std::string& root, const std::string& model, int64_t version);
+
+// Re-hashes the published files of a version against `subjects`: *problem
+// names the first missing or modified one, stays empty when all match or
+// the version was never published. Errors only for an invalid subject name.
+Status CheckPublished(const std::string& root, const std::string& model, int64_t version,
+                      const std::vector<signing::Subject>& subjects, std::string* problem);
 
 // Points the production link at versions/<version> (atomic rename).
 Status SwapProduction(const std::string& root, const std::string& model, int64_t version);

@@ -34,6 +34,61 @@ constexpr const char* kPipeline =
     "  - name: a\n    uses: exec\n    run: \"sh -c 'env > env.txt; echo done > out.txt'\"\n"
     "    outputs: [env.txt, out.txt]\n";
 
+// Who may call each route, written down here on purpose and not read from
+// daemon/api/route_policy.cc: a row changed there (say an admin route
+// turned viewer) must fail this test, not move its expectation along.
+const std::map<std::string, Access>& ExpectedAccess() {
+  static const std::map<std::string, Access> kExpected = {
+      {"GET /healthz", Access::kPublic},
+      {"GET /readyz", Access::kViewer},
+      {"GET /metrics", Access::kViewer},
+      {"GET /api/v1/version", Access::kViewer},
+      {"GET /api/v1/pipelines", Access::kViewer},
+      {"GET /api/v1/pipelines/{name}", Access::kViewer},
+      {"POST /api/v1/pipelines/reload", Access::kOperator},
+      {"POST /api/v1/pipelines/{name}/runs", Access::kOperator},
+      {"GET /api/v1/runs", Access::kViewer},
+      {"GET /api/v1/runs/{id}", Access::kViewer},
+      {"POST /api/v1/runs/{id}/cancel", Access::kOperator},
+      {"GET /api/v1/runs/{id}/logs/{stage}", Access::kViewer},
+      {"GET /api/v1/artifacts", Access::kViewer},
+      {"GET /api/v1/artifacts/{sha}", Access::kViewer},
+      {"GET /api/v1/artifacts/{sha}/content", Access::kViewer},
+      {"GET /api/v1/lineage/{sha}", Access::kViewer},
+      {"GET /api/v1/plugins", Access::kViewer},
+      {"GET /api/v1/repos", Access::kViewer},
+      {"GET /api/v1/repos/{name}", Access::kViewer},
+      {"POST /api/v1/repos/{name}/sync", Access::kOperator},
+      {"POST /api/v1/webhooks/{source}/{repo}", Access::kWebhook},
+      {"GET /api/v1/data", Access::kViewer},
+      {"GET /api/v1/data/{id}", Access::kViewer},
+      {"GET /api/v1/models", Access::kViewer},
+      {"GET /api/v1/models/{name}", Access::kViewer},
+      {"GET /api/v1/models/{name}/versions/{version}", Access::kViewer},
+      {"GET /api/v1/models/{name}/versions/{version}/signature", Access::kViewer},
+      {"POST /api/v1/models/{name}/versions/{version}/verify", Access::kViewer},
+      {"POST /api/v1/models/{name}/versions/{version}/promote", Access::kOperator},
+      {"POST /api/v1/models/{name}/versions/{version}/approve", Access::kAdmin},
+      {"POST /api/v1/models/{name}/rollback", Access::kAdmin},
+      {"PUT /api/v1/models/{name}/aliases/{alias}", Access::kOperator},
+      {"DELETE /api/v1/models/{name}/aliases/{alias}", Access::kOperator},
+      {"GET /api/v1/audit", Access::kViewer},
+      {"GET /api/v1/keys", Access::kViewer},
+      {"POST /api/v1/keys", Access::kAdmin},
+      {"POST /api/v1/keys/{id}/revoke", Access::kAdmin},
+      {"GET /api/v1/whoami", Access::kViewer},
+      {"GET /api/v1/tokens", Access::kAdmin},
+      {"POST /api/v1/tokens", Access::kAdmin},
+      {"POST /api/v1/tokens/{id}/revoke", Access::kAdmin},
+      {"POST /api/v1/gc", Access::kAdmin},
+  };
+  return kExpected;
+}
+
+std::string RouteName(const api::RoutePolicy& p) {
+  return std::string(p.method) + " " + p.pattern;
+}
+
 int Rank(Access a) {
   switch (a) {
     case Access::kViewer: return 0;
@@ -201,6 +256,15 @@ TEST_F(AccessE2E, EveryPolicyRowIsServedByTheDaemon) {
   EXPECT_TRUE(missing.empty()) << "policy rows with no route in the daemon:" << list;
 }
 
+// The routes of the policy table and of the expectations above are the
+// same set: a new route needs a deliberate expectation.
+TEST_F(AccessE2E, ExpectedAccessCoversEveryPolicyRow) {
+  std::set<std::string> table, expected;
+  for (const api::RoutePolicy& p : api::RoutePolicies()) table.insert(RouteName(p));
+  for (const auto& [route, access] : ExpectedAccess()) expected.insert(route);
+  EXPECT_EQ(table, expected);
+}
+
 TEST_F(AccessE2E, RouteByRoleMatrix) {
   auto d = Start();
   RunOk(*d);
@@ -236,6 +300,9 @@ TEST_F(AccessE2E, RouteByRoleMatrix) {
   for (const auto& m : missing) std::printf("matrix: not served by this build, skipped: %s\n", m.c_str());
   int checks = 0;
   for (const api::RoutePolicy& p : served) {
+    auto expected = ExpectedAccess().find(RouteName(p));
+    ASSERT_NE(expected, ExpectedAccess().end()) << RouteName(p) << " has no expected role";
+    const Access access = expected->second;
     const std::string path = Fill(p.pattern, GoodValue);
     const std::string body = std::string(p.method) == "GET" ? "" : "{}";
     std::optional<int> webhook_status;
@@ -251,9 +318,9 @@ TEST_F(AccessE2E, RouteByRoleMatrix) {
       if (!c.secret.empty()) {
         EXPECT_EQ(r.body.find(c.secret), std::string::npos) << "echoed: " << what;
       }
-      if (p.access == Access::kPublic) {
+      if (access == Access::kPublic) {
         EXPECT_TRUE(r.status != 401 && r.status != 403) << what;
-      } else if (p.access == Access::kWebhook) {
+      } else if (access == Access::kWebhook) {
         // The bearer token plays no part: the handler checks the secret.
         if (!webhook_status) webhook_status = r.status;
         EXPECT_EQ(r.status, *webhook_status) << what;
@@ -261,9 +328,9 @@ TEST_F(AccessE2E, RouteByRoleMatrix) {
         EXPECT_EQ(r.status, 401) << what;
         EXPECT_EQ(r.headers["www-authenticate"].rfind("Bearer", 0), 0u) << what;
         EXPECT_EQ(r.headers["content-type"], "application/problem+json") << what;
-      } else if (c.rank < Rank(p.access)) {
+      } else if (c.rank < Rank(access)) {
         EXPECT_EQ(r.status, 403) << what;
-        EXPECT_NE(r.body.find(std::string("needs the role '") + api::ToString(p.access) + "'"),
+        EXPECT_NE(r.body.find(std::string("needs the role '") + api::ToString(access) + "'"),
                   std::string::npos) << what;
       } else {
         EXPECT_NE(r.status, 401) << what;

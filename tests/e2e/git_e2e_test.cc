@@ -47,14 +47,25 @@ class GitE2E : public ::testing::Test {
   }
 
   // Commits version.txt = `text` and pushes; returns the commit id.
-  std::string CommitAndPush(const std::string& text) {
+  // A commit in the work clone, not pushed; returns its id.
+  std::string Commit(const std::string& text) {
     WriteText(work_ + "/version.txt", text);
     EXPECT_EQ(Git({"-C", work_, "add", "-A"}).exit_code, 0);
     EXPECT_EQ(Git({"-C", work_, "commit", "-q", "-m", "version " + text}).exit_code, 0);
-    auto push = Git({"-C", work_, "push", "-q", "origin", "main"});
-    EXPECT_EQ(push.exit_code, 0) << push.err;
     std::string sha = Git({"-C", work_, "rev-parse", "HEAD"}).out;
     return sha.substr(0, 40);
+  }
+
+  // Moves the origin's main to `commit` (a descendant of what it holds).
+  void PushCommit(const std::string& commit) {
+    auto push = Git({"-C", work_, "push", "-q", "origin", commit + ":refs/heads/main"});
+    EXPECT_EQ(push.exit_code, 0) << push.err;
+  }
+
+  std::string CommitAndPush(const std::string& text) {
+    const std::string sha = Commit(text);
+    PushCommit(sha);
+    return sha;
   }
 
   std::unique_ptr<Daemon> StartDaemon(const std::string& poll, const std::string& window = "200ms") {
@@ -186,17 +197,23 @@ TEST_F(GitE2E, WithNoWindowPushesWhileARunIsQueuedBecomeOneRun) {
 
 TEST_F(GitE2E, BurstOfPushesCoalescesIntoOneRunForTheNewest) {
   CommitAndPush("v0");
-  auto d = StartDaemon("100ms", "5s");
+  auto d = StartDaemon("100ms", "10s");
   json first = WaitForRunOf(*d, Git({"-C", work_, "rev-parse", "HEAD"}).out.substr(0, 40));
   ASSERT_TRUE(first.is_object());
   const int before = RunCount(*d);
   // The daemon must have seen the burst's first commit (pending in the
   // window) before the others land; otherwise a fast machine pushes all five
   // between two polls and there is nothing to coalesce.
-  const std::string opening = CommitAndPush("burst1");
+  // The other four commits are made beforehand, so that only four pushes
+  // fall inside the window, and the window is long enough for them on a
+  // loaded machine; the test waits for the run, not for the window.
+  std::vector<std::string> burst;
+  for (int i = 1; i <= 5; ++i) burst.push_back(Commit("burst" + std::to_string(i)));
+  const std::string opening = burst[0];
+  PushCommit(opening);
   ASSERT_TRUE(WaitForCommitStatus(*d, opening, "pending")) << ReadText(d->log_path());
-  std::string last;
-  for (int i = 2; i <= 5; ++i) last = CommitAndPush("burst" + std::to_string(i));
+  for (int i = 1; i < 5; ++i) PushCommit(burst[i]);
+  const std::string last = burst.back();
   json run = WaitForRunOf(*d, last);
   ASSERT_TRUE(run.is_object()) << ReadText(d->log_path());
   EXPECT_EQ(run["status"], "succeeded");

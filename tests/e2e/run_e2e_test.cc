@@ -203,9 +203,16 @@ stages:
   // A loaded machine may need more than two polls (2 s) for the run: let it
   // end first, so that what follows asks about an ended run.
   ASSERT_EQ(d->Ctl({"runs", "wait", id, "--timeout", "60"}).exit_code, 0);
-  s = get("/api/v1/runs/" + id + "?view=summary&wait_ms=1000", &took);
-  ASSERT_EQ(s["status"], "succeeded") << s.dump();
-  EXPECT_LT(took, 0.9) << "an ended run is answered at once";
+  // An ended run is answered at once, not held for wait_ms. One slow answer
+  // may be the machine's load; a daemon that holds ended runs is never fast,
+  // so the best of up to ten tries tells them apart.
+  double best = 1e9;
+  for (int i = 0; i < 10 && best >= 0.9; ++i) {
+    s = get("/api/v1/runs/" + id + "?view=summary&wait_ms=1000", &took);
+    ASSERT_EQ(s["status"], "succeeded") << s.dump();
+    best = std::min(best, took);
+  }
+  EXPECT_LT(best, 0.9) << "an ended run is held until wait_ms";
   EXPECT_EQ(s["stage_counts"], json({{"succeeded", 2}})) << s.dump();
   EXPECT_FALSE(s.contains("stages"));
   s = get("/api/v1/runs/" + id + "?view=summary&after_attempt=0", &took);

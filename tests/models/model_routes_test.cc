@@ -14,6 +14,7 @@
 #include "mlops/registry/model_registry.h"
 #include "mlops/registry/store.h"
 #include "models/model_service.h"
+#include "mlops/signing/signing.h"
 
 namespace mlops::api {
 namespace {
@@ -180,6 +181,36 @@ TEST_F(ModelRoutesTest, ProductionNeedsAdminAndAnUnsignedVersionIsRefused) {
   ASSERT_GE(entries.size(), 3u);
   EXPECT_EQ(entries[0]["action"], "promote.refused");
   EXPECT_EQ(entries[0]["actor"], "admin-token");
+}
+
+// The trusted-key routes check the admin role themselves, whatever the
+// route policy let through: a viewer or operator changes nothing.
+TEST_F(ModelRoutesTest, TrustingAndRevokingKeysNeedAdminInTheHandler) {
+  signing::PublicKey pub;
+  ASSERT_TRUE(signing::GenerateKeyPair(dir_.Join("k.key"), dir_.Join("k.pub"), &pub).ok());
+  const std::string body = json{{"pem", pub.pem}, {"name", "ci"}}.dump();
+  const std::string revoke = "/api/v1/keys/" + pub.key_id + "/revoke";
+  for (const std::string role : {"viewer", "operator", ""}) {
+    auto r = Call("POST", "/api/v1/keys", body, role);
+    EXPECT_EQ(r.status, 403) << role << ": " << r.body;
+    EXPECT_NE(r.body.find("admin role only"), std::string::npos) << r.body;
+  }
+  auto r = Call("GET", "/api/v1/keys", "", "viewer");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_TRUE(json::parse(r.body)["keys"].empty()) << r.body;
+  r = Call("POST", "/api/v1/keys", body, "admin");
+  ASSERT_EQ(r.status, 201) << r.body;
+  for (const std::string role : {"viewer", "operator", ""}) {
+    r = Call("POST", revoke, "{}", role);
+    EXPECT_EQ(r.status, 403) << role << ": " << r.body;
+    EXPECT_NE(r.body.find("admin role only"), std::string::npos) << r.body;
+  }
+  r = Call("GET", "/api/v1/keys", "", "viewer");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(json::parse(r.body)["keys"][0]["revoked"], false) << r.body;
+  r = Call("POST", revoke, "{}", "admin");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(json::parse(r.body)["revoked"], true) << r.body;
 }
 
 TEST_F(ModelRoutesTest, ReadRoutesAnswerJson) {

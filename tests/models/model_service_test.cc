@@ -342,6 +342,18 @@ TEST_F(ModelServiceTest, ProductionNeedsAdmin) {
   EXPECT_EQ(ProductionContent(), "weights-1");
 }
 
+// The role is checked before anything else of the version: a viewer is
+// refused as such, whatever the version's state.
+TEST_F(ModelServiceTest, PromotionNeedsAtLeastOperator) {
+  Run("weights-1", /*gates=*/false);
+  PromoteResult r;
+  Status s = service_->Promote(Req(1, "staging", "viewer"), &r);
+  EXPECT_TRUE(s.IsPermissionDenied()) << s.ToString();
+  EXPECT_NE(s.message().find("operator or admin role"), std::string::npos) << s.message();
+  s = service_->Promote(Req(1, "staging", "operator"), &r);
+  EXPECT_TRUE(s.IsConflict()) << s.ToString();  // the gates, now that the role passed
+}
+
 TEST_F(ModelServiceTest, DowngradeIsRefusedAndRollbackIsExplicitAndAudited) {
   Run("weights-1");
   Run("weights-2");
@@ -421,6 +433,46 @@ TEST_F(ModelServiceTest, StablePathSwapsAtomicallyAndFilesAreReadOnly) {
   EXPECT_EQ(env["MLOPS_PRODUCTION_MODEL"], JoinPath(link, "model.mlp"));
 }
 
+TEST_F(ModelServiceTest, WritingTheDeployedFileLeavesTheStoreIntactAndVerifyNamesIt) {
+  auto v = Run("weights-1");
+  PromoteResult r;
+  ASSERT_TRUE(service_->Promote(Req(1, "production"), &r).ok());
+  const std::string deployed = JoinPath(ProductionLink(service_->models_root(), "toy"), "model.mlp");
+  const std::string stored = artifacts_->PathFor(v.artifact_sha256);
+  struct stat d {}, a {};
+  ASSERT_EQ(::stat(deployed.c_str(), &d), 0);
+  ASSERT_EQ(::stat(stored.c_str(), &a), 0);
+  EXPECT_FALSE(d.st_dev == a.st_dev && d.st_ino == a.st_ino) << "deployed file is the stored inode";
+  // As a deploy hook or an operator would (also as root, where modes do
+  // not stop a write): make it writable and change it.
+  ASSERT_EQ(::chmod(deployed.c_str(), 0644), 0);
+  {
+    std::ofstream f(deployed, std::ios::binary | std::ios::trunc);
+    f << "weights-X";
+  }
+  std::string content;
+  ASSERT_TRUE(ReadFile(stored, &content).ok());
+  EXPECT_EQ(content, "weights-1");
+  EXPECT_EQ(Sha256Hex(content), v.artifact_sha256);
+  ASSERT_EQ(::stat(stored.c_str(), &a), 0);
+  EXPECT_EQ(a.st_mode & 0222, 0u) << "the stored artifact's mode changed";
+
+  VerifyReport report;
+  ASSERT_TRUE(service_->Verify("toy", 1, &report).ok());
+  EXPECT_FALSE(report.verified);
+  EXPECT_NE(report.reason.find("published file " + JoinPath(VersionDir(service_->models_root(), "toy", 1),
+                                                             "model.mlp") + " was modified"),
+            std::string::npos) << report.reason;
+  EXPECT_NE(report.reason.find(v.artifact_sha256), std::string::npos) << report.reason;
+  // A rollback to it republishes it from the (intact) store.
+  Run("weights-2");
+  ASSERT_TRUE(service_->Promote(Req(2, "production"), &r).ok());
+  ASSERT_TRUE(service_->Rollback("toy", 1, "republish", "root-admin", "admin", "republish-1", &r).ok());
+  EXPECT_EQ(ProductionContent(), "weights-1");
+  ASSERT_TRUE(service_->Verify("toy", 1, &report).ok());
+  EXPECT_TRUE(report.verified) << report.reason;
+}
+
 TEST_F(ModelServiceTest, SignerAttemptGetsKeyAndPrivateProvenanceWithoutSecrets) {
   auto v = Run("weights-1");
   std::map<std::string, std::string> env;
@@ -457,7 +509,12 @@ TEST_F(ModelServiceTest, ApprovalPolicyNeedsAnotherAdmin) {
   registry::ModelRecord m;
   ASSERT_TRUE(models_->GetModel("toy", &m).ok());
   EXPECT_EQ(m.production_version, 0);
-  EXPECT_TRUE(service_->Approve("toy", 1, "ops", "operator", &r).IsPermissionDenied());
+  // An operator other than the requester: the role, not the person, refuses.
+  Status by_operator = service_->Approve("toy", 1, "ops2", "operator", &r);
+  EXPECT_TRUE(by_operator.IsPermissionDenied()) << by_operator.ToString();
+  EXPECT_NE(by_operator.message().find("admin role"), std::string::npos) << by_operator.message();
+  ASSERT_TRUE(models_->GetModel("toy", &m).ok());
+  EXPECT_EQ(m.production_version, 0);
   EXPECT_TRUE(service_->Approve("toy", 1, "ops", "admin", &r).IsPermissionDenied());  // the requester
   ASSERT_TRUE(service_->Approve("toy", 1, "root-admin", "admin", &r).ok());
   ASSERT_TRUE(models_->GetModel("toy", &m).ok());

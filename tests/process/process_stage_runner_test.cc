@@ -198,7 +198,9 @@ TEST_P(ProcessStageRunnerTest, HangTimesOutAndItsGroupIsGone) {
   EXPECT_EQ(out.signal, SIGKILL);
   EXPECT_EQ(out.error, "timed out after 300 ms; stage host killed by signal 9 (SIGKILL)");
   EXPECT_GE(took, 500ms);
-  EXPECT_LT(took, 500ms + 1500ms);
+  // Well below timeout + the default grace (5 s): the spec's grace was used.
+  // Not tighter: a loaded machine may be slow to reap.
+  EXPECT_LT(took, 500ms + 4s);
   ASSERT_TRUE(PathExists(spec.work_dir + "/host.pid"));
   pid_t pgid = testing::ReadPid(spec.work_dir + "/host.pid");
   EXPECT_TRUE(testing::GroupGone(pgid));
@@ -209,14 +211,16 @@ TEST_P(ProcessStageRunnerTest, HangTimesOutAndItsGroupIsGone) {
 
 TEST_P(ProcessStageRunnerTest, CancelStopsACooperativePluginBeforeTheGrace) {
   AttemptSpec spec = Fixture(10, "wait_cancel");
-  spec.kill_grace = 10s;
+  // A grace far longer than any load delays the plugin's own stop: ending
+  // well inside it shows the plugin stopped itself, not the SIGKILL.
+  spec.kill_grace = 120s;
   runner_->Start(spec);
   ASSERT_TRUE(testing::WaitForFile(spec.work_dir + "/host.pid"));
   auto cancelled = std::chrono::steady_clock::now();
   runner_->Cancel(10);
   AttemptOutcome out;
-  ASSERT_TRUE(collector_.Wait(10, &out));
-  EXPECT_LT(std::chrono::steady_clock::now() - cancelled, 2s);
+  ASSERT_TRUE(collector_.Wait(10, &out, 150s));
+  EXPECT_LT(std::chrono::steady_clock::now() - cancelled, 60s);
   EXPECT_EQ(out.kind, Kind::kCancelled);
   EXPECT_EQ(out.signal, 0);
   EXPECT_EQ(out.exit_code, 1);
@@ -230,7 +234,7 @@ TEST_P(ProcessStageRunnerTest, CancelKillsAPluginThatIgnoresSigterm) {
   ASSERT_TRUE(testing::WaitForFile(spec.work_dir + "/host.pid"));
   runner_->Cancel(11);
   AttemptOutcome out;
-  ASSERT_TRUE(collector_.Wait(11, &out, 5s));
+  ASSERT_TRUE(collector_.Wait(11, &out, 60s));
   EXPECT_EQ(out.kind, Kind::kCancelled);
   EXPECT_EQ(out.signal, SIGKILL);
   EXPECT_TRUE(testing::GroupGone(testing::ReadPid(spec.work_dir + "/host.pid")));

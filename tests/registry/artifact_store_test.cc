@@ -8,6 +8,7 @@
 #include "mlops/common/files.h"
 #include "mlops/common/sha256.h"
 #include "temp_dir.h"
+#include "unprivileged_child.h"
 
 namespace mlops::registry {
 namespace {
@@ -191,9 +192,21 @@ TEST_F(ArtifactStoreTest, LinkedRestoresShareTheReadOnlyStoredFile) {
 
 TEST_F(ArtifactStoreTest, AutoRestoreModeNeverLinksForRoot) {
   // Root writes through a read-only mode, so a link would expose the store.
-  if (::geteuid() == 0) {
-    EXPECT_FALSE(store_.links_restores());
+  if (::geteuid() != 0) {
+    GTEST_SKIP() << "needs root (CAP_DAC_OVERRIDE); the unprivileged case is "
+                    "AutoRestoreModeLinksForAnUnprivilegedUser";
   }
+  EXPECT_FALSE(store_.links_restores());
+}
+
+TEST_F(ArtifactStoreTest, AutoRestoreModeLinksForAnUnprivilegedUser) {
+  auto links = [&] { return ArtifactStore(dir_.Join("store")).links_restores() ? 0 : 1; };
+  if (::geteuid() != 0) {
+    EXPECT_EQ(links(), 0);
+    return;
+  }
+  // As root: the same check in a child that runs as nobody.
+  EXPECT_EQ(testing::RunUnprivileged(links), 0);
 }
 
 TEST_F(ArtifactStoreTest, StoredContentIsReadOnlyAndPrivate) {

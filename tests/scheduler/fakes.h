@@ -217,9 +217,12 @@ class FakePlugins final : public PluginResolver {
   Status Resolve(const std::string& name, PluginRef* out) override {
     if (name != "exec" && name != "trainer") return Status::NotFound("unknown plugin '" + name + "'");
     *out = {name, "1.0.0", std::string(64, name == "exec" ? 'e' : 't'), "/plugins/" + name + ".so"};
+    if (auto it = sha256.find(name); it != sha256.end()) out->sha256 = it->second;
     return Status::OK();
   }
   std::vector<std::string> Names() override { return {"exec", "trainer"}; }
+  // A plugin's file digest instead of the default (as after a rebuild).
+  std::map<std::string, std::string> sha256;
 };
 
 }  // namespace mlops::scheduler::testing

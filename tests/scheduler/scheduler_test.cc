@@ -528,6 +528,26 @@ TEST_F(SchedulerTest, ChangedLastInputRunsOnlyItsStageAndReusesTheRestInOneWrite
   EXPECT_EQ(runner_.started.size(), started + 1 + 4);
 }
 
+// A rebuilt plugin (same name and version, another file digest) must not
+// reuse the results of the old one: every stage that uses it runs again.
+TEST_F(SchedulerTest, ChangedPluginDigestRunsItsStagesAgain) {
+  AddPipeline("diamond", kDiamond);
+  ASSERT_EQ(Run(RunToEnd("diamond")).status, RunStatus::kSucceeded);
+  const size_t started = runner_.started.size();
+  ASSERT_EQ(started, 4u);
+
+  plugins_.sha256["exec"] = std::string(64, 'f');
+  const int64_t second = RunToEnd("diamond");
+  ASSERT_EQ(Run(second).status, RunStatus::kSucceeded);
+  EXPECT_EQ(Run(second).results_run_id, 0);
+  EXPECT_EQ(runner_.started.size(), started + 4);
+  for (const auto& a : Attempts(second)) {
+    EXPECT_EQ(a.status, AttemptStatus::kSucceeded) << a.stage;
+    EXPECT_FALSE(a.cache_hit) << a.stage;
+    EXPECT_EQ(a.plugin_sha256, std::string(64, 'f')) << a.stage;
+  }
+}
+
 TEST_F(SchedulerTest, MissingArtifactMeansTheRunIsNotUpToDate) {
   AddPipeline("diamond", kDiamond);
   const int64_t first = RunToEnd("diamond");

@@ -144,6 +144,19 @@ TEST(GitHubSignatureTest, DocumentedVectorPasses) {
   EXPECT_TRUE(st.ok()) << st.ToString();
 }
 
+// Every byte of the digest counts: one flipped bit in any of the 32 bytes
+// (the last ones included) of an otherwise valid signature is refused.
+TEST(GitHubSignatureTest, OneFlippedByteAnywhereIsDenied) {
+  const std::string kDigest = "757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17";
+  for (size_t byte = 0; byte < 32; ++byte) {
+    std::string hex = kDigest;
+    char& c = hex[2 * byte + 1];
+    c = c == '0' ? '1' : '0';
+    Status st = VerifyGitHubSignature("sha256=" + hex, "Hello, World!", "It's a Secret to Everybody");
+    EXPECT_TRUE(st.IsPermissionDenied()) << "byte " << byte << " flipped: " << st.ToString();
+  }
+}
+
 TEST(GitHubSignatureTest, UpperCaseHexIsAccepted) {
   std::string sig = "sha256=757107EA0EB2509FC211221CCE984B8A37570B6D7586C22C46F4379C8B043E17";
   EXPECT_TRUE(VerifyGitHubSignature(sig, "Hello, World!", "It's a Secret to Everybody").ok());

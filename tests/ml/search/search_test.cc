@@ -171,7 +171,9 @@ TEST(SearchTest, CancelStopsRunningTrialsQuickly) {
     canceller.join();
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     EXPECT_TRUE(r.cancelled);
-    EXPECT_LT(seconds, 2.0);
+    // Far below one trial's 10 s, far above any load delay; the counts below
+    // are the precise check.
+    EXPECT_LT(seconds, 8.0);
     ASSERT_GE(r.trials.size(), 1u);
     ASSERT_LE(r.trials.size(), static_cast<size_t>(parallel));
     for (const auto& t : r.trials) {
