@@ -13,7 +13,11 @@ class SchedulerObserver {
   virtual ~SchedulerObserver() = default;
   // A run was asked for (Submit's caller's thread): `trigger` is the run's
   // trigger ("manual", "git", "data", "drift", "recovery").
-  virtual void RunSubmitted(const std::string& pipeline, const std::string& trigger) = 0;
+  // Observers that count only ends may leave it out.
+  virtual void RunSubmitted(const std::string& pipeline, const std::string& trigger) {
+    (void)pipeline;
+    (void)trigger;
+  }
   // A run reached a final state ("succeeded", "failed", "cancelled") or
   // "interrupted"; `seconds` from queued to finished.
   virtual void RunFinished(const std::string& pipeline, const std::string& status,
