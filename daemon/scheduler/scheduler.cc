@@ -370,10 +370,17 @@ void Scheduler::FlushDecided(ActiveRun& run) {
     writes_.NoteSuccess(clock_);
   } else {
     const std::string what = std::to_string(run.finished.size()) + " finished stage(s)";
-    if (writes_.NoteFailure(s, "run " + std::to_string(run.record.id) + ": " + what, clock_)) return;
+    // Kept and written again after the backoff, so no attempt stays
+    // `running` in the registry; a lasting refusal (a full disk) also
+    // fails the run with the reason.
+    if (writes_.NoteFailure(s, "run " + std::to_string(run.record.id) + ": " + what, clock_,
+                            /*keep=*/true)) {
+      return;
+    }
     if (run.registry_error.empty()) {
       run.registry_error = "registry: could not record " + what + ": " + s.message();
     }
+    return;
   }
   run.finished.clear();
 }
@@ -385,10 +392,15 @@ void Scheduler::FlushEnded(ActiveRun& run) {
     writes_.NoteSuccess(clock_);
   } else {
     const std::string what = "the end of " + std::to_string(run.ended.size()) + " attempt(s)";
-    if (writes_.NoteFailure(s, "run " + std::to_string(run.record.id) + ": " + what, clock_)) return;
+    // Kept and written again, as in FlushDecided.
+    if (writes_.NoteFailure(s, "run " + std::to_string(run.record.id) + ": " + what, clock_,
+                            /*keep=*/true)) {
+      return;
+    }
     if (run.registry_error.empty()) {
       run.registry_error = "registry: could not record " + what + ": " + s.message();
     }
+    return;
   }
   run.ended.clear();
 }

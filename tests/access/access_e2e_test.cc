@@ -384,6 +384,10 @@ TEST_F(AccessE2E, TraversalAndInjectionCorpusChangesNothing) {
       {"/api/v1/lineage/{sha}", {"direction"}},
       {"/api/v1/audit", {"model", "limit", "before"}},
   };
+  // Which routes are served is asked first: its probes are legitimate
+  // requests (an empty trigger body starts a run).
+  std::vector<std::string> missing;
+  const auto served = Served(*d, &missing);
   const std::string root = dir_.path();
   Snapshot before;
   SnapshotTree(root, {"state", "state.log", "state.auth-header"}, &before);
@@ -392,8 +396,6 @@ TEST_F(AccessE2E, TraversalAndInjectionCorpusChangesNothing) {
   const auto counts_before = RowCounts(dir_.Sub("state/registry.db"));
   ASSERT_FALSE(counts_before.empty());
 
-  std::vector<std::string> missing;
-  const auto served = Served(*d, &missing);
   const auto admin = Bearer(d->admin_token());
   // What a UNION on api_tokens would leak.
   const std::vector<std::string> hashes = {Sha256Hex(d->admin_token())};

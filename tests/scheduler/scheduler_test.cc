@@ -391,7 +391,11 @@ TEST_F(SchedulerTest, ARunEndTheRegistryRefusedIsWrittenOnceItCan) {
   sched_->Step(kNoWait);
   EXPECT_EQ(Run(run).status, RunStatus::kRunning);
   counting_.fail.clear();
-  sched_->Step(kNoWait);
+  // Written again once the backoff (at most 2 s) has passed.
+  for (int i = 0; i < 5 && !registry::IsTerminal(Run(run).status); ++i) {
+    clock_.Advance(std::chrono::seconds(2));
+    sched_->Step(kNoWait);
+  }
   const registry::RunRecord r = Run(run);
   EXPECT_EQ(r.status, RunStatus::kFailed);
   EXPECT_NE(r.error.find("database or disk is full"), std::string::npos) << r.error;
