@@ -55,15 +55,14 @@ bool RunWriteBacklog::TryWrite(registry::Store* store, Clock* clock, Waiting& w)
   return true;
 }
 
-bool RunWriteBacklog::NoteFailure(const Status& s, const std::string& what, Clock* clock,
-                                  bool keep) {
-  if (!s.IsUnavailable()) spdlog::error("registry write failed: {}: {}", what, s.message());
-  if (!s.IsUnavailable() && !keep) {
+bool RunWriteBacklog::NoteFailure(const Status& s, const std::string& what, Clock* clock) {
+  if (!s.IsUnavailable()) {
     ++failed_writes_;
+    spdlog::error("registry write failed: {}: {}", what, s.message());
     return false;
   }
   Stall(s, what, clock);
-  return s.IsUnavailable();
+  return true;
 }
 
 void RunWriteBacklog::Stall(const Status& s, const std::string& what, Clock* clock) {

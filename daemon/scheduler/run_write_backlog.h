@@ -57,10 +57,8 @@ class RunWriteBacklog {
   // Reports a failed write made elsewhere (attempt batches). A refusal
   // worth retrying (busy, locked) starts or extends the backoff and the
   // stall and returns true; any other failure is logged and returns false
-  // (the caller fails what it was writing, with the reason). With `keep`,
-  // any other failure also starts the backoff: the caller keeps what it
-  // was writing and writes it again later (a full disk that is freed).
-  bool NoteFailure(const Status& s, const std::string& what, Clock* clock, bool keep = false);
+  // (the caller fails what it was writing, with the reason).
+  bool NoteFailure(const Status& s, const std::string& what, Clock* clock);
   // Reports a successful write made elsewhere: it ends a stall.
   void NoteSuccess(Clock* clock);
 

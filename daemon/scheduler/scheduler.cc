@@ -194,6 +194,7 @@ void Scheduler::OnAttemptFinished(AttemptOutcome outcome) {
 }
 
 void Scheduler::Step(std::chrono::milliseconds max_wait) {
+  RetryUnrecordedAttempts();
   // Handling an event can cause another (a cancel reported at once), so
   // drain until the queue is quiet before deciding what to start.
   auto events = queue_.Drain(max_wait);
@@ -370,17 +371,13 @@ void Scheduler::FlushDecided(ActiveRun& run) {
     writes_.NoteSuccess(clock_);
   } else {
     const std::string what = std::to_string(run.finished.size()) + " finished stage(s)";
-    // Kept and written again after the backoff, so no attempt stays
-    // `running` in the registry; a lasting refusal (a full disk) also
-    // fails the run with the reason.
-    if (writes_.NoteFailure(s, "run " + std::to_string(run.record.id) + ": " + what, clock_,
-                            /*keep=*/true)) {
-      return;
-    }
+    if (writes_.NoteFailure(s, "run " + std::to_string(run.record.id) + ": " + what, clock_)) return;
     if (run.registry_error.empty()) {
       run.registry_error = "registry: could not record " + what + ": " + s.message();
     }
-    return;
+    // The run fails now, naming the refusal; what its stages did is still
+    // written once the registry takes writes (a full disk that is freed).
+    for (auto& r : run.finished) unrecorded_.decided.push_back(std::move(r));
   }
   run.finished.clear();
 }
@@ -392,17 +389,46 @@ void Scheduler::FlushEnded(ActiveRun& run) {
     writes_.NoteSuccess(clock_);
   } else {
     const std::string what = "the end of " + std::to_string(run.ended.size()) + " attempt(s)";
-    // Kept and written again, as in FlushDecided.
-    if (writes_.NoteFailure(s, "run " + std::to_string(run.record.id) + ": " + what, clock_,
-                            /*keep=*/true)) {
-      return;
-    }
+    if (writes_.NoteFailure(s, "run " + std::to_string(run.record.id) + ": " + what, clock_)) return;
     if (run.registry_error.empty()) {
       run.registry_error = "registry: could not record " + what + ": " + s.message();
     }
-    return;
+    // As in FlushDecided: written later, without holding the run back.
+    for (auto& r : run.ended) unrecorded_.ended.push_back(std::move(r));
   }
   run.ended.clear();
+}
+
+void Scheduler::RetryUnrecordedAttempts() {
+  if ((unrecorded_.decided.empty() && unrecorded_.ended.empty()) ||
+      clock_->Now() < unrecorded_.retry_at) {
+    return;
+  }
+  Status s = unrecorded_.decided.empty() ? Status::OK()
+                                         : store_->RecordFinishedAttempts(&unrecorded_.decided);
+  if (s.ok() && !unrecorded_.ended.empty()) {
+    s = store_->FinishAttemptsThenCreate(unrecorded_.ended, nullptr);
+  }
+  const size_t n = unrecorded_.decided.size() + unrecorded_.ended.size();
+  if (s.ok()) {
+    spdlog::info("registry: recorded {} stage attempt(s) it had refused", n);
+    unrecorded_ = {};
+    return;
+  }
+  // A refusal that never heals (not a full disk) must not stall the
+  // registry's writers for good: after kMaxTries the attempts are given up.
+  constexpr int kMaxTries = 30;
+  if (++unrecorded_.tries >= kMaxTries) {
+    spdlog::error("registry: gave up recording {} stage attempt(s) after {} tries: {}", n,
+                  unrecorded_.tries, s.message());
+    unrecorded_ = {};
+    return;
+  }
+  // Its own backoff (50 ms doubling to 2 s): the run records behind it
+  // must not wait for these.
+  unrecorded_.retry_at =
+      clock_->Now() + std::min(std::chrono::milliseconds(50) * (1 << std::min(unrecorded_.tries, 6)),
+                               std::chrono::milliseconds(2000));
 }
 
 void Scheduler::CheckInput(ActiveRun& run, const std::string& name, const std::string& sha256) {

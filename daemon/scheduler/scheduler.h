@@ -195,6 +195,8 @@ class Scheduler {
   // Clears the run's fingerprint when it saw other inputs than it describes.
   void CheckInput(ActiveRun& run, const std::string& name, const std::string& sha256);
   void FinishRunIfDone(ActiveRun& run);
+  // Writes the attempt results kept in unrecorded_ (see there).
+  void RetryUnrecordedAttempts();
   // Records that the run started (retried from the backlog if refused).
   void RecordStarted(ActiveRun& run);
   // Reports a run's end once its record is committed.
@@ -212,6 +214,16 @@ class Scheduler {
   ResourcePool pool_;
   PipelineCache pipelines_;  // thread-safe
   RunWriteBacklog writes_;   // loop thread
+  // Attempt results of runs that failed because the registry refused them
+  // for a lasting reason, written again (with writes_'s backoff) by
+  // RetryUnrecordedAttempts.
+  struct UnrecordedAttempts {
+    std::vector<registry::AttemptResult> decided;  // RecordFinishedAttempts
+    std::vector<registry::AttemptResult> ended;    // FinishAttemptsThenCreate
+    int tries = 0;
+    TimePoint retry_at{};
+  };
+  UnrecordedAttempts unrecorded_;  // loop thread
 
   // Loop-thread state.
   std::map<int64_t, std::unique_ptr<ActiveRun>> runs_;      // by run id (FIFO)
