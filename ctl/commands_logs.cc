@@ -83,8 +83,11 @@ int Logs(const ApiClient& api, int64_t run_id, const std::string& stage, int att
         }
         if (later) continue;
       }
-      std::cout << "==> " << name << (number > 1 ? " (attempt " + std::to_string(number) + ")" : "")
-                << " <==\n";
+      // A header per attempt when several stages or attempts are shown.
+      if (stage.empty() || number > 1) {
+        std::cout << "==> " << name
+                  << (number > 1 ? " (attempt " + std::to_string(number) + ")" : "") << " <==\n";
+      }
       rc = PrintAttempt(api, run_id, name, number, follow);
       if (rc != kExitOk) return rc;
       printed.insert(id);
