@@ -96,7 +96,9 @@ TEST_F(RobustnessE2E, SigtermEndsRunningStagesAndExitsCleanly) {
   const auto took = std::chrono::steady_clock::now() - start;
   ASSERT_TRUE(WIFEXITED(status)) << status;
   EXPECT_EQ(WEXITSTATUS(status), 0);
-  EXPECT_LT(took, std::chrono::seconds(10));
+  // Ended by the stop (SIGTERM, kill_grace 5 s), not waited for: far below
+  // the stage's 120 s, with room for a loaded machine.
+  EXPECT_LT(took, std::chrono::seconds(60));
   // No `sleep 120.<pid>` survives its stage.
   auto ps = RunCommand(pgrep);
   EXPECT_NE(ps.exit_code, 0) << "left behind: " << ps.out;

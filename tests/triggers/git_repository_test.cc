@@ -484,7 +484,7 @@ class GitNetworkTest : public GitRepositoryTest {
               std::string::npos)
         << st.ToString();
     EXPECT_GE(took, timeout - 50ms);
-    EXPECT_LT(took, timeout + 3s);
+    EXPECT_LT(took, timeout + 30s);  // it gave up, rather than hang; room for a loaded machine
     EXPECT_TRUE(heads.empty());
   }
 };

@@ -187,7 +187,8 @@ TEST_F(TunerPluginTest, CancelStopsBetweenEpochs) {
   TempDir dir;
   const auto start = std::chrono::steady_clock::now();
   EXPECT_EQ(Run(params, &stage, &dir), MLOPS_CANCELLED) << stage.error;
-  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 10.0);
+  // Stopped, not 100,000 epochs run: a bound far from both, for a loaded machine.
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 60.0);
   EXPECT_TRUE(stage.outputs.empty());
 }
 
