@@ -6,8 +6,6 @@
 #include <set>
 #include <thread>
 
-#include <spdlog/spdlog.h>
-
 #include "mlops/common/files.h"
 #include "scheduler/cache_key.h"
 #include "scheduler/run_fingerprint.h"
@@ -363,7 +361,8 @@ void Scheduler::FlushFinished(ActiveRun& run) {
 
 // A batch refused for a reason that waiting can heal (busy, locked) stays
 // with the run and is retried after the backoff; the run does not end
-// before it is written. Any other refusal fails the run with the reason.
+// before it is written. Any other refusal fails the run with the reason,
+// and the batch is written later by RetryUnrecordedAttempts.
 void Scheduler::FlushDecided(ActiveRun& run) {
   if (run.finished.empty() || writes_.InBackoff(clock_->Now())) return;
   Status s = store_->RecordFinishedAttempts(&run.finished);
