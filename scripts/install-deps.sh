@@ -16,7 +16,7 @@ PACKAGES=(
   libtorch-dev zlib1g-dev
   snakemake make
   prometheus systemd
-  wrk
+  wrk prometheus-cpp-dev
   clang libclang-rt-14-dev
 )
 export DEBIAN_FRONTEND=noninteractive
