@@ -10,9 +10,11 @@
 
 #include "api/json_body.h"
 #include "api/json_response.h"
+#include "api/metric_series.h"
 #include "api/record_json.h"
 #include "mlops/common/files.h"
 #include "mlops/common/sha256.h"
+#include "pipeline/pipeline_parser.h"
 
 namespace mlops::api {
 namespace {
@@ -100,6 +102,68 @@ json RunSummary(registry::Store* store, const registry::RunRecord& run, bool wit
   return j;
 }
 
+// The stage graph of a pipeline's definition: each stage with its plugin
+// and the stages it needs, in file order; [] when the recorded definition
+// no longer parses.
+json StageGraph(const std::string& definition) {
+  pipeline::Pipeline p;
+  std::vector<pipeline::PipelineError> errors;
+  json stages = json::array();
+  if (!pipeline::ParsePipeline(definition, {}, &p, &errors)) return stages;
+  for (const auto& st : p.stages) {
+    stages.push_back({{"name", st.name}, {"uses", st.uses}, {"needs", st.needs}});
+  }
+  return stages;
+}
+
+// GET /api/v1/runs/{id}/metrics: without `key`, each (stage, attempt, key)
+// series of the run with its number of points and last value; with `key`,
+// that key's series bucketed to at most `max_points` (1..1500, default
+// 1500) points of [step, last, min, max] (metric_series.h).
+HttpResponse RunMetrics(registry::Store* store, const HttpRequest& req, int64_t id) {
+  registry::RunRecord run;
+  Status s = store->GetRun(id, &run);
+  if (!s.ok()) return FromStatus(s, req.path);
+  const int64_t source = run.results_run_id != 0 ? run.results_run_id : id;
+  const std::string key = req.Query("key");
+  const std::string max_q = req.Query("max_points", "1500");
+  int64_t max_points = 0;
+  if (!ParseId(max_q, &max_points) || max_points > 1500) {
+    return HttpResponse::Problem(400, "max_points must be an integer in 1..1500, got '" + max_q + "'",
+                                 req.path);
+  }
+  std::vector<registry::StageAttemptRecord> attempts;
+  std::vector<std::pair<int64_t, registry::MetricRecord>> metrics;
+  if (s = store->ListAttempts(source, &attempts); !s.ok()) return FromStatus(s, req.path);
+  if (s = store->ListRunMetrics(source, &metrics); !s.ok()) return FromStatus(s, req.path);
+  std::map<int64_t, const registry::StageAttemptRecord*> by_id;
+  for (const auto& a : attempts) by_id[a.id] = &a;
+  // (attempt id, key) -> points, in attempt order.
+  std::map<std::pair<int64_t, std::string>, std::vector<registry::MetricRecord>> series;
+  for (const auto& [attempt_id, m] : metrics) {
+    if (key.empty() || m.key == key) series[{attempt_id, m.key}].push_back(m);
+  }
+  json out = json::array();
+  for (auto& [where, points] : series) {
+    auto a = by_id.find(where.first);
+    json j = {{"stage", a == by_id.end() ? "" : a->second->stage},
+              {"attempt", a == by_id.end() ? 0 : a->second->attempt},
+              {"key", where.second},
+              {"total_points", points.size()}};
+    if (key.empty()) {
+      j["last"] = points.back().value;
+    } else {
+      json pts = json::array();
+      for (const MetricBucket& b : BucketSeries(std::move(points), static_cast<int>(max_points))) {
+        pts.push_back({b.step, b.last, b.min, b.max});
+      }
+      j["points"] = std::move(pts);
+    }
+    out.push_back(std::move(j));
+  }
+  return Ok({{"run_id", id}, {"source_run_id", source}, {"series", out}});
+}
+
 }  // namespace
 
 void AddApiV1Routes(const ApiContext& ctx, Router* router) {
@@ -142,7 +206,9 @@ void AddApiV1Routes(const ApiContext& ctx, Router* router) {
     registry::PipelineRecord p;
     Status s = store->GetPipelineByName(req.path_params.at("name"), &p);
     if (!s.ok()) return FromStatus(s, req.path);
-    return Ok(ToJson(p, true));
+    json j = ToJson(p, true);
+    j["stages"] = StageGraph(p.definition);
+    return Ok(j);
   });
   router->Add("POST", "/api/v1/pipelines/reload", [ctx](const HttpRequest& req) {
     json body;
@@ -246,6 +312,11 @@ void AddApiV1Routes(const ApiContext& ctx, Router* router) {
     }
     if (view == "summary") return Ok(RunSummary(store, run, !after_q.empty(), after));
     return Ok(RunDetail(store, run));
+  });
+  router->Add("GET", "/api/v1/runs/{id}/metrics", [store](const HttpRequest& req) {
+    int64_t id;
+    if (!ParseId(req.path_params.at("id"), &id)) return BadId(req, "run id", req.path_params.at("id"));
+    return RunMetrics(store, req, id);
   });
   router->Add("POST", "/api/v1/runs/{id}/cancel", [ctx](const HttpRequest& req) {
     int64_t id;

@@ -11,6 +11,7 @@
 
 #include "access/bootstrap.h"
 #include "api/api_v1.h"
+#include "api/dashboard_routes.h"
 #include "api/auth.h"
 #include "api/token_routes.h"
 #include "api/gc_routes.h"
@@ -284,6 +285,7 @@ Status Daemon::Start() {
   api::AddTokenRoutes(p.tokens.get(), &p.clock, &p.router);
   api::AddGcRoutes(p.retention.get(), &p.router);
   api::AddModelRoutes(p.models.get(), p.model_registry.get(), &p.clock, &p.router);
+  api::AddDashboardRoutes(config_.dashboard_dir, &p.router);
   // Default deny: a route without a row in route_policy.cc stops the start.
   MLOPS_RETURN_IF_ERROR(api::CheckRoutePolicies(p.router));
   api::AuthOptions auth_opts;
