@@ -1,0 +1,253 @@
+// The dashboard in a real headless Chromium (Debian's, driven by npm's
+// playwright-core) against the real mlopsd after it ran a real model
+// pipeline (the trainer on iris, few epochs): sign in, runs, the stage
+// graph, a stage log, the loss curve's points, run comparison, lineage from
+// the model, promotion as admin with the audit entry, the viewer's missing
+// button and 403, and payloads in logs, params and reasons staying text.
+// Screenshots of each view go to $MLOPS_SCREENSHOT_DIR.
+// Skips (exit 77) when chromium or playwright-core is not installed.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { Daemon, waitFor } from './daemon.mjs';
+
+const CHROMIUM = process.env.MLOPS_CHROMIUM || '/usr/bin/chromium';
+const require = createRequire(import.meta.url);
+let playwright;
+try {
+  playwright = require(join(process.env.MLOPS_SOURCE_DIR, '.tools/node/node_modules/playwright-core'));
+} catch {
+  playwright = null;
+}
+if (!existsSync(CHROMIUM) || !playwright) {
+  console.log(`SKIP: ${!playwright ? 'playwright-core (scripts/install-node-tools.sh)' : CHROMIUM} is not installed`);
+  process.exit(77);
+}
+
+const EPOCHS1 = 30;
+const EPOCHS2 = 20;
+const IRIS = '/usr/lib/python3/dist-packages/sklearn/datasets/data/iris.csv';
+const XSS = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>';
+const SHOTS = process.env.MLOPS_SCREENSHOT_DIR || join(process.cwd(), 'dashboard-screenshots');
+
+function pipelineYaml(epochs) {
+  return `version: 1
+name: dash-mlp
+stages:
+  - name: train
+    uses: trainer
+    inputs: [${IRIS}]
+    with:
+      data: { path: ${IRIS}, format: sklearn }
+      split: { seed: 7, validation: 0.2, test: 0.2 }
+      layers: 1
+      hidden: 16
+      epochs: ${epochs}
+      patience: 0
+      lr: 0.05
+      seed: 7
+  - name: evaluate
+    uses: evaluator
+    needs: [train]
+    with:
+      gates: { accuracy: ">= 0.6" }
+  - name: sign
+    uses: signer
+    needs: [train]
+    inputs: [model.mlp]
+  - name: note
+    uses: exec
+    needs: [train]
+    run: /bin/sh -c 'echo "$NOTE"; echo "line two"'
+    env: { NOTE: '${XSS}' }
+model:
+  name: dash-mlp
+  artifact: train.model.mlp
+  promote: { staging: on_gates, production: manual }
+`;
+}
+
+const d = new Daemon();
+let browser;
+let run1;
+let run2;
+let viewerToken;
+
+before(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  writeFileSync(join(d.pipelines, 'dash.yaml'), pipelineYaml(EPOCHS1));
+  await d.start();
+  run1 = await d.runPipeline('dash-mlp', { reason: `first ${XSS}` });
+  assert.equal(run1.status, 'succeeded', `${run1.error}\n${d.log()}`);
+  writeFileSync(join(d.pipelines, 'dash.yaml'), pipelineYaml(EPOCHS2));
+  assert.equal((await d.call('POST', '/api/v1/pipelines/reload', {})).status, 200);
+  run2 = await d.runPipeline('dash-mlp', { reason: 'second, fewer epochs' });
+  assert.equal(run2.status, 'succeeded', run2.error);
+  const tok = await d.call('POST', '/api/v1/tokens', { name: 'watcher', role: 'viewer' });
+  assert.equal(tok.status, 201, tok.text);
+  viewerToken = tok.json.token;
+  browser = await playwright.chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  await d.stop();
+});
+
+// A page with a flag for any script the data might run, and a count of
+// Content-Security-Policy violations (an injected inline script would
+// raise one).
+async function openPage(token) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await page.addInitScript(() => {
+    window.__xss = 0;
+    window.__cspViolations = [];
+    document.addEventListener('securitypolicyviolation', (e) => window.__cspViolations.push(e.violatedDirective));
+  });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.errors = errors;
+  await page.goto(d.url + '/');
+  await page.fill('#token', token);
+  await page.click('form.login button[type=submit]');
+  await page.waitForSelector('#who button[data-action=logout]');
+  return page;
+}
+
+async function assertInert(page) {
+  assert.equal(await page.evaluate(() => window.__xss), 0, 'a payload ran');
+  assert.deepEqual(await page.evaluate(() => window.__cspViolations), []);
+  assert.equal(await page.locator('main img, main script').count(), 0, 'a payload became markup');
+  assert.deepEqual(page.errors, []);
+}
+
+const shot = (page, name) => page.screenshot({ path: join(SHOTS, `${name}.png`) });
+
+test('the static files carry a strict CSP, types and caching headers', async () => {
+  const index = await d.call('GET', '/', undefined, '');
+  assert.equal(index.status, 200);
+  assert.match(index.headers.get('content-type'), /^text\/html/);
+  assert.match(index.headers.get('content-security-policy'), /script-src 'self';/);
+  assert.doesNotMatch(index.headers.get('content-security-policy'), /unsafe-inline/);
+  assert.equal(index.headers.get('cache-control'), 'no-cache');
+  const js = await d.call('GET', '/ui/app.mjs', undefined, '');
+  assert.match(js.headers.get('content-type'), /^text\/javascript/);
+  const again = await fetch(`${d.url}/ui/app.mjs`, { headers: { 'If-None-Match': js.headers.get('etag') } });
+  assert.equal(again.status, 304);
+  assert.equal((await d.call('GET', '/ui/nothing.js', undefined, '')).status, 404);
+  assert.equal((await d.call('GET', '/api/v1/runs', undefined, '')).status, 401);
+});
+
+test('sign in keeps the token out of the URL and the log; pipelines and runs list', async () => {
+  const page = await openPage(d.adminToken);
+  assert.ok(!page.url().includes(d.adminToken));
+  assert.equal(await page.evaluate(() => sessionStorage.getItem('mlopsd.token')), d.adminToken);
+  await page.waitForSelector('li.card[data-pipeline="dash-mlp"] button[data-action=run]');
+  await shot(page, 'pipelines');
+  await page.goto(`${d.url}/#/runs?pipeline=dash-mlp`);
+  await page.waitForSelector(`tr[data-run="${run1.id}"]`);
+  assert.match(await page.locator(`tr[data-run="${run1.id}"] .reason`).textContent(), /<img src=x/);
+  await shot(page, 'runs');
+  await assertInert(page);
+  assert.ok(!d.log().includes(d.adminToken), 'the token reached the daemon log');
+  await page.context().close();
+});
+
+test('the run page draws the stage graph, a stage log and the loss curve', async () => {
+  const page = await openPage(d.adminToken);
+  await page.goto(`${d.url}/#/runs/${run1.id}`);
+  for (const stage of ['train', 'evaluate', 'sign', 'note']) {
+    const node = page.locator(`svg.graph [data-id="stage:${stage}"]`);
+    await node.waitFor();
+    assert.equal(await node.getAttribute('data-status'), 'succeeded', stage);
+  }
+  assert.equal(await page.locator('svg.graph path.edge').count(), 3);
+  // The loss curve: the chart's points are the run's per-epoch losses.
+  await page.waitForSelector('figure.chart .plot canvas');
+  const rows = await page.locator('table.chart-data tr[data-series="train#1 loss"]').evaluateAll(
+    (trs) => trs.map((tr) => [Number(tr.cells[1].textContent), Number(tr.cells[2].textContent)]));
+  const train = run1.stages.find((a) => a.stage === 'train');
+  const losses = train.metrics.filter((m) => m.key === 'loss').sort((a, b) => a.step - b.step);
+  assert.equal(rows.length, EPOCHS1);
+  assert.deepEqual(rows.map((r) => r[0]), losses.map((m) => m.step));
+  rows.forEach((r, i) => assert.ok(Math.abs(r[1] - losses[i].value) <= 1e-5 * Math.max(1, Math.abs(losses[i].value))));
+  const drawn = await page.evaluate(() => document.querySelector('figure.chart').chart.data[1].filter((v) => v !== null).length);
+  assert.equal(drawn, EPOCHS1);
+  await shot(page, 'run');
+  // Keyboard: the stage node is a link; Enter opens the stage.
+  await page.focus('svg.graph [data-id="stage:note"]');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('pre.log');
+  await waitFor('the log', async () => (await page.locator('pre.log').textContent()).includes('line two'), 20000);
+  const log = await page.locator('pre.log').textContent();
+  assert.ok(log.includes('<img src=x onerror='), log);
+  assert.match(await page.locator('table.params').textContent(), /<script>window.__xss=2<\/script>/);
+  await page.locator('pre.log').scrollIntoViewIfNeeded();
+  await shot(page, 'stage-log');
+  await assertInert(page);
+  await page.context().close();
+});
+
+test('two runs compare with their differences marked', async () => {
+  const page = await openPage(d.adminToken);
+  await page.goto(`${d.url}/#/runs`);
+  await page.check(`input[data-run="${run1.id}"]`);
+  await page.check(`input[data-run="${run2.id}"]`);
+  await page.click('button[data-action=compare]');
+  await page.waitForSelector('table.compare');
+  const epochs = page.locator('table.compare tr[data-name="train.epochs"]');
+  assert.equal(await epochs.getAttribute('class'), 'differs');
+  assert.deepEqual(await epochs.locator('td').allTextContents(), ['≠', String(EPOCHS1), String(EPOCHS2)]);
+  assert.equal(await page.locator('table.compare tr[data-name="train.seed"]').getAttribute('class'), '');
+  await page.waitForSelector('figure.chart .plot canvas');
+  assert.equal(await page.locator(`table.chart-data tr[data-series="#${run2.id} train loss"]`).count(), EPOCHS2);
+  await shot(page, 'compare');
+  await page.context().close();
+});
+
+test('the model leads to its lineage graph; an admin promotes with a reason and sees the audit entry', async () => {
+  const page = await openPage(d.adminToken);
+  await page.goto(`${d.url}/#/models/dash-mlp`);
+  const v1 = page.locator('tr[data-version="1"]');
+  await v1.waitFor();
+  await shot(page, 'model');
+  await v1.locator('a[data-action=lineage]').click();
+  await page.waitForSelector('svg.graph');
+  const model = (await d.call('GET', '/api/v1/models/dash-mlp')).json.versions.find((v) => v.version === 1);
+  assert.ok(await page.locator(`svg.graph [data-id="artifact:${model.artifact_sha256}"]`).count() === 1);
+  assert.ok(await page.locator('svg.graph [data-id^="attempt:"]').count() >= 1);
+  assert.equal(await page.locator('svg.graph a.node[aria-label^="iris.csv"]').count(), 1, 'the data file');
+  assert.ok(await page.locator('svg.graph path.edge').count() >= 2);
+  await shot(page, 'lineage');
+  // Promote the staged version 2 to production.
+  await page.goto(`${d.url}/#/models/dash-mlp`);
+  const v2 = page.locator('tr[data-version="2"]');
+  await v2.locator('button[data-action=promote-production]').click();
+  await page.fill('#reason-input', `release ${XSS}`);
+  await page.click('dialog.reason-dialog button[value=ok]');
+  await waitFor('production', async () => (await v2.locator('.stage').textContent()) === 'production', 20000);
+  const entry = page.locator('table.audit tr', { hasText: 'release <img src=x' });
+  await entry.first().waitFor();
+  assert.match(await entry.first().textContent(), /production/);
+  await shot(page, 'audit');
+  await assertInert(page);
+  await page.context().close();
+});
+
+test('a viewer sees no promote or run button and is refused when forcing the request', async () => {
+  const page = await openPage(viewerToken);
+  await page.waitForSelector('li.card[data-pipeline="dash-mlp"]');
+  assert.equal(await page.locator('button[data-action=run]').count(), 0);
+  await page.goto(`${d.url}/#/models/dash-mlp`);
+  await page.waitForSelector('tr[data-version="1"]');
+  assert.equal(await page.locator('td.buttons button').count(), 0);
+  const status = await page.evaluate(async (token) => (await fetch('/api/v1/models/dash-mlp/versions/1/promote', {
+    method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ to: 'production', reason: 'forced', request_id: 'viewer-1' }),
+  })).status, viewerToken);
+  assert.equal(status, 403);
+  await page.context().close();
+});
