@@ -51,6 +51,7 @@ export async function runView(ctx) {
   // Live: the API's long poll answers when the run ends or after a second.
   (async () => {
     let status = run.status;
+    let seen = attemptsKey(run.stages);
     while (ctx.alive() && !isTerminal(status) && status !== 'interrupted') {
       try {
         const s = await api.get(`/api/v1/runs/${id}${q({ view: 'summary', after_attempt: 0, wait_ms: 1000 })}`);
@@ -59,6 +60,15 @@ export async function runView(ctx) {
         statusEl.replaceChildren(badge(s.status));
         graph = stageGraph(defStages, s.stages, id);
         updateStatuses(graphBox, graph);
+        out.querySelector('.run-duration').textContent = formatDuration(spanOf(s));
+        // The attempts table is read again only when an attempt started or changed status.
+        const key = attemptsKey(s.stages);
+        if (key !== seen && !isTerminal(status)) {
+          seen = key;
+          const full = await api.get(`/api/v1/runs/${id}`);
+          if (!ctx.alive()) return;
+          attemptsBox.replaceChildren(attemptsTable(full, id));
+        }
         if (isTerminal(status)) {
           const full = await api.get(`/api/v1/runs/${id}`);
           if (!ctx.alive()) return;
@@ -73,6 +83,10 @@ export async function runView(ctx) {
     }
   })();
   return out;
+}
+
+function attemptsKey(stages) {
+  return (stages || []).map((a) => `${a.id}:${a.status}`).join(',');
 }
 
 function attemptsTable(run, id) {
@@ -127,7 +141,10 @@ function stagePanel(ctx, run, stage, box) {
         show();
       } catch (e) {
         state.replaceChildren(errorBox(e));
-        return;
+        // 404: the stage has no attempt yet; it may get one while the run goes on.
+        if (e.status !== 404 || isTerminal(run.status)) return;
+        await new Promise((res) => setTimeout(res, 1000));
+        continue;
       }
       if (status !== 'running' && status !== 'queued' || !follow.checked) {
         if (status === 'running' && !follow.checked) {

@@ -69,6 +69,21 @@ model:
 `;
 }
 
+// A run that waits for the test: `slow` prints ticks until RELEASE exists.
+function livePipelineYaml(release) {
+  return `version: 1
+name: dash-live
+stages:
+  - name: slow
+    uses: exec
+    run: /bin/sh -c 'i=0; while [ ! -e ${release} ]; do i=$((i+1)); echo "tick $i"; sleep 0.2; done; echo released'
+  - name: after
+    uses: exec
+    needs: [slow]
+    run: /bin/true
+`;
+}
+
 const d = new Daemon();
 let browser;
 let run1;
@@ -82,6 +97,7 @@ before(async () => {
   run1 = await d.runPipeline('dash-mlp', { reason: `first ${XSS}` });
   assert.equal(run1.status, 'succeeded', `${run1.error}\n${d.log()}`);
   writeFileSync(join(d.pipelines, 'dash.yaml'), pipelineYaml(EPOCHS2));
+  writeFileSync(join(d.pipelines, 'live.yaml'), livePipelineYaml(join(d.dir, 'release')));
   assert.equal((await d.call('POST', '/api/v1/pipelines/reload', {})).status, 200);
   run2 = await d.runPipeline('dash-mlp', { reason: 'second, fewer epochs' });
   assert.equal(run2.status, 'succeeded', run2.error);
@@ -187,6 +203,28 @@ test('the run page draws the stage graph, a stage log and the loss curve', async
   assert.match(await page.locator('table.params').textContent(), /<script>window.__xss=2<\/script>/);
   await page.locator('pre.log').scrollIntoViewIfNeeded();
   await shot(page, 'stage-log');
+  await assertInert(page);
+  await page.context().close();
+});
+
+test('a run started with the Run button is followed live: node colours and the log change in place', async () => {
+  const page = await openPage(d.adminToken);
+  await page.evaluate(() => { window.__samePage = true; });
+  await page.click('li.card[data-pipeline="dash-live"] button[data-action=run]');
+  await page.waitForFunction(() => /^#\/runs\/\d+$/.test(location.hash));
+  await page.waitForSelector('svg.graph [data-id="stage:slow"][data-status="running"]', { timeout: 60000 });
+  assert.equal(await page.locator('svg.graph [data-id="stage:after"]').getAttribute('data-status'), 'pending');
+  await page.locator('svg.graph [data-id="stage:slow"]').click();
+  await page.waitForFunction(() => /tick 3\b/.test(document.querySelector('pre.log')?.textContent || ''), null, { timeout: 60000 });
+  await page.locator('pre.log').scrollIntoViewIfNeeded();
+  await shot(page, 'run-live');
+  writeFileSync(join(d.dir, 'release'), '');
+  await page.waitForSelector('svg.graph [data-id="stage:after"][data-status="succeeded"]', { timeout: 60000 });
+  assert.equal(await page.locator('svg.graph [data-id="stage:slow"]').getAttribute('data-status'), 'succeeded');
+  await page.waitForSelector('tr[data-stage="after"] .badge.status-succeeded', { timeout: 30000 });
+  await page.waitForFunction(() => document.querySelector('pre.log').textContent.includes('released'), null, { timeout: 30000 });
+  await page.waitForFunction(() => document.querySelector('.run-badge').textContent.includes('succeeded'), null, { timeout: 30000 });
+  assert.equal(await page.evaluate(() => window.__samePage), true, 'the page was reloaded');
   await assertInert(page);
   await page.context().close();
 });
