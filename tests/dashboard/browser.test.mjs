@@ -157,6 +157,34 @@ test('the static files carry a strict CSP, types and caching headers', async () 
   assert.equal((await d.call('GET', '/api/v1/runs', undefined, '')).status, 401);
 });
 
+test('the metric series of a run: listed, bucketed to max_points with min/max/last, bounds refused', async () => {
+  const list = await d.call('GET', `/api/v1/runs/${run1.id}/metrics`);
+  assert.equal(list.status, 200, list.text);
+  const loss = list.json.series.find((s) => s.stage === 'train' && s.key === 'loss');
+  assert.equal(loss.total_points, EPOCHS1);
+  const all = run1.stages.find((a) => a.stage === 'train').metrics.filter((m) => m.key === 'loss')
+    .sort((a, b) => a.step - b.step).map((m) => m.value);
+  assert.equal(loss.last, all[all.length - 1]);
+  const b = await d.call('GET', `/api/v1/runs/${run1.id}/metrics?key=loss&max_points=7`);
+  const pts = b.json.series[0].points;
+  assert.equal(pts.length, 7);
+  // Bucket i holds the points floor(i*n/7) .. floor((i+1)*n/7)-1.
+  pts.forEach(([step, last, min, max], i) => {
+    const part = all.slice(Math.floor((i * EPOCHS1) / 7), Math.floor(((i + 1) * EPOCHS1) / 7));
+    assert.equal(step, Math.floor(((i + 1) * EPOCHS1) / 7));
+    assert.equal(last, part[part.length - 1]);
+    assert.equal(min, Math.min(...part));
+    assert.equal(max, Math.max(...part));
+  });
+  for (const bad of ['0', '1501', 'x']) {
+    assert.equal((await d.call('GET', `/api/v1/runs/${run1.id}/metrics?key=loss&max_points=${bad}`)).status, 400, bad);
+  }
+  assert.equal((await d.call('GET', '/api/v1/runs/999/metrics')).status, 404);
+  const p = await d.call('GET', '/api/v1/pipelines/dash-mlp');
+  assert.deepEqual(p.json.stages.map((s) => [s.name, s.needs]),
+    [['train', []], ['evaluate', ['train']], ['sign', ['train']], ['note', ['train']]]);
+});
+
 test('sign in keeps the token out of the URL and the log; pipelines and runs list', async () => {
   const page = await openPage(d.adminToken);
   assert.ok(!page.url().includes(d.adminToken));
@@ -167,6 +195,10 @@ test('sign in keeps the token out of the URL and the log; pipelines and runs lis
   await page.waitForSelector(`tr[data-run="${run1.id}"]`);
   assert.match(await page.locator(`tr[data-run="${run1.id}"] .reason`).textContent(), /<img src=x/);
   await shot(page, 'runs');
+  await page.selectOption('#f-status', 'failed');
+  await page.click('form.filters button[type=submit]');
+  await page.waitForFunction(() => location.hash === '#/runs?pipeline=dash-mlp&status=failed');
+  await page.waitForSelector('text=No runs match.');
   await assertInert(page);
   assert.ok(!d.log().includes(d.adminToken), 'the token reached the daemon log');
   await page.context().close();
