@@ -109,6 +109,20 @@ export function compareRuns(runs) {
     .sort((a, b) => order[a.section] - order[b.section] || a.name.localeCompare(b.name));
 }
 
+// What a model's audit entries (newest first) say about its versions:
+// which wait for approval (their newest entry is the request) and which
+// were ever in production (only those can be rolled back to).
+export function versionHistory(entries) {
+  const newest = new Map();
+  const wasProduction = new Set();
+  for (const a of entries || []) {
+    if (!newest.has(a.version)) newest.set(a.version, a.action);
+    if (a.to === 'production' && ['promote', 'auto-promote', 'rollback'].includes(a.action)) wasProduction.add(a.version);
+  }
+  const pendingApproval = new Set([...newest].filter(([, action]) => action === 'approval.requested').map(([v]) => v));
+  return { pendingApproval, wasProduction };
+}
+
 // Parses "#/runs/12?stage=train" -> {path: ['runs', '12'], query: {stage: 'train'}}.
 export function parseHash(hash) {
   const raw = String(hash || '').replace(/^#\/?/, '');

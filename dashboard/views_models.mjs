@@ -4,7 +4,7 @@
 // the daemon checks every role again. The audit log, filterable by model.
 import { api, enc, q } from './api.mjs';
 import { h } from './dom.mjs';
-import { formatTime, formatValue, shortSha } from './format.mjs';
+import { formatTime, formatValue, shortSha, versionHistory } from './format.mjs';
 import { errorBox, askReason, link, may } from './ui.mjs';
 
 export async function modelsView() {
@@ -23,7 +23,7 @@ export async function modelView(ctx) {
   const name = ctx.route.path[1];
   const [model, audit] = await Promise.all([
     api.get(`/api/v1/models/${enc(name)}`),
-    api.get(`/api/v1/audit${q({ model: name, limit: 50 })}`),
+    api.get(`/api/v1/audit${q({ model: name, limit: 500 })}`),
   ]);
   const status = h('p', { class: 'action-status', role: 'status' });
   const act = async (title, path, body) => {
@@ -37,9 +37,7 @@ export async function modelView(ctx) {
     }
   };
   const versions = model.versions || [];
-  // A version waits for approval when its newest audit entry is the request.
-  const newest = new Map();
-  for (const a of audit.entries) if (!newest.has(a.version)) newest.set(a.version, a.action);
+  const history = versionHistory(audit.entries);
   const prod = model.production_version || 0;
   const rows = versions.map((v) => {
     const base = `/api/v1/models/${enc(name)}/versions/${v.version}`;
@@ -51,10 +49,10 @@ export async function modelView(ctx) {
     if (v.stage !== 'production' && may(ctx.role, 'admin')) {
       buttons.push(h('button', { type: 'button', class: 'primary', 'data-action': 'promote-production', onclick: () => act(`Promote v${v.version} to production`, `${base}/promote`, (reason) => ({ to: 'production', reason, request_id: rid(), expected_production: prod })) }, 'Promote to production'));
     }
-    if (newest.get(v.version) === 'approval.requested' && may(ctx.role, 'admin')) {
+    if (history.pendingApproval.has(v.version) && may(ctx.role, 'admin')) {
       buttons.push(h('button', { type: 'button', 'data-action': 'approve', onclick: () => act(`Approve v${v.version}`, `${base}/approve`, () => ({})) }, 'Approve'));
     }
-    if (v.stage !== 'production' && v.version < prod && may(ctx.role, 'admin')) {
+    if (v.stage !== 'production' && history.wasProduction.has(v.version) && may(ctx.role, 'admin')) {
       buttons.push(h('button', { type: 'button', 'data-action': 'rollback', onclick: () => act(`Roll back to v${v.version}`, `/api/v1/models/${enc(name)}/rollback`, (reason) => ({ version: v.version, reason, request_id: rid() })) }, 'Roll back to this'));
     }
     const metrics = Object.entries(v.metrics || {}).map(([k, val]) => `${k} ${formatValue(val)}`).join(', ');
@@ -75,7 +73,7 @@ export async function modelView(ctx) {
       h('thead', {}, h('tr', {}, ['version', 'stage', 'aliases', 'signature', 'gates', 'metrics', 'provenance', 'actions'].map((t) => h('th', { scope: 'col' }, t)))),
       h('tbody', {}, rows)),
     status,
-    h('h2', {}, 'Audit log'), auditTable(audit.entries),
+    h('h2', {}, 'Audit log'), auditTable(audit.entries.slice(0, 50)),
     h('p', {}, link(`#/audit?model=${enc(name)}`, 'Whole audit log of this model')));
 }
 

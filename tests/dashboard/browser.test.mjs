@@ -292,16 +292,25 @@ test('the model leads to its lineage graph; an admin promotes with a reason and 
   assert.equal(await page.locator('svg.graph a.node[aria-label^="iris.csv"]').count(), 1, 'the data file');
   assert.ok(await page.locator('svg.graph path.edge').count() >= 2);
   await shot(page, 'lineage');
-  // Promote the staged version 2 to production.
+  // Promote the staged versions to production, each with a reason; then
+  // roll back to the first, the only kind of version a rollback accepts.
   await page.goto(`${d.url}/#/models/dash-mlp`);
   const v2 = page.locator('tr[data-version="2"]');
-  await v2.locator('button[data-action=promote-production]').click();
-  await page.fill('#reason-input', `release ${XSS}`);
-  await page.click('dialog.reason-dialog button[value=ok]');
-  await waitFor('production', async () => (await v2.locator('.stage').textContent()) === 'production', 20000);
-  const entry = page.locator('table.audit tr', { hasText: 'release <img src=x' });
+  const act = async (row, action, reason, stage) => {
+    assert.equal(await row.locator('button[data-action=rollback]').count(), action === 'rollback' ? 1 : 0);
+    await row.locator(`button[data-action=${action}]`).click();
+    await page.fill('#reason-input', reason);
+    await page.click('dialog.reason-dialog button[value=ok]');
+    await waitFor(stage, async () => (await row.locator('.stage').textContent()) === stage, 20000);
+  };
+  await act(v1, 'promote-production', `release ${XSS}`, 'production');
+  const entry = page.locator('table.audit tr[data-action=promote]', { hasText: 'release <img src=x' });
   await entry.first().waitFor();
-  assert.match(await entry.first().textContent(), /production/);
+  assert.match(await entry.first().textContent(), /v1.*staging.*production/);
+  await act(v2, 'promote-production', 'better loss', 'production');
+  await act(v1, 'rollback', 'back to the first', 'production');
+  assert.equal(await v2.locator('.stage').textContent(), 'archived');
+  await page.locator('table.audit tr[data-action=rollback]', { hasText: 'back to the first' }).waitFor();
   await shot(page, 'audit');
   await assertInert(page);
   await page.context().close();

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  buildHash, compareRuns, flattenParams, formatDuration, formatValue, latestAttempts, parseHash, statusInfo,
+  buildHash, compareRuns, versionHistory, flattenParams, formatDuration, formatValue, latestAttempts, parseHash, statusInfo,
 } from '../../dashboard/format.mjs';
 
 test('durations read as a person would say them', () => {
@@ -52,4 +52,17 @@ test('hash routes round-trip, names with odd characters included', () => {
   assert.equal(h, '#/runs/12?stage=a+b%2Fc');
   assert.deepEqual(parseHash(h), { path: ['runs', '12'], query: { stage: 'a b/c' } });
   assert.deepEqual(parseHash(''), { path: [], query: {} });
+});
+
+test('audit entries tell which versions wait for approval and which were ever in production', () => {
+  const h = versionHistory([  // newest first
+    { version: 3, action: 'approval.requested', to: 'production' },
+    { version: 2, action: 'promote', to: 'production' },
+    { version: 4, action: 'promote.refused', to: 'production' },
+    { version: 1, action: 'approval.requested', to: 'production' },
+    { version: 1, action: 'auto-promote', to: 'production' },
+    { version: 5, action: 'auto-promote', to: 'staging' },
+  ]);
+  assert.deepEqual([...h.pendingApproval].sort(), [1, 3]);
+  assert.deepEqual([...h.wasProduction].sort(), [1, 2]);
 });
