@@ -109,6 +109,16 @@ export function compareRuns(runs) {
     .sort((a, b) => order[a.section] - order[b.section] || a.name.localeCompare(b.name));
 }
 
+// A pipeline's triggers (GET /api/v1/pipelines/{name}'s `on`) in words.
+export function triggerText(on) {
+  if (!on) return 'unknown';
+  const parts = [];
+  if (on.git_branches && on.git_branches.length) parts.push(`git ${on.git_branches.join(', ')}`);
+  if (on.data && on.data.length) parts.push(`data ${on.data.map((p) => p.split('/').pop()).join(', ')}`);
+  if (on.drift_feature_psi !== null && on.drift_feature_psi !== undefined) parts.push(`drift PSI > ${on.drift_feature_psi}`);
+  return parts.length ? parts.join(' · ') : 'manual only';
+}
+
 // What a model's audit entries (newest first) say about its versions:
 // which wait for approval (their newest entry is the request) and which
 // were ever in production (only those can be rolled back to).

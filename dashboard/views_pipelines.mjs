@@ -2,19 +2,22 @@
 // operators and admins.
 import { api, enc, q } from './api.mjs';
 import { h } from './dom.mjs';
-import { formatDuration, formatTime, spanOf, statusInfo } from './format.mjs';
+import { formatDuration, formatTime, spanOf, statusInfo, triggerText } from './format.mjs';
 import { badge, errorBox, link, may } from './ui.mjs';
 
 export async function pipelinesView(ctx) {
   const { pipelines } = await api.get('/api/v1/pipelines');
   const rows = await Promise.all(pipelines.map(async (p) => {
-    const { runs } = await api.get(`/api/v1/runs${q({ pipeline: p.name, limit: 10 })}`);
-    return { p, runs };
+    const [{ runs }, detail] = await Promise.all([
+      api.get(`/api/v1/runs${q({ pipeline: p.name, limit: 10 })}`),
+      api.get(`/api/v1/pipelines/${enc(p.name)}`),
+    ]);
+    return { p, runs, on: detail.on };
   }));
   const out = h('section', { 'aria-labelledby': 'h-pipelines' }, h('h1', { id: 'h-pipelines' }, 'Pipelines'));
   if (!rows.length) out.append(h('p', {}, 'No pipelines are loaded.'));
   const list = h('ul', { class: 'cards' });
-  for (const { p, runs } of rows) {
+  for (const { p, runs, on } of rows) {
     const last = runs[0];
     const strip = h('span', { class: 'strip', 'aria-label': 'last runs, newest first' },
       runs.map((r) => {
@@ -43,7 +46,7 @@ export async function pipelinesView(ctx) {
         ? ['Last run ', link(`#/runs/${last.id}`, `#${last.id}`), ' ', badge(last.status), ' ', formatTime(last.queued_ms),
           last.started_ms ? ` · ${formatDuration(spanOf(last))}` : '', ' · trigger ', last.trigger]
         : 'Never run.'),
-      strip, runBtn, status));
+      strip, h('p', { class: 'triggers' }, 'Triggers: ', triggerText(on)), runBtn, status));
   }
   out.append(list);
   return out;

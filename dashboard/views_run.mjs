@@ -3,7 +3,7 @@
 // and log (followed while the stage runs; searchable), and metric curves.
 import { api, enc, q } from './api.mjs';
 import { clear, h } from './dom.mjs';
-import { flattenParams, formatDuration, formatTime, formatValue, isTerminal, latestAttempts, spanOf } from './format.mjs';
+import { flattenParams, formatDuration, formatTime, formatValue, isTerminal, latestAttempts, shortSha, spanOf } from './format.mjs';
 import { stageGraph } from './graph.mjs';
 import { renderGraph, updateStatuses } from './graph_view.mjs';
 import { renderChart } from './chart.mjs';
@@ -24,6 +24,9 @@ export async function runView(ctx) {
     h('dt', {}, 'trigger'), h('dd', {}, run.trigger),
     h('dt', {}, 'reason'), h('dd', { class: 'reason' }, run.reason),
     h('dt', {}, 'commit'), h('dd', { class: 'mono' }, run.commit || '—'),
+    h('dt', {}, 'data'), h('dd', { class: 'data-versions' }, (run.data_versions || []).length
+      ? run.data_versions.map((dv, i) => [i ? ', ' : '', link(`#/lineage/${dv.sha256}`, `${dv.path.split('/').pop()} (${shortSha(dv.sha256)})`, { title: dv.path })])
+      : '—'),
     h('dt', {}, 'queued'), h('dd', {}, formatTime(run.queued_ms)),
     h('dt', {}, 'duration'), h('dd', { class: 'run-duration' }, formatDuration(spanOf(run))),
     run.results_run_id ? [h('dt', {}, 'results of'), h('dd', {}, link(`#/runs/${run.results_run_id}`, `run #${run.results_run_id}`))] : null,

@@ -38,8 +38,8 @@ HttpResponse BadId(const HttpRequest& req, const std::string& what, const std::s
                                req.path);
 }
 
-// The run with every attempt, its metrics and its lineage edges: three
-// queries whatever the number of stages.
+// The run with every attempt, its metrics, its lineage edges and the data
+// versions it was linked to: four queries whatever the number of stages.
 json RunDetail(registry::Store* store, const registry::RunRecord& run) {
   json j = ToJson(run);
   std::vector<registry::StageAttemptRecord> attempts;
@@ -64,6 +64,13 @@ json RunDetail(registry::Store* store, const registry::RunRecord& run) {
       aj["artifacts"].push_back(ToJson(edges[e]));
     }
     j["stages"].push_back(std::move(aj));
+  }
+  j["data_versions"] = json::array();
+  std::vector<registry::DataVersionRecord> versions;
+  if (store->ListRunDataVersions(run.id, &versions).ok()) {
+    for (const auto& dv : versions) {
+      j["data_versions"].push_back({{"id", dv.id}, {"path", dv.path}, {"sha256", dv.sha256}});
+    }
   }
   return j;
 }
@@ -102,18 +109,21 @@ json RunSummary(registry::Store* store, const registry::RunRecord& run, bool wit
   return j;
 }
 
-// The stage graph of a pipeline's definition: each stage with its plugin
-// and the stages it needs, in file order; [] when the recorded definition
-// no longer parses.
-json StageGraph(const std::string& definition) {
+// What the dashboard draws of a pipeline's recorded definition: each stage
+// with its plugin and the stages it needs, in file order, and its triggers
+// (docs/dashboard.md). Nothing is added when the definition no longer parses.
+void AddStageGraph(const std::string& definition, json* j) {
   pipeline::Pipeline p;
   std::vector<pipeline::PipelineError> errors;
+  if (!pipeline::ParsePipeline(definition, {}, &p, &errors)) return;
   json stages = json::array();
-  if (!pipeline::ParsePipeline(definition, {}, &p, &errors)) return stages;
   for (const auto& st : p.stages) {
     stages.push_back({{"name", st.name}, {"uses", st.uses}, {"needs", st.needs}});
   }
-  return stages;
+  (*j)["stages"] = std::move(stages);
+  json on = {{"git_branches", p.on.git_branches}, {"data", p.on.data_paths}};
+  on["drift_feature_psi"] = p.on.drift_feature_psi ? json(*p.on.drift_feature_psi) : json(nullptr);
+  (*j)["on"] = std::move(on);
 }
 
 // GET /api/v1/runs/{id}/metrics: without `key`, each (stage, attempt, key)
@@ -207,7 +217,7 @@ void AddApiV1Routes(const ApiContext& ctx, Router* router) {
     Status s = store->GetPipelineByName(req.path_params.at("name"), &p);
     if (!s.ok()) return FromStatus(s, req.path);
     json j = ToJson(p, true);
-    j["stages"] = StageGraph(p.definition);
+    AddStageGraph(p.definition, &j);
     return Ok(j);
   });
   router->Add("POST", "/api/v1/pipelines/reload", [ctx](const HttpRequest& req) {

@@ -35,6 +35,8 @@ const SHOTS = process.env.MLOPS_SCREENSHOT_DIR || join(process.cwd(), 'dashboard
 function pipelineYaml(epochs) {
   return `version: 1
 name: dash-mlp
+on:
+  data: [${IRIS}]
 stages:
   - name: train
     uses: trainer
@@ -181,6 +183,9 @@ test('the metric series of a run: listed, bucketed to max_points with min/max/la
   }
   assert.equal((await d.call('GET', '/api/v1/runs/999/metrics')).status, 404);
   const p = await d.call('GET', '/api/v1/pipelines/dash-mlp');
+  assert.deepEqual(p.json.on, { git_branches: [], data: [IRIS], drift_feature_psi: null });
+  assert.equal(run1.data_versions.length, 1);
+  assert.equal(run1.data_versions[0].path, IRIS);
   assert.deepEqual(p.json.stages.map((s) => [s.name, s.needs]),
     [['train', []], ['evaluate', ['train']], ['sign', ['train']], ['note', ['train']]]);
 });
@@ -190,6 +195,8 @@ test('sign in keeps the token out of the URL and the log; pipelines and runs lis
   assert.ok(!page.url().includes(d.adminToken));
   assert.equal(await page.evaluate(() => sessionStorage.getItem('mlopsd.token')), d.adminToken);
   await page.waitForSelector('li.card[data-pipeline="dash-mlp"] button[data-action=run]');
+  assert.equal(await page.locator('li.card[data-pipeline="dash-mlp"] .triggers').textContent(), 'Triggers: data iris.csv');
+  assert.equal(await page.locator('li.card[data-pipeline="dash-live"] .triggers').textContent(), 'Triggers: manual only');
   await shot(page, 'pipelines');
   await page.goto(`${d.url}/#/runs?pipeline=dash-mlp`);
   await page.waitForSelector(`tr[data-run="${run1.id}"]`);
@@ -213,6 +220,7 @@ test('the run page draws the stage graph, a stage log and the loss curve', async
     assert.equal(await node.getAttribute('data-status'), 'succeeded', stage);
   }
   assert.equal(await page.locator('svg.graph path.edge').count(), 3);
+  assert.equal(await page.locator('.data-versions a').textContent(), `iris.csv (${run1.data_versions[0].sha256.slice(0, 12)})`);
   // The loss curve: the chart's points are the run's per-epoch losses.
   await page.waitForSelector('figure.chart .plot canvas');
   const rows = await page.locator('table.chart-data tr[data-series="train#1 loss"]').evaluateAll(
@@ -290,6 +298,7 @@ test('the model leads to its lineage graph; an admin promotes with a reason and 
   assert.ok(await page.locator(`svg.graph [data-id="artifact:${model.artifact_sha256}"]`).count() === 1);
   assert.ok(await page.locator('svg.graph [data-id^="attempt:"]').count() >= 1);
   assert.equal(await page.locator('svg.graph a.node[aria-label^="iris.csv"]').count(), 1, 'the data file');
+  assert.ok(await page.locator('svg.graph [data-id^="data:"]').count() >= 1, 'the data version');
   assert.ok(await page.locator('svg.graph path.edge').count() >= 2);
   await shot(page, 'lineage');
   // Promote the staged versions to production, each with a reason; then

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  buildHash, compareRuns, versionHistory, flattenParams, formatDuration, formatValue, latestAttempts, parseHash, statusInfo,
+  buildHash, compareRuns, triggerText, versionHistory, flattenParams, formatDuration, formatValue, latestAttempts, parseHash, statusInfo,
 } from '../../dashboard/format.mjs';
 
 test('durations read as a person would say them', () => {
@@ -65,4 +65,11 @@ test('audit entries tell which versions wait for approval and which were ever in
   ]);
   assert.deepEqual([...h.pendingApproval].sort(), [1, 3]);
   assert.deepEqual([...h.wasProduction].sort(), [1, 2]);
+});
+
+test('triggers read in words', () => {
+  assert.equal(triggerText({ git_branches: ['main', 'dev'], data: ['/d/iris.csv'], drift_feature_psi: 0.2 }),
+    'git main, dev · data iris.csv · drift PSI > 0.2');
+  assert.equal(triggerText({ git_branches: [], data: [], drift_feature_psi: null }), 'manual only');
+  assert.equal(triggerText(undefined), 'unknown');
 });
