@@ -12,6 +12,7 @@ import { runView } from './views_run.mjs';
 import { compareView } from './views_compare.mjs';
 import { lineageView } from './views_lineage.mjs';
 import { auditView, modelView, modelsView } from './views_models.mjs';
+import { repoView, sourcesView } from './views_sources.mjs';
 
 const main = document.getElementById('main');
 const who = document.getElementById('who');
@@ -27,6 +28,8 @@ const ROUTES = [
   [(p) => p[0] === 'models' && p.length === 1, modelsView, 'models'],
   [(p) => p[0] === 'models' && p.length === 2, modelView, 'models'],
   [(p) => p[0] === 'audit', auditView, 'audit'],
+  [(p) => p[0] === 'sources' && p.length === 1, sourcesView, 'sources'],
+  [(p) => p[0] === 'sources' && p.length === 2, repoView, 'sources'],
 ];
 
 function loginView(message) {

@@ -12,6 +12,9 @@ const STATUS = {
   skipped: { symbol: '–', label: 'skipped' },
   cached: { symbol: '≡', label: 'cached' },
   pending: { symbol: '○', label: 'pending' },
+  triggered: { symbol: '→', label: 'triggered' },
+  superseded: { symbol: '⤳', label: 'superseded' },
+  ignored: { symbol: '–', label: 'ignored' },
 };
 
 export function statusInfo(status, cacheHit = false) {

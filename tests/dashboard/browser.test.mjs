@@ -95,7 +95,9 @@ let viewerToken;
 before(async () => {
   mkdirSync(SHOTS, { recursive: true });
   writeFileSync(join(d.pipelines, 'dash.yaml'), pipelineYaml(EPOCHS1));
-  await d.start();
+  // A watched repository whose URL carries the payload: its poll fails and
+  // the error, quoting the URL, is shown on the repositories page.
+  await d.start(`repositories:\n  - name: xss-repo\n    url: '${join(d.dir, 'no-repo', XSS.replace(/'/g, "''"))}'\n    poll_interval: 1s\n`);
   run1 = await d.runPipeline('dash-mlp', { reason: `first ${XSS}` });
   assert.equal(run1.status, 'succeeded', `${run1.error}\n${d.log()}`);
   writeFileSync(join(d.pipelines, 'dash.yaml'), pipelineYaml(EPOCHS2));
@@ -265,6 +267,25 @@ test('a run started with the Run button is followed live: node colours and the l
   await page.waitForFunction(() => document.querySelector('pre.log').textContent.includes('released'), null, { timeout: 30000 });
   await page.waitForFunction(() => document.querySelector('.run-badge').textContent.includes('succeeded'), null, { timeout: 30000 });
   assert.equal(await page.evaluate(() => window.__samePage), true, 'the page was reloaded');
+  await assertInert(page);
+  await page.context().close();
+});
+
+test('repositories and data versions: the error of a failing repository stays text', async () => {
+  const page = await openPage(d.adminToken);
+  await page.goto(`${d.url}/#/sources`);
+  await page.waitForSelector('tr[data-repo="xss-repo"]');
+  await waitFor('the poll error', async () => {
+    await page.goto(`${d.url}/#/sources?t=${Date.now()}`);
+    await page.waitForSelector('tr[data-repo="xss-repo"]');
+    return (await page.locator('tr[data-repo="xss-repo"] .last-error').textContent()).includes('<img src=x');
+  }, 60000, 500);
+  assert.equal(await page.locator('table.data tr[data-version]').count(), 1);
+  assert.match(await page.locator('table.data').textContent(), /iris\.csv/);
+  await shot(page, 'sources');
+  await page.locator('tr[data-repo="xss-repo"] a').click();
+  await page.waitForSelector('#h-repo');
+  assert.match(await page.locator('.last-error').textContent(), /<img src=x onerror=/);
   await assertInert(page);
   await page.context().close();
 });

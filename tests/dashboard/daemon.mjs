@@ -2,7 +2,7 @@
 // environment) on 127.0.0.1 with a fresh state folder, and speaks to its
 // API with the bootstrap admin token or another one.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, existsSync, rmSync, mkdirSync, openSync } from 'node:fs';
+import { mkdtempSync, readFileSync, existsSync, rmSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -25,9 +25,15 @@ export class Daemon {
     this.logPath = join(this.dir, 'mlopsd.log');
   }
 
-  async start() {
+  // `config`: the text of a config file given with --config, if any.
+  async start(config) {
     const log = openSync(this.logPath, 'a');
-    this.proc = spawn(process.env.MLOPSD_BIN, [
+    const extra = [];
+    if (config) {
+      writeFileSync(join(this.dir, 'mlopsd.yaml'), config);
+      extra.push('--config', join(this.dir, 'mlopsd.yaml'));
+    }
+    this.proc = spawn(process.env.MLOPSD_BIN, [...extra,
       '--state-dir', this.state, '--listen', '127.0.0.1:0', '--pipelines', this.pipelines,
       '--cpus', '2', '--plugin-dir', process.env.MLOPS_PLUGIN_DIR,
     ], { stdio: ['ignore', log, log] });
