@@ -290,6 +290,30 @@ test('repositories and data versions: the error of a failing repository stays te
   await page.context().close();
 });
 
+test('100 series of 1,500 points (the most the server sends per series) draw in one chart', async () => {
+  const page = await openPage(d.adminToken);
+  const r = await page.evaluate(async () => {
+    const { renderChart } = await import('/ui/chart.mjs');
+    const series = [];
+    for (let s = 0; s < 100; s++) {
+      const points = [];
+      for (let i = 1; i <= 1500; i++) points.push([i * 66, Math.sin(i / 50 + s) + s / 10, 0, 0]);
+      series.push({ label: `s${s}`, points });
+    }
+    const t0 = performance.now();
+    const fig = renderChart(series, { title: 'load' });
+    document.getElementById('main').replaceChildren(fig);
+    await new Promise((res) => requestAnimationFrame(() => requestAnimationFrame(res)));
+    return { ms: performance.now() - t0, arrays: fig.chart.data.length, steps: fig.chart.data[0].length,
+      summaryRows: fig.querySelectorAll('table.chart-summary tbody tr').length };
+  });
+  console.log(`chart of 100 x 1500 points drawn in ${r.ms.toFixed(0)} ms (headless chromium, this machine)`);
+  assert.equal(r.arrays, 101);
+  assert.equal(r.steps, 1500);
+  assert.equal(r.summaryRows, 100);
+  await page.context().close();
+});
+
 test('two runs compare with their differences marked', async () => {
   const page = await openPage(d.adminToken);
   await page.goto(`${d.url}/#/runs`);
