@@ -132,6 +132,7 @@ function stagePanel(ctx, run, stage, box) {
       h('label', { for: 'log-search' }, 'Search '), search, state), pre);
   (async () => {
     let offset = 0;
+    let waits = 0;
     for (;;) {
       if (!ctx.alive()) return;
       let status = '';
@@ -144,8 +145,9 @@ function stagePanel(ctx, run, stage, box) {
         show();
       } catch (e) {
         state.replaceChildren(errorBox(e));
-        // 404: the stage has no attempt yet; it may get one while the run goes on.
-        if (e.status !== 404 || isTerminal(run.status)) return;
+        // 404: the stage has no attempt yet; it may get one while the run goes
+        // on (asked for up to ten minutes).
+        if (e.status !== 404 || isTerminal(run.status) || ++waits > 600) return;
         await new Promise((res) => setTimeout(res, 1000));
         continue;
       }
