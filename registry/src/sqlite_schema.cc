@@ -300,6 +300,20 @@ CREATE TABLE api_tokens (
   last_used_ms INTEGER
 );
 )sql"},
+    // 6: canaries (docs/serving.md): at most one per model; the version
+    // holds the `canary` alias, which changes with this row in one
+    // transaction.
+    {6, R"sql(
+CREATE TABLE canaries (
+  model_id      INTEGER PRIMARY KEY REFERENCES models (id),
+  version       INTEGER NOT NULL CHECK (version > 0),
+  share_percent INTEGER NOT NULL CHECK (share_percent BETWEEN 0 AND 100),
+  state         TEXT NOT NULL CHECK (state IN ('running', 'ready')),
+  started_ms    INTEGER NOT NULL,
+  updated_ms    INTEGER NOT NULL,
+  policy_json   TEXT NOT NULL
+);
+)sql"},
 };
 
 constexpr bool InVersionOrder() {
