@@ -2,8 +2,6 @@
 
 #include <arpa/inet.h>
 
-#include <sstream>
-#include <type_traits>
 
 #include "server/config_yaml.h"
 
@@ -17,19 +15,8 @@ using config_yaml::ReadScalar;
 using config_yaml::Where;
 
 template <typename T>
-std::string Num(T v) {
-  if constexpr (std::is_floating_point_v<T>) {
-    std::ostringstream out;
-    out << v;
-    return out.str();
-  } else {
-    return std::to_string(v);
-  }
-}
-
-template <typename T>
 Status ReadRange(const std::string& file, const YAML::Node& n, T min, T max, T* out) {
-  const std::string what = "a number from " + Num(min) + " to " + Num(max);
+  const std::string what = "a number from " + std::to_string(min) + " to " + std::to_string(max);
   T v{};
   MLOPS_RETURN_IF_ERROR(ReadScalar(file, n, what, &v));
   MLOPS_RETURN_IF_ERROR(Expect(v >= min && v <= max, file, n, what));
@@ -69,7 +56,9 @@ Status ReadRoles(const std::string& file, const YAML::Node& n, std::vector<std::
   return Status::OK();
 }
 
-Status ReadPredictionLog(const std::string& file, const YAML::Node& n, PredictionLogConfig* p) {
+// Each key is checked by the prediction log's own rules
+// (CheckPredictionLogOptions), reported at the key's value.
+Status ReadPredictionLog(const std::string& file, const YAML::Node& n, PredictionLogOptions* p) {
   if (n.IsNull()) return Status::OK();
   MLOPS_RETURN_IF_ERROR(Expect(n.IsMap(), file, n,
       "a mapping of enabled, sample_rate, max_rows_per_second, max_size_mb, max_age"));
@@ -83,15 +72,17 @@ Status ReadPredictionLog(const std::string& file, const YAML::Node& n, Predictio
     if (key == "enabled") {
       MLOPS_RETURN_IF_ERROR(ReadScalar(file, v, "true or false", &p->enabled));
     } else if (key == "sample_rate") {
-      MLOPS_RETURN_IF_ERROR(ReadRange(file, v, 0.0, 1.0, &p->sample_rate));
+      MLOPS_RETURN_IF_ERROR(ReadScalar(file, v, "a number from 0 to 1", &p->sample_rate));
     } else if (key == "max_rows_per_second") {
-      MLOPS_RETURN_IF_ERROR(ReadRange<int64_t>(file, v, 1, 10'000'000, &p->max_rows_per_second));
+      MLOPS_RETURN_IF_ERROR(ReadScalar(file, v, "a number of rows (0: no cap)",
+                                       &p->max_rows_per_second));
     } else if (key == "max_size_mb") {
-      MLOPS_RETURN_IF_ERROR(ReadRange<int64_t>(file, v, 1, 1 << 20, &p->max_size_mb));
+      MLOPS_RETURN_IF_ERROR(ReadScalar(file, v, "a number of MiB", &p->max_size_mb));
     } else {
-      MLOPS_RETURN_IF_ERROR(ReadDurationRange(file, v, std::chrono::minutes(1),
-                                              std::chrono::hours(24 * 3650), "1m to 3650d",
-                                              &p->max_age));
+      MLOPS_RETURN_IF_ERROR(ReadDuration(file, v, &p->max_age));
+    }
+    if (Status s = CheckPredictionLogOptions(*p); !s.ok()) {
+      return Status::InvalidArgument(Where(file, v) + ": " + s.message());
     }
   }
   return Status::OK();

@@ -13,19 +13,10 @@
 #include <string>
 #include <vector>
 
+#include "log/prediction_log_options.h"
 #include "mlops/common/status.h"
 
 namespace mlops::serving {
-
-// The prediction log's settings (serving/log reads them; docs/serving.md
-// "Prediction log").
-struct PredictionLogConfig {
-  bool enabled = true;
-  double sample_rate = 1.0;            // 0..1: share of requests logged
-  int64_t max_rows_per_second = 1000;  // cap on logged rows per second
-  int64_t max_size_mb = 256;           // store size; oldest dropped first
-  std::chrono::milliseconds max_age{std::chrono::hours(24 * 7)};
-};
 
 struct ServingConfig {
   std::string listen = "127.0.0.1:8766";
@@ -35,7 +26,7 @@ struct ServingConfig {
   bool anonymous_predict = false;      // predict without a token (loopback listen only)
   std::vector<std::string> predict_roles = {"predictor", "operator", "admin"};
   std::chrono::milliseconds reload_interval{200};  // registry poll
-  PredictionLogConfig prediction_log;
+  PredictionLogOptions prediction_log;  // serving/log (docs/serving.md, "Prediction log")
   std::chrono::milliseconds restart_backoff_max{std::chrono::seconds(30)};  // mlopsd supervision
 };
 

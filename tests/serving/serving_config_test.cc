@@ -83,7 +83,7 @@ TEST(ServingConfigTest, EveryProblemAtOnceWithPositions) {
   EXPECT_NE(m.find("f.yaml:3:16: expected a number from 1 to 1024"), std::string::npos) << m;
   EXPECT_NE(m.find("f.yaml:4:20: expected a duration"), std::string::npos) << m;
   EXPECT_NE(m.find("f.yaml:5:30: unknown role 'superuser'"), std::string::npos) << m;
-  EXPECT_NE(m.find("f.yaml:6:33: expected a number from 0 to 1"), std::string::npos) << m;
+  EXPECT_NE(m.find("f.yaml:6:33: sample_rate must be between 0 and 1, got 2"), std::string::npos) << m;
   EXPECT_NE(m.find("f.yaml:7:11: expected HOST:PORT"), std::string::npos) << m;
 }
 
