@@ -45,7 +45,7 @@
 #include "serving/canary_controller.h"
 #include "serving/canary_starter.h"
 #include "serving/serving_routes.h"
-#include "serving/stats_file.h"
+#include "serving/shared/serve_stats.h"
 
 
 namespace mlops::server {
@@ -148,7 +148,7 @@ Status Daemon::Start() {
       p.models.get(), p.model_registry.get(), p.artifacts.get(), &p.clock);
   {
     serving::CanaryControllerOptions co;
-    co.stats_path = serving::StatsPath(config_.state_dir);
+    co.state_dir = config_.state_dir;
     models::ModelService* service = p.models.get();
     co.promote = [service](const std::string& model, int64_t version, const std::string& reason) {
       models::PromoteRequest req;
