@@ -44,6 +44,7 @@
 #include "server/registry_guard.h"
 #include "serving/canary_controller.h"
 #include "serving/canary_starter.h"
+#include "serving/serve_supervisor.h"
 #include "serving/serving_routes.h"
 #include "serving/shared/serve_stats.h"
 
@@ -65,6 +66,7 @@ struct Daemon::Parts {
   // run-end hook, so it is declared before the scheduler.
   std::unique_ptr<serving::CanaryStarter> canary_starter;
   std::unique_ptr<serving::CanaryController> canary_controller;
+  std::unique_ptr<serving::ServeSupervisor> serve_supervisor;  // with `serving:` only
   std::unique_ptr<scheduler::LocalWorkspace> workspace;
   AttemptCgroups cgroups;  // read by the runner: before it
   std::unique_ptr<PluginDirectory> plugins;
@@ -326,6 +328,17 @@ Status Daemon::Start() {
     sc.starter = p.canary_starter.get();
     sc.controller = p.canary_controller.get();
     sc.clock = &p.clock;
+    if (config_.serving) {
+      serving::ServeSupervisorOptions so;
+      so.binary = config_.serve_binary;
+      so.state_dir = config_.state_dir;
+      so.listen = config_.serving->listen;
+      so.config_file = config_.config_file;
+      so.restart_backoff_max = config_.serving->restart_backoff_max;
+      p.serve_supervisor = std::make_unique<serving::ServeSupervisor>(so);
+      serving::ServeSupervisor* sup = p.serve_supervisor.get();
+      sc.supervisor = [sup] { return sup->StatusJson(); };
+    }
     serving::AddServingRoutes(sc, &p.router);
   }
   // Default deny: a route without a row in route_policy.cc stops the start.
@@ -360,6 +373,7 @@ Status Daemon::Start() {
   p.data->Start();
   p.retention->Start();
   p.canary_controller->Start();
+  if (p.serve_supervisor) MLOPS_RETURN_IF_ERROR(p.serve_supervisor->Start());
   ready_.store(true);
   if (sd_watchdog_enabled(0, &p.watchdog_usec) <= 0) p.watchdog_usec = 0;
   sd_notifyf(0, "READY=1\nSTATUS=serving on %s\nMAINPID=%d", p.http->BoundAddress().c_str(),
@@ -388,6 +402,7 @@ void Daemon::Run() {
   p.data->Stop();
   p.retention->Stop();
   p.canary_controller->Stop();
+  if (p.serve_supervisor) p.serve_supervisor->Stop();  // mlops-serve keeps serving
   p.scheduler->Shutdown(config_.stop_timeout);
   p.http->Stop();
   ::unlink(p.addr_file.c_str());
