@@ -31,11 +31,11 @@ json VersionStatus(const LoadedVersion& v) {
 }
 
 // "NAME" or "N" followed by ":predict" (the path's last segment).
-bool SplitVerb(const std::string& segment, std::string* head, std::string* verb) {
+bool SplitVerb(std::string segment, std::string* head, std::string* verb) {
   const size_t colon = segment.rfind(':');
   if (colon == std::string::npos) return false;
-  *head = segment.substr(0, colon);
   *verb = segment.substr(colon + 1);
+  *head = segment.substr(0, colon);
   return true;
 }
 
