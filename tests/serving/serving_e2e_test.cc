@@ -90,7 +90,13 @@ class ServeProcess {
   ~ServeProcess() { StopProcess(&pid_, SIGKILL, std::chrono::seconds(5)); }
   bool Start() {
     const std::string addr_file = state_ + "/mlops-serve.addr";
-    ::unlink(addr_file.c_str());
+    struct stat st;
+    // A link (the systemd unit's layout) stays; its target is written anew.
+    if (::lstat(addr_file.c_str(), &st) == 0 && S_ISLNK(st.st_mode)) {
+      ::unlink((state_ + "/serving/mlops-serve.addr").c_str());
+    } else {
+      ::unlink(addr_file.c_str());
+    }
     pid_ = SpawnLogged({MLOPS_SERVE_BIN, "--state-dir", state_, "--listen", "127.0.0.1:0",
                         "--config", config_},
                        log_);
@@ -293,7 +299,7 @@ TEST_F(ServingE2E, BothProtocolsAnswerAsTheEvaluatorAndBadRequestsGetTheProtocol
   EXPECT_EQ(Call("GET", "/v2/health/live", "", "-").status, 200);
   r = Call("GET", "/v2/health/ready", "", "-");
   EXPECT_EQ(r.status, 200);
-  EXPECT_EQ(Body(r), json::parse(R"({"ready":true})"));
+  EXPECT_EQ(Body(r), json::parse(R"({"ready":true,"live":true})"));
 
   // Bad requests: the protocol's error shape and a 4xx, never a crash.
   std::string deep = std::string(40, '[') + "1" + std::string(40, ']');
@@ -438,13 +444,21 @@ TEST_F(ServingE2E, HotSwapUnderLoadLosesNothingAndUnverifiedVersionsAreNotServed
   EXPECT_GT(ok.load(), 20);
 
   // A published file changed behind the registry's back: a fresh
-  // mlops-serve refuses to load it and says why.
+  // mlops-serve refuses to load it and says why. This one starts with the
+  // systemd unit's layout: the address file is a link into serving/.
   ASSERT_EQ(serve_->Stop(), 0);
+  const std::string addr_link = dir_.Sub("state/mlops-serve.addr");
+  ::unlink(addr_link.c_str());
+  ASSERT_EQ(::symlink("serving/mlops-serve.addr", addr_link.c_str()), 0);
   const std::string published = dir_.Sub("state/models/bc-float/production/model.mlp");
   const std::string original = ReadText(published);
   ::chmod(published.c_str(), 0644);
   WriteText(published, original + " ");
   StartServe();
+  struct stat link_st;
+  ASSERT_EQ(::lstat(addr_link.c_str(), &link_st), 0);
+  EXPECT_TRUE(S_ISLNK(link_st.st_mode));
+  EXPECT_EQ(Trim(ReadText(dir_.Sub("state/serving/mlops-serve.addr"))), serve_->addr());
   RawResponse r = Call("GET", "/v1/models/bc-float");
   ASSERT_EQ(r.status, 200) << r.body;
   json status = Body(r)["model_version_status"][0];
