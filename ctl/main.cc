@@ -11,6 +11,7 @@
 #include "commands_models.h"
 #include "commands_tokens.h"
 #include "commands_gc.h"
+#include "commands_serve_log.h"
 #include "exit_codes.h"
 #include "mlops/common/build_info.h"
 
@@ -206,6 +207,8 @@ int main(int argc, char** argv) {
   keys->require_subcommand(1);
   AddOfflineKeyCommands(app, keys, out, &rc);
   AddModelCommands(app, keys, api, out, &rc);
+
+  AddServeLogCommand(app, api, out, &rc);
 
   const std::string hint = UnknownCommandHint(app, std::vector<std::string>(argv + 1, argv + argc));
   if (!hint.empty()) {
