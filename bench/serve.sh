@@ -148,7 +148,7 @@ run_wrk() {  # url body-file
 bare() {  # answer-file: starts the bare server on a free port, prints its port
   local port
   port=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  "$BUILD/bin/mlops_bench_serve_bare" "$port" "$1" 8 >"$WORK/bare.out" 2>&1 &
+  "$BUILD/bin/mlops_bench_serve_bare" "$port" "$1" 16 >"$WORK/bare.out" 2>&1 &
   PIDS+=("$!")
   BARE_PID=$!
   for ((t = 0; t < 100; t++)); do grep -q ready "$WORK/bare.out" 2>/dev/null && break; sleep 0.05; done

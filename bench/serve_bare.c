@@ -55,7 +55,8 @@ int main(int argc, char **argv) {
   snprintf(ports, sizeof ports, "127.0.0.1:%s", argv[1]);
   const char *options[] = {"listening_ports", ports, "num_threads", argv[3],
                            "enable_keep_alive", "yes", "keep_alive_timeout_ms", "30000",
-                           "request_timeout_ms", "30000", "tcp_nodelay", "1", NULL};
+                           "request_timeout_ms", "30000", "tcp_nodelay", "1",
+                           "listen_backlog", "1024", "decode_url", "no", NULL};
   mg_init_library(0);
   struct mg_callbacks callbacks;
   memset(&callbacks, 0, sizeof callbacks);

@@ -189,8 +189,9 @@ void PredictionLog::Offer(PredictionRecord record) {
 
 void PredictionLog::Flush() {
   State& s = *state_;
+  if (!s.running) return;
   std::unique_lock<std::mutex> lock(s.mu);
-  if (!s.writer.joinable() || s.stopping) return;
+  if (s.stopping) return;
   const uint64_t ticket = ++s.flush_asked;
   s.wake.notify_one();
   s.flushed.wait(lock, [&] { return s.flush_done >= ticket || s.stopping; });
