@@ -180,9 +180,9 @@ int main(int argc, char** argv) {
   int64_t token_id = 0;
   auto* tcreate = tokens->add_subcommand("create", "make a token; prints it once");
   tcreate->add_option("name", token_name)->required();
-  tcreate->add_option("--role", token_role, "viewer, operator or admin")
+  tcreate->add_option("--role", token_role, "predictor (mlops-serve only), viewer, operator or admin")
       ->required()
-      ->check(CLI::IsMember({"viewer", "operator", "admin"}));
+      ->check(CLI::IsMember({"predictor", "viewer", "operator", "admin"}));
   tcreate->callback([&] { rc = TokensCreate(api(), token_name, token_role, out); });
   tokens->add_subcommand("list", "every token (never their values)")->callback([&] {
     rc = TokensList(api(), out);

@@ -47,6 +47,7 @@
 #include "models/deploy_hook.h"
 #include "models/deploy_worker.h"
 #include "models/provenance.h"
+#include "models/version_check.h"
 #include "pipeline/pipeline.h"
 
 namespace mlops::models {
@@ -87,14 +88,6 @@ struct PromoteResult {
   nlohmann::json ToJson() const;
 };
 
-struct VerifyReport {
-  bool verified = false;
-  std::string reason;  // why not, naming the file or key
-  std::string key_id;
-  std::vector<signing::Subject> subjects;
-  bool gates_passed = false;
-  nlohmann::json ToJson() const;
-};
 
 // What the scheduler tells the attempt-env hook.
 struct AttemptStartInfo {

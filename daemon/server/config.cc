@@ -8,68 +8,21 @@
 #include <set>
 
 #include "mlops/common/files.h"
-#include "mlops/common/nearest_name.h"
-#include "pipeline/pipeline_parser.h"
+#include "server/config_yaml.h"
 
 namespace mlops::server {
 namespace {
 
-std::string Where(const std::string& file, const YAML::Node& n) {
-  return file + ":" + std::to_string(n.Mark().line + 1) + ":" + std::to_string(n.Mark().column + 1);
-}
-
-Status Expect(bool ok, const std::string& file, const YAML::Node& n, const std::string& what) {
-  if (ok) return Status::OK();
-  return Status::InvalidArgument(Where(file, n) + ": expected " + what);
-}
-
-Status ReadStrings(const std::string& file, const YAML::Node& n, std::vector<std::string>* out) {
-  if (n.IsScalar()) {
-    out->assign(1, n.as<std::string>());
-    return Status::OK();
-  }
-  MLOPS_RETURN_IF_ERROR(Expect(n.IsSequence(), file, n, "a folder or a list of folders"));
-  out->clear();
-  for (const auto& item : n) {
-    MLOPS_RETURN_IF_ERROR(Expect(item.IsScalar(), file, item, "a folder path"));
-    out->push_back(item.as<std::string>());
-  }
-  return Status::OK();
-}
-
-// A mapping key as text; a sequence or mapping used as a key is refused
-// (yaml-cpp would throw converting it).
-Status ReadKey(const std::string& file, const YAML::Node& key, std::string* out) {
-  MLOPS_RETURN_IF_ERROR(Expect(key.IsScalar(), file, key, "a setting name"));
-  *out = key.as<std::string>();
-  return Status::OK();
-}
+using config_yaml::Expect;
+using config_yaml::KnownKeys;
+using config_yaml::ReadDuration;
+using config_yaml::ReadKey;
+using config_yaml::ReadStrings;
+using config_yaml::Where;
 
 template <typename T>
 Status ReadNumber(const std::string& file, const YAML::Node& n, const std::string& what, T* out) {
-  try {
-    if (!n.IsScalar()) throw YAML::Exception(n.Mark(), "not a scalar");
-    *out = n.as<T>();
-    return Status::OK();
-  } catch (const YAML::Exception&) {
-    return Status::InvalidArgument(Where(file, n) + ": expected " + what);
-  }
-}
-
-Status ReadDuration(const std::string& file, const YAML::Node& n, std::chrono::milliseconds* out) {
-  if (!n.IsScalar() || !pipeline::ParseDuration(n.as<std::string>(), out)) {
-    return Status::InvalidArgument(Where(file, n) +
-                                   ": expected a duration such as 500ms, 30s, 5m or 1h");
-  }
-  return Status::OK();
-}
-
-// Known keys as a "did you mean" hint and a list: "; did you mean 'x'?
-// (known: a, b, c)".
-std::string KnownKeys(const std::string& key, const std::vector<std::string_view>& known) {
-  std::string text = DidYouMean(key, known) + " (known:";
-  for (size_t i = 0; i < known.size(); ++i) text += (i == 0 ? " " : ", ") + std::string(known[i]);
-  return text + ")";
+  return config_yaml::ReadScalar(file, n, what, out);
 }
 
 // One repository setting into *r.
@@ -308,15 +261,8 @@ Status ReadSetting(const std::string& path, const std::string& key, const YAML::
 }  // namespace
 
 Status LoadConfigFile(const std::string& path, DaemonConfig* c) {
-  std::string text;
-  MLOPS_RETURN_IF_ERROR(ReadFile(path, &text));
   YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::ParserException& e) {
-    return Status::InvalidArgument(path + ":" + std::to_string(e.mark.line + 1) + ":" +
-                                   std::to_string(e.mark.column + 1) + ": " + e.msg);
-  }
+  MLOPS_RETURN_IF_ERROR(config_yaml::LoadYamlFile(path, &root));
   if (root.IsNull()) return Status::OK();
   MLOPS_RETURN_IF_ERROR(Expect(root.IsMap(), path, root, "a mapping of settings"));
   // Every problem is reported at once, each with its file:line:column.

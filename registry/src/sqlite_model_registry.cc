@@ -224,6 +224,14 @@ Status OpenSqliteModelRegistry(const std::string& path, std::unique_ptr<ModelReg
   return Status::OK();
 }
 
+Status OpenSqliteModelRegistryReadOnly(const std::string& path,
+                                       std::unique_ptr<ModelRegistry>* out) {
+  auto impl = std::make_unique<ModelRegistry::Impl>();
+  MLOPS_RETURN_IF_ERROR(internal::OpenRegistryDbReadOnly(path, &impl->db));
+  out->reset(new ModelRegistry(std::move(impl)));
+  return Status::OK();
+}
+
 Status ModelRegistry::RegisterVersion(const std::string& pipeline, const std::string& actor,
                                       int64_t now_ms, ModelVersionRecord* v) {
   MLOPS_RETURN_IF_ERROR(CheckModelName(v->model));

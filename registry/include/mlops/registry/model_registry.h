@@ -204,6 +204,8 @@ class ModelRegistry {
 
  private:
   friend Status OpenSqliteModelRegistry(const std::string&, std::unique_ptr<ModelRegistry>*);
+  friend Status OpenSqliteModelRegistryReadOnly(const std::string&,
+                                                std::unique_ptr<ModelRegistry>*);
   struct Impl;
   explicit ModelRegistry(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
@@ -211,5 +213,10 @@ class ModelRegistry {
 
 // Opens (and migrates) the registry at `path` with a connection of its own.
 Status OpenSqliteModelRegistry(const std::string& path, std::unique_ptr<ModelRegistry>* out);
+// Opens an existing registry with a read-only connection (mlops-serve):
+// every writer fails with PermissionDenied; a schema other than this
+// build's is refused with InvalidArgument naming both versions.
+Status OpenSqliteModelRegistryReadOnly(const std::string& path,
+                                       std::unique_ptr<ModelRegistry>* out);
 
 }  // namespace mlops::registry
