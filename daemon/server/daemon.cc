@@ -45,8 +45,9 @@
 #include "server/registry_guard.h"
 #include "serving/canary_controller.h"
 #include "serving/canary_starter.h"
+#include "serving/serve_supervisor.h"
 #include "serving/serving_routes.h"
-#include "serving/stats_file.h"
+#include "serving/shared/serve_stats.h"
 
 
 namespace mlops::server {
@@ -66,6 +67,7 @@ struct Daemon::Parts {
   // run-end hook, so it is declared before the scheduler.
   std::unique_ptr<serving::CanaryStarter> canary_starter;
   std::unique_ptr<serving::CanaryController> canary_controller;
+  std::unique_ptr<serving::ServeSupervisor> serve_supervisor;  // with `serving:` only
   std::unique_ptr<scheduler::LocalWorkspace> workspace;
   AttemptCgroups cgroups;  // read by the runner: before it
   std::unique_ptr<PluginDirectory> plugins;
@@ -149,7 +151,7 @@ Status Daemon::Start() {
       p.models.get(), p.model_registry.get(), p.artifacts.get(), &p.clock);
   {
     serving::CanaryControllerOptions co;
-    co.stats_path = serving::StatsPath(config_.state_dir);
+    co.state_dir = config_.state_dir;
     models::ModelService* service = p.models.get();
     co.promote = [service](const std::string& model, int64_t version, const std::string& reason) {
       models::PromoteRequest req;
@@ -327,6 +329,17 @@ Status Daemon::Start() {
     sc.starter = p.canary_starter.get();
     sc.controller = p.canary_controller.get();
     sc.clock = &p.clock;
+    if (config_.serving) {
+      serving::ServeSupervisorOptions so;
+      so.binary = config_.serve_binary;
+      so.state_dir = config_.state_dir;
+      so.listen = config_.serving->listen;
+      so.config_file = config_.config_file;
+      so.restart_backoff_max = config_.serving->restart_backoff_max;
+      p.serve_supervisor = std::make_unique<serving::ServeSupervisor>(so);
+      serving::ServeSupervisor* sup = p.serve_supervisor.get();
+      sc.supervisor = [sup] { return sup->StatusJson(); };
+    }
     serving::AddServingRoutes(sc, &p.router);
   }
   api::AddPredictionLogRoutes(JoinPath(config_.state_dir, "serving/predictions"), &p.clock, &p.router);
@@ -362,6 +375,7 @@ Status Daemon::Start() {
   p.data->Start();
   p.retention->Start();
   p.canary_controller->Start();
+  if (p.serve_supervisor) MLOPS_RETURN_IF_ERROR(p.serve_supervisor->Start());
   ready_.store(true);
   if (sd_watchdog_enabled(0, &p.watchdog_usec) <= 0) p.watchdog_usec = 0;
   sd_notifyf(0, "READY=1\nSTATUS=serving on %s\nMAINPID=%d", p.http->BoundAddress().c_str(),
@@ -390,6 +404,7 @@ void Daemon::Run() {
   p.data->Stop();
   p.retention->Stop();
   p.canary_controller->Stop();
+  if (p.serve_supervisor) p.serve_supervisor->Stop();  // mlops-serve keeps serving
   p.scheduler->Shutdown(config_.stop_timeout);
   p.http->Stop();
   ::unlink(p.addr_file.c_str());

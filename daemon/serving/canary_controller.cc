@@ -57,7 +57,7 @@ void CanaryController::Tick() {
   tracks_ = std::move(kept);
 }
 
-void CanaryController::NewWindow(const StatsSnapshot* s, const std::string& model, Track* t) {
+void CanaryController::NewWindow(const ServeStats* s, const std::string& model, Track* t) {
   t->window_start = clock_->Now();
   t->have_baseline = false;
   if (s == nullptr) return;
@@ -70,7 +70,7 @@ void CanaryController::NewWindow(const StatsSnapshot* s, const std::string& mode
   t->pid = s->pid;
   t->started_ms = s->started_ms;
   t->canary_base = cv->second;
-  t->production_base = pv == m->second.versions.end() ? VersionCounters{} : pv->second;
+  t->production_base = pv == m->second.versions.end() ? VersionStats{} : pv->second;
 }
 
 void CanaryController::TickOne(const registry::CanaryRecord& c, int64_t production, Track* t) {
@@ -80,8 +80,8 @@ void CanaryController::TickOne(const registry::CanaryRecord& c, int64_t producti
     t->note = "not judged: " + ps.message();
     return;
   }
-  StatsSnapshot snap;
-  Status rs = ReadStats(options_.stats_path, &snap);
+  ServeStats snap;
+  Status rs = ReadServeStats(options_.state_dir, &snap);
   const bool fresh = rs.ok() && clock_->WallMillis() - snap.written_ms <= options_.stale_after.count();
   if (t->version != c.version || t->production != production) {
     *t = Track{};
@@ -97,7 +97,7 @@ void CanaryController::TickOne(const registry::CanaryRecord& c, int64_t producti
   }
   // The window ended: judge it if the figures allow.
   if (!rs.ok()) {
-    t->note = rs.IsNotFound() ? "no data: " + options_.stats_path + " does not exist (is mlops-serve running?)"
+    t->note = rs.IsNotFound() ? "no data: " + ServeStatsPath(options_.state_dir) + " does not exist (is mlops-serve running?)"
                               : "no data: " + rs.message();
   } else if (!fresh) {
     t->note = "no data: stats.json was last written " +
@@ -109,7 +109,7 @@ void CanaryController::TickOne(const registry::CanaryRecord& c, int64_t producti
   } else if (snap.pid != t->pid || snap.started_ms != t->started_ms) {
     t->note = "no decision: mlops-serve restarted within the window; its counters start again";
   } else {
-    const ModelServing& ms = snap.models.count(c.model) ? snap.models.at(c.model) : ModelServing{};
+    const ModelStats& ms = snap.models.count(c.model) ? snap.models.at(c.model) : ModelStats{};
     auto cv = ms.versions.find(c.version);
     auto pv = ms.versions.find(production);
     if (cv == ms.versions.end()) {
@@ -118,9 +118,9 @@ void CanaryController::TickOne(const registry::CanaryRecord& c, int64_t producti
       t->note = "no decision: mlops-serve does not serve version " + std::to_string(c.version) +
                 " (" + cv->second.state + (cv->second.reason.empty() ? "" : ": " + cv->second.reason) + ")";
     } else {
-      const VersionCounters cd = Delta(t->canary_base, cv->second);
-      const VersionCounters pd =
-          pv == ms.versions.end() ? VersionCounters{} : Delta(t->production_base, pv->second);
+      const VersionStats cd = Delta(t->canary_base, cv->second);
+      const VersionStats pd =
+          pv == ms.versions.end() ? VersionStats{} : Delta(t->production_base, pv->second);
       WindowVerdict v = JudgeWindow(policy, cd, pd);
       t->last_verdict = VerdictJson(v);
       if (!v.decided) {

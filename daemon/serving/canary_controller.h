@@ -32,12 +32,12 @@
 #include "mlops/common/status.h"
 #include "mlops/registry/model_registry.h"
 #include "serving/canary_window.h"
-#include "serving/stats_file.h"
+#include "serving/shared/serve_stats.h"
 
 namespace mlops::serving {
 
 struct CanaryControllerOptions {
-  std::string stats_path;                       // <state>/serving/stats.json
+  std::string state_dir;  // where mlops-serve writes serving/stats.json
   std::chrono::milliseconds stale_after{10000};  // stats.json older than this is no data
   std::chrono::milliseconds tick{1000};          // Start()'s period
   // Promotes `version` of `model` to production (ModelService::Promote as
@@ -71,7 +71,7 @@ class CanaryController {
     bool have_baseline = false;
     int64_t pid = 0, started_ms = 0;
     int64_t production = 0;
-    VersionCounters canary_base, production_base;
+    VersionStats canary_base, production_base;
     int breaches = 0;  // consecutive judged windows that broke a limit
     std::string note;  // why the last window was not judged ("" when it was)
     std::string last_verdict = "null";
@@ -80,7 +80,7 @@ class CanaryController {
 
   void TickOne(const registry::CanaryRecord& c, int64_t production, Track* t);
   // Starts a new window at now with `s` (if it has both versions) as base.
-  void NewWindow(const StatsSnapshot* s, const std::string& model, Track* t);
+  void NewWindow(const ServeStats* s, const std::string& model, Track* t);
   void Act(const registry::CanaryRecord& c, const pipeline::CanaryPolicy& policy,
            const WindowVerdict& v, Track* t);
   void End(const registry::CanaryRecord& c, const std::string& action, const std::string& reason,

@@ -36,8 +36,8 @@ nlohmann::json FiguresJson(const WindowFigures& f) {
 
 }  // namespace
 
-VersionCounters Delta(const VersionCounters& before, const VersionCounters& after) {
-  VersionCounters d = after;
+VersionStats Delta(const VersionStats& before, const VersionStats& after) {
+  VersionStats d = after;
   // A reset anywhere means the whole version restarted counting.
   const bool reset = after.requests < before.requests ||
                      after.latency_le_ms != before.latency_le_ms ||
@@ -54,7 +54,7 @@ VersionCounters Delta(const VersionCounters& before, const VersionCounters& afte
   return d;
 }
 
-WindowFigures Figures(const VersionCounters& d) {
+WindowFigures Figures(const VersionStats& d) {
   WindowFigures f;
   f.requests = d.requests;
   f.errors = d.errors;
@@ -77,8 +77,8 @@ WindowFigures Figures(const VersionCounters& d) {
   return f;
 }
 
-WindowVerdict JudgeWindow(const pipeline::CanaryPolicy& policy, const VersionCounters& canary,
-                          const VersionCounters& production) {
+WindowVerdict JudgeWindow(const pipeline::CanaryPolicy& policy, const VersionStats& canary,
+                          const VersionStats& production) {
   WindowVerdict v;
   v.canary = Figures(canary);
   v.production = Figures(production);

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "pipeline/pipeline.h"
-#include "serving/stats_file.h"
+#include "serving/shared/serve_stats.h"
 
 namespace mlops::serving {
 
@@ -35,12 +35,12 @@ struct WindowVerdict {
 // The counters gained between `before` and `after` (both from one server
 // run: the caller checks pid and started_ms). A counter that went down is
 // treated as restarted from zero.
-VersionCounters Delta(const VersionCounters& before, const VersionCounters& after);
-WindowFigures Figures(const VersionCounters& delta);
+VersionStats Delta(const VersionStats& before, const VersionStats& after);
+WindowFigures Figures(const VersionStats& delta);
 
 // Judges one window from the deltas of the canary and of production.
-WindowVerdict JudgeWindow(const pipeline::CanaryPolicy& policy, const VersionCounters& canary,
-                          const VersionCounters& production);
+WindowVerdict JudgeWindow(const pipeline::CanaryPolicy& policy, const VersionStats& canary,
+                          const VersionStats& production);
 
 // The figures as JSON text, for audit rows and the status route.
 std::string VerdictJson(const WindowVerdict& v);

@@ -3,7 +3,7 @@
 #include "api/json_body.h"
 #include "api/json_response.h"
 #include "mlops/common/files.h"
-#include "serving/stats_file.h"
+#include "serving/shared/serve_stats.h"
 
 namespace mlops::serving {
 namespace {
@@ -16,7 +16,7 @@ json CanaryJson(const registry::CanaryRecord& c) {
           {"updated_ms", c.updated_ms}, {"policy", json::parse(c.policy_json, nullptr, false)}};
 }
 
-json VersionJson(const VersionCounters& v) {
+json VersionJson(const VersionStats& v) {
   return {{"state", v.state},           {"reason", v.reason},
           {"requests", v.requests},     {"errors", v.errors},
           {"client_errors", v.client_errors}};
@@ -31,10 +31,10 @@ std::string Actor(const api::HttpRequest& req) {
 json ServingStatus(const ServingRoutesContext& ctx) {
   json out = {{"models", json::array()}};
   std::string addr;
-  Status as = ReadFile(JoinPath(ctx.state_dir, "mlops-serve.addr"), &addr);
+  Status as = ReadFile(ServeAddrPath(ctx.state_dir), &addr);
   while (!addr.empty() && (addr.back() == '\n' || addr.back() == ' ')) addr.pop_back();
-  StatsSnapshot stats;
-  Status ss = ReadStats(StatsPath(ctx.state_dir), &stats);
+  ServeStats stats;
+  Status ss = ReadServeStats(ctx.state_dir, &stats);
   const int64_t age_ms = ss.ok() ? ctx.clock->WallMillis() - stats.written_ms : -1;
   json health = {{"address", as.ok() ? json(addr) : json(nullptr)},
                  {"stats_fresh", ss.ok() && age_ms <= ctx.stale_after.count()}};

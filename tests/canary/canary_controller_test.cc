@@ -25,6 +25,7 @@ struct Counts {
 class CanaryControllerTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    ASSERT_TRUE(MakeDirs(dir_.Join("serving")).ok());
     ASSERT_TRUE(registry::OpenSqliteModelRegistry(dir_.Join("registry.db"), &reg_).ok());
     for (int i = 1; i <= 2; ++i) {
       registry::ModelVersionRecord v;
@@ -59,7 +60,7 @@ class CanaryControllerTest : public ::testing::Test {
     c.policy_json = CanaryPolicyToJson(policy_);
     ASSERT_TRUE(reg_->StartCanary(&c, {"alice", "test", "{}", 3}).ok());
     CanaryControllerOptions o;
-    o.stats_path = dir_.Join("stats.json");
+    o.state_dir = dir_.path();
     o.promote = [this](const std::string& model, int64_t version, const std::string&) {
       promoted_.push_back(model + ":" + std::to_string(version));
       return promote_status_;
@@ -82,7 +83,7 @@ class CanaryControllerTest : public ::testing::Test {
               {"written_ms", clock_.WallMillis()}, {"listen", "127.0.0.1:1"}};
     j["models"]["iris"] = {{"production", 1}, {"canary", 2}, {"canary_share_percent", 10},
                            {"versions", {{"1", Version(production)}, {"2", Version(canary)}}}};
-    ASSERT_TRUE(WriteFileAtomic(dir_.Join("stats.json"), j.dump()).ok());
+    ASSERT_TRUE(WriteFileAtomic(ServeStatsPath(dir_.path()), j.dump()).ok());
   }
   // Moves to the end of the window, refreshes the file and ticks.
   void EndWindow(const Counts& canary, const Counts& production, int64_t pid = 100) {
