@@ -12,6 +12,7 @@
 #include "commands_serving.h"
 #include "commands_tokens.h"
 #include "commands_gc.h"
+#include "commands_serve_log.h"
 #include "exit_codes.h"
 #include "mlops/common/build_info.h"
 
@@ -208,6 +209,8 @@ int main(int argc, char** argv) {
   AddOfflineKeyCommands(app, keys, out, &rc);
   AddModelCommands(app, keys, api, out, &rc);
   AddServingCommands(app, api, out, &rc);
+
+  AddServeLogCommand(app, api, out, &rc);
 
   const std::string hint = UnknownCommandHint(app, std::vector<std::string>(argv + 1, argv + argc));
   if (!hint.empty()) {

@@ -57,6 +57,9 @@ const std::vector<RoutePolicy>& RoutePolicies() {
       {"GET", "/api/v1/tokens", Access::kAdmin},
       {"POST", "/api/v1/tokens", Access::kAdmin},
       {"POST", "/api/v1/tokens/{id}/revoke", Access::kAdmin},
+      // Serving: the prediction log holds users' inputs, so not viewer
+      // (docs/serving.md, "Prediction log").
+      {"GET", "/api/v1/serving/predictions/{name}", Access::kOperator},
       // State folder retention (removes files; dry runs list them).
       {"POST", "/api/v1/gc", Access::kAdmin},
   };

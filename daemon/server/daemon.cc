@@ -15,6 +15,7 @@
 #include "api/token_routes.h"
 #include "api/gc_routes.h"
 #include "api/model_routes.h"
+#include "api/prediction_log_routes.h"
 #include "models/model_service.h"
 #include "models/own_signing_key.h"
 #include "mlops/registry/model_registry.h"
@@ -341,6 +342,7 @@ Status Daemon::Start() {
     }
     serving::AddServingRoutes(sc, &p.router);
   }
+  api::AddPredictionLogRoutes(JoinPath(config_.state_dir, "serving/predictions"), &p.clock, &p.router);
   // Default deny: a route without a row in route_policy.cc stops the start.
   MLOPS_RETURN_IF_ERROR(api::CheckRoutePolicies(p.router));
   api::AuthOptions auth_opts;

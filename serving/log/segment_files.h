@@ -46,3 +46,9 @@ bool ParseSegmentName(const std::string& name, int64_t* started_ms, int64_t* seq
 std::string SegmentName(int64_t started_ms, int64_t seq);
 
 }  // namespace mlops::serving
+
+namespace mlops::serving {
+// A model name usable as a folder name: [A-Za-z0-9][A-Za-z0-9._-]*, at most
+// 128 characters. The log refuses other names (no path can escape the root).
+bool IsLoggableModelName(const std::string& name);
+}  // namespace mlops::serving

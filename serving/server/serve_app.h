@@ -28,7 +28,7 @@ struct ServeAppOptions {
   ServingConfig serving;
   std::string tls_cert, tls_key;  // both or neither
   PredictionSink prediction_log;
-  // Where canaries come from; null: none are served.
+  // Where canaries come from; null: the registry's canary table.
   CanarySource* canaries = nullptr;
 };
 
@@ -53,7 +53,7 @@ class ServeApp {
   SystemClock clock_;
   std::unique_ptr<registry::ModelRegistry> registry_;
   std::unique_ptr<registry::TokenStore> tokens_;
-  std::unique_ptr<CanarySource> no_canaries_;
+  std::unique_ptr<CanarySource> registry_canaries_;
   std::unique_ptr<ModelWatcher> watcher_;
   ServeMetrics metrics_;
   std::unique_ptr<Predictor> predictor_;

@@ -80,6 +80,7 @@ const std::map<std::string, Access>& ExpectedAccess() {
       {"GET /api/v1/tokens", Access::kAdmin},
       {"POST /api/v1/tokens", Access::kAdmin},
       {"POST /api/v1/tokens/{id}/revoke", Access::kAdmin},
+      {"GET /api/v1/serving/predictions/{name}", Access::kOperator},
       {"POST /api/v1/gc", Access::kAdmin},
   };
   return kExpected;
