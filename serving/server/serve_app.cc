@@ -79,9 +79,18 @@ Status ServeApp::Start() {
   }
   watcher_->Start(options_.serving.reload_interval);
 
+  PredictionSink sink = options_.prediction_log;
+  if (!sink.offer) {
+    prediction_log_ = std::make_unique<PredictionLog>(
+        JoinPath(options_.state_dir, "serving/predictions"), options_.serving.prediction_log);
+    MLOPS_RETURN_IF_ERROR(prediction_log_->Start());
+    PredictionLog* log = prediction_log_.get();
+    sink.admit = [log](size_t rows) { return log->Admit(rows); };
+    sink.offer = [log](PredictionRecord record) { log->Offer(std::move(record)); };
+  }
   ModelWatcher* watcher = watcher_.get();
   predictor_ = std::make_unique<Predictor>([watcher] { return watcher->Current(); }, &metrics_,
-                                           options_.prediction_log);
+                                           std::move(sink));
   AddTfServingRoutes(&router_, predictor_.get(), &metrics_, options_.serving);
   AddOpenInferenceRoutes(&router_, predictor_.get(), &metrics_, options_.serving);
   router_.Add("GET", "/metrics", [this, watcher](const api::HttpRequest&) {
@@ -148,6 +157,7 @@ void ServeApp::Stop() {
   }
   if (stats_thread_.joinable()) stats_thread_.join();
   if (watcher_) watcher_->Stop();
+  if (prediction_log_) prediction_log_->Stop();  // writes what is queued
 }
 
 }  // namespace mlops::serving

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include <atomic>
+#include <filesystem>
 #include <cmath>
 #include <thread>
 
@@ -398,6 +399,16 @@ TEST_F(ServingE2E, BothProtocolsAnswerAsTheEvaluatorAndBadRequestsGetTheProtocol
   EXPECT_GT(v1["client_errors"].get<int>(), 5);
   EXPECT_EQ(v1["latency_counts"].back(), v1["requests"]);
   EXPECT_EQ(serve_->Stop(), 0);
+
+  // Served requests went to the prediction log (on by default), which
+  // holds rows and outputs, never the token.
+  std::string logged;
+  for (const auto& e : std::filesystem::directory_iterator(dir_.Sub("state/serving/predictions/bc-float"))) {
+    logged += ReadText(e.path().string());
+  }
+  EXPECT_NE(logged.find("\"protocol\":\"oip-v2\""), std::string::npos) << logged.substr(0, 400);
+  EXPECT_NE(logged.find("req-42"), std::string::npos);
+  EXPECT_EQ(logged.find(token_), std::string::npos);
 }
 
 TEST_F(ServingE2E, HotSwapUnderLoadLosesNothingAndUnverifiedVersionsAreNotServed) {
