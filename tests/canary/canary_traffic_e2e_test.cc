@@ -13,6 +13,7 @@
 
 #include <atomic>
 #include <fstream>
+#include <iostream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
@@ -203,6 +204,10 @@ TEST_F(CanaryTrafficE2E, WorseVersionIsRolledBackWithinTwoWindows) {
   ASSERT_TRUE(WaitFor([&] { return !Audit("canary.rollback").empty(); }, seconds(90)))
       << Status().dump(2) << ReadText(d_->log_path());
   const json rollback = Audit("canary.rollback")[0];
+  const json start = Audit("canary.start").at(0);
+  std::cout << "canary started " << start["at_ms"] << " ms, rolled back "
+            << rollback["at_ms"].get<int64_t>() - start["at_ms"].get<int64_t>()
+            << " ms later (window 2000 ms): " << rollback["reason"].get<std::string>() << "\n";
   EXPECT_EQ(rollback["version"], 2);
   EXPECT_NE(rollback["reason"].get<std::string>().find("shadow disagreement"), std::string::npos)
       << rollback.dump(2);
