@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <thread>
 
 #include "../e2e/daemon_harness.h"
@@ -125,6 +126,27 @@ TEST_F(CanaryE2E, SupervisedServeOutlivesKill9AndIsAdoptedThenRestarted) {
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("mlops-serve: up"), std::string::npos) << r.out;
   EXPECT_NE(ReadText(second.log_path()).find("restarting"), std::string::npos);
+}
+
+// A pid file naming a live process that is not mlops-serve (a reused pid:
+// here the test itself, with its true start time) is not adopted.
+TEST_F(CanaryE2E, APidFileNamingAnotherProcessIsNotAdopted) {
+  WriteText(dir_.Sub("mlopsd.yaml"), "serving:\n  listen: 127.0.0.1:0\n");
+  ::mkdir(dir_.Sub("pipelines").c_str(), 0755);
+  ::mkdir(state().c_str(), 0700);
+  ::mkdir((state() + "/serving").c_str(), 0755);
+  std::string stat;
+  ASSERT_TRUE(ReadFile("/proc/self/stat", &stat).ok());
+  std::istringstream fields(stat.substr(stat.rfind(')') + 2));
+  std::string field, ticks;
+  for (int i = 3; i <= 22 && fields >> field; ++i) ticks = field;
+  WriteText(state() + "/serving/mlops-serve.pid", std::to_string(::getpid()) + " " + ticks + "\n");
+  Daemon d(state(), dir_.Sub("pipelines"), {}, {"--config", dir_.Sub("mlopsd.yaml")});
+  ASSERT_TRUE(d.Start()) << ReadText(d.log_path());
+  ASSERT_TRUE(WaitFor([&] { return Live(); })) << ReadText(d.log_path());
+  EXPECT_NE(PidFromFile(), ::getpid());
+  auto r = d.Ctl({"--json", "serve", "status"});
+  EXPECT_EQ(json::parse(r.out)["server"]["supervisor"]["state"], "running") << r.out;
 }
 
 TEST_F(CanaryE2E, CanaryByHandStartsReSharesStopsAndIsAudited) {
