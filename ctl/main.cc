@@ -9,6 +9,7 @@
 #include "commands_report.h"
 #include "commands_keys.h"
 #include "commands_models.h"
+#include "commands_serving.h"
 #include "commands_tokens.h"
 #include "commands_gc.h"
 #include "commands_serve_log.h"
@@ -207,6 +208,7 @@ int main(int argc, char** argv) {
   keys->require_subcommand(1);
   AddOfflineKeyCommands(app, keys, out, &rc);
   AddModelCommands(app, keys, api, out, &rc);
+  AddServingCommands(app, api, out, &rc);
 
   AddServeLogCommand(app, api, out, &rc);
 

@@ -43,6 +43,10 @@ const std::vector<RoutePolicy>& RoutePolicies() {
       {"POST", "/api/v1/models/{name}/rollback", Access::kAdmin},
       {"PUT", "/api/v1/models/{name}/aliases/{alias}", Access::kOperator},
       {"DELETE", "/api/v1/models/{name}/aliases/{alias}", Access::kOperator},
+      // Serving: starting a canary and changing its share need admin,
+      // checked in the handler (CanaryStarter); stopping one needs operator.
+      {"GET", "/api/v1/serving", Access::kViewer},
+      {"POST", "/api/v1/models/{name}/canary", Access::kOperator},
       {"GET", "/api/v1/audit", Access::kViewer},
       // Trusted keys.
       {"GET", "/api/v1/keys", Access::kViewer},

@@ -286,8 +286,15 @@ Status ModelService::OnRunFinished(const registry::RunRecord& run,
     if (!s.ok()) spdlog::warn("{}: automatic promotion to {} refused: {}", VersionText(v.model, v.version), to, s.message());
     return s.ok();
   };
+  // With a canary policy, a version that follows a production one goes to
+  // production through its canary (daemon/serving), not at once.
+  registry::ModelRecord m;
+  const bool through_canary =
+      spec.canary && models_->GetModel(v.model, &m).ok() && m.production_version != 0;
   if (spec.promote_staging == "on_gates" && v.gates_passed) {
-    if (automatic("staging") && spec.promote_production == "on_gates") automatic("production");
+    if (automatic("staging") && spec.promote_production == "on_gates" && !through_canary) {
+      automatic("production");
+    }
   } else if (spec.promote_staging == "on_gates") {
     Audit({.actor = kSystemActor,
            .action = "promote.refused",
@@ -356,7 +363,7 @@ Status ModelService::PolicyOf(const std::string& model, pipeline::ModelSpec* spe
       parsed.model->name != model) {
     // The pipeline no longer describes this model: nothing automatic, and
     // production only by an admin.
-    *spec = pipeline::ModelSpec{model, "", "manual", "manual"};
+    *spec = pipeline::ModelSpec{model, "", "manual", "manual", std::nullopt};
     return Status::OK();
   }
   *spec = *parsed.model;

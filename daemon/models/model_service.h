@@ -142,6 +142,10 @@ class ModelService {
   // for signer stages, MLOPS_PRODUCTION_MODEL for evaluator stages.
   void AttemptEnv(const AttemptStartInfo& info, std::map<std::string, std::string>* env);
 
+  // The `model:` section of the pipeline that owns `model` now; when that
+  // pipeline no longer describes it: nothing automatic, production manual.
+  Status PolicyOf(const std::string& model, pipeline::ModelSpec* spec);
+
   // The stable path of the current production model file of `model`, or ""
   // when there is none.
   std::string ProductionModelFile(const std::string& model);
@@ -150,7 +154,6 @@ class ModelService {
  private:
   Status TrustedKeys(std::vector<signing::TrustedKey>* out);
   Status Check(const registry::ModelVersionRecord& v, VerifyReport* out);
-  Status PolicyOf(const std::string& model, pipeline::ModelSpec* spec);
   Status Refuse(const PromoteRequest& req, const std::string& from, const std::string& why,
                 Status as);
   Status Move(const PromoteRequest& req, const std::string& action, bool consume_approval,

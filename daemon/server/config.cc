@@ -206,7 +206,7 @@ const std::vector<std::string_view>& Settings() {
       "http_threads", "http_request_timeout", "http_keep_alive_timeout",
       "http_connections_per_client", "log_level", "public_metrics", "tls", "signing_key",
       "trusted_keys", "require_plugin_signatures", "deploy_hook", "repositories",
-      "data_scan_interval", "retention"};
+      "data_scan_interval", "retention", "serving"};
   return kSettings;
 }
 
@@ -245,6 +245,7 @@ Status ReadSetting(const std::string& path, const std::string& key, const YAML::
   if (key == "public_metrics") return ReadNumber(path, v, "true or false", &c->public_metrics);
   if (key == "tls") return ReadTls(path, v, c);
   if (key == "retention") return ReadRetention(path, v, &c->retention);
+  if (key == "serving") return serving::ParseServingConfig(path, v, &c->serving.emplace());
   if (key == "signing_key") return ReadNumber(path, v, "a private key file", &c->signing_key);
   if (key == "trusted_keys") return ReadStrings(path, v, &c->trusted_keys);
   if (key == "require_plugin_signatures") {
@@ -263,6 +264,7 @@ Status ReadSetting(const std::string& path, const std::string& key, const YAML::
 Status LoadConfigFile(const std::string& path, DaemonConfig* c) {
   YAML::Node root;
   MLOPS_RETURN_IF_ERROR(config_yaml::LoadYamlFile(path, &root));
+  c->config_file = path;
   if (root.IsNull()) return Status::OK();
   MLOPS_RETURN_IF_ERROR(Expect(root.IsMap(), path, root, "a mapping of settings"));
   // Every problem is reported at once, each with its file:line:column.
@@ -304,6 +306,10 @@ void ApplyDefaults(DaemonConfig* c) {
     const std::string installed = JoinPath(exe_dir, "../libexec/mlopsd/mlops-stage");
     if (!PathExists(c->stage_host) && PathExists(installed)) c->stage_host = installed;
   }
+  if (c->serve_binary.empty()) {
+    // Build tree and install alike: next to mlopsd.
+    c->serve_binary = JoinPath(exe_dir, "mlops-serve");
+  }
   if (c->plugin_dirs.empty()) {
     // Build tree: <build>/bin/mlopsd and <build>/plugins; installed:
     // <prefix>/bin/mlopsd and <prefix>/lib/mlopsd/plugins.
@@ -329,6 +335,7 @@ void ApplyDefaults(DaemonConfig* c) {
   };
   absolute(&c->state_dir);
   absolute(&c->stage_host);
+  if (!c->config_file.empty()) absolute(&c->config_file);
   for (std::string& dir : c->pipeline_dirs) absolute(&dir);
   for (std::string& dir : c->plugin_dirs) absolute(&dir);
 }

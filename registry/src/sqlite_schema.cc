@@ -320,6 +320,20 @@ INSERT INTO api_tokens_v6 (id, name, role, token_sha256, created_ms, created_by,
 DROP TABLE api_tokens;
 ALTER TABLE api_tokens_v6 RENAME TO api_tokens;
 )sql"},
+    // 7: canaries (docs/serving.md): at most one per model; the version
+    // holds the `canary` alias, which changes with this row in one
+    // transaction.
+    {7, R"sql(
+CREATE TABLE canaries (
+  model_id      INTEGER PRIMARY KEY REFERENCES models (id),
+  version       INTEGER NOT NULL CHECK (version > 0),
+  share_percent INTEGER NOT NULL CHECK (share_percent BETWEEN 0 AND 100),
+  state         TEXT NOT NULL CHECK (state IN ('running', 'ready')),
+  started_ms    INTEGER NOT NULL,
+  updated_ms    INTEGER NOT NULL,
+  policy_json   TEXT NOT NULL
+);
+)sql"},
 };
 
 constexpr bool InVersionOrder() {

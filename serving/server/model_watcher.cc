@@ -33,6 +33,14 @@ bool SameSet(const ModelSet& a, const ModelSet& b) {
 
 }  // namespace
 
+Status RegistryCanaries::List(std::vector<CanaryAssignment>* out) {
+  std::vector<registry::CanaryRecord> records;
+  MLOPS_RETURN_IF_ERROR(registry_->ListCanaries(&records));
+  out->clear();
+  for (const auto& c : records) out->push_back({c.model, c.version, c.share_percent});
+  return Status::OK();
+}
+
 ModelWatcher::ModelWatcher(std::string state_dir, registry::ModelRegistry* registry,
                            CanarySource* canaries)
     : state_dir_(std::move(state_dir)), registry_(registry), canaries_(canaries),

@@ -40,6 +40,17 @@ class CanarySource {
   virtual Status List(std::vector<CanaryAssignment>* out) = 0;
 };
 
+// The registry's canary table (every canary, running or ready, answers its
+// share). REQUIRES: the registry outlives it.
+class RegistryCanaries final : public CanarySource {
+ public:
+  explicit RegistryCanaries(registry::ModelRegistry* registry) : registry_(registry) {}
+  Status List(std::vector<CanaryAssignment>* out) override;
+
+ private:
+  registry::ModelRegistry* registry_;
+};
+
 class ModelWatcher {
  public:
   // REQUIRES: registry and canaries outlive the watcher.

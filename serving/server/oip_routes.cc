@@ -104,7 +104,10 @@ class OipRoutes {
     auto set = predictor_->Current();
     bool ready = set->complete;
     for (const auto& [name, m] : set->models) ready = ready && m.Ready();
-    return scope.Done(JsonAnswer(ready ? 200 : 400, {{"ready", ready}}), "", 0, false);
+    // The spec's schema names the field "live"; KServe and Triton answer
+    // "ready": both carry the readiness (docs/serving.md).
+    return scope.Done(JsonAnswer(ready ? 200 : 400, {{"ready", ready}, {"live", ready}}), "", 0,
+                      false);
   }
 
   HttpResponse Server(const HttpRequest&) {

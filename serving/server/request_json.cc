@@ -11,9 +11,9 @@ namespace {
 // Marker strings for the dialect's tokens; they begin with a NUL, which a
 // client can send only escaped, so a marker never collides with a real
 // feature that a model would accept anyway (strings are refused).
-constexpr std::string_view kNan = "\0nan";
-constexpr std::string_view kInf = "\0inf";
-constexpr std::string_view kNegInf = "\0-inf";
+constexpr std::string_view kNan("\0nan", 4);
+constexpr std::string_view kInf("\0inf", 4);
+constexpr std::string_view kNegInf("\0-inf", 5);
 
 std::string Marker(std::string_view m) {
   std::string out = "\"\\u0000";

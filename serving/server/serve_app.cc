@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 
 #include "mlops/common/files.h"
 #include "serving/server/oip_routes.h"
@@ -15,14 +16,6 @@
 
 namespace mlops::serving {
 namespace {
-
-class NoCanaries final : public CanarySource {
- public:
-  Status List(std::vector<CanaryAssignment>* out) override {
-    out->clear();
-    return Status::OK();
-  }
-};
 
 const char* ProtocolOfPath(const std::string& path) {
   if (path.starts_with("/v1/")) return "tfs-v1";
@@ -44,6 +37,18 @@ void ToProtocolError(const api::HttpRequest&, api::HttpResponse* resp) {
   resp->headers = std::move(headers);
 }
 
+// Where the address file is written: through <state>/mlops-serve.addr when
+// it is a link (the systemd unit mounts the state folder read only and
+// tmpfiles links the file into serving/), else that path itself.
+std::string AddressFile(const std::string& state_dir) {
+  const std::string path = ServeAddrPath(state_dir);
+  std::error_code ec;
+  if (!std::filesystem::is_symlink(path, ec)) return path;
+  const std::filesystem::path target = std::filesystem::read_symlink(path, ec);
+  if (ec) return path;
+  return target.is_absolute() ? target.string() : JoinPath(state_dir, target.string());
+}
+
 }  // namespace
 
 ServeApp::ServeApp(ServeAppOptions options) : options_(std::move(options)) {}
@@ -57,8 +62,8 @@ Status ServeApp::Start() {
   MLOPS_RETURN_IF_ERROR(registry::OpenSqliteTokenStoreReadOnly(db, &tokens_));
   CanarySource* canaries = options_.canaries;
   if (canaries == nullptr) {
-    no_canaries_ = std::make_unique<NoCanaries>();
-    canaries = no_canaries_.get();
+    registry_canaries_ = std::make_unique<RegistryCanaries>(registry_.get());
+    canaries = registry_canaries_.get();
   }
   watcher_ = std::make_unique<ModelWatcher>(options_.state_dir, registry_.get(), canaries);
   watcher_->OnSwap([](const ModelSet& set) {
@@ -74,9 +79,18 @@ Status ServeApp::Start() {
   }
   watcher_->Start(options_.serving.reload_interval);
 
+  PredictionSink sink = options_.prediction_log;
+  if (!sink.offer) {
+    prediction_log_ = std::make_unique<PredictionLog>(
+        JoinPath(options_.state_dir, "serving/predictions"), options_.serving.prediction_log);
+    MLOPS_RETURN_IF_ERROR(prediction_log_->Start());
+    PredictionLog* log = prediction_log_.get();
+    sink.admit = [log](size_t rows) { return log->Admit(rows); };
+    sink.offer = [log](PredictionRecord record) { log->Offer(std::move(record)); };
+  }
   ModelWatcher* watcher = watcher_.get();
   predictor_ = std::make_unique<Predictor>([watcher] { return watcher->Current(); }, &metrics_,
-                                           options_.prediction_log);
+                                           std::move(sink));
   AddTfServingRoutes(&router_, predictor_.get(), &metrics_, options_.serving);
   AddOpenInferenceRoutes(&router_, predictor_.get(), &metrics_, options_.serving);
   router_.Add("GET", "/metrics", [this, watcher](const api::HttpRequest&) {
@@ -107,7 +121,7 @@ Status ServeApp::Start() {
   });
   MLOPS_RETURN_IF_ERROR(http_->Start());
   WriteStats();
-  MLOPS_RETURN_IF_ERROR(WriteFileAtomic(ServeAddrPath(options_.state_dir),
+  MLOPS_RETURN_IF_ERROR(WriteFileAtomic(AddressFile(options_.state_dir),
                                         http_->BoundAddress() + "\n", 0644));
   spdlog::info("mlops-serve listening on {}", http_->BoundUrl());
   stats_thread_ = std::thread([this] { StatsLoop(); });
@@ -143,6 +157,7 @@ void ServeApp::Stop() {
   }
   if (stats_thread_.joinable()) stats_thread_.join();
   if (watcher_) watcher_->Stop();
+  if (prediction_log_) prediction_log_->Stop();  // writes what is queued
 }
 
 }  // namespace mlops::serving

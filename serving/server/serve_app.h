@@ -2,8 +2,8 @@
 // read-only, watches it for the models to serve (model_watcher.h), answers
 // both protocols and /metrics on one listener (the API's HttpServer, with
 // its slow-client guard), writes <state>/mlops-serve.addr once it answers
-// and <state>/serving/stats.json every second, and writes nothing else
-// (the prediction log, when wired, writes under <state>/serving/).
+// and <state>/serving/stats.json every second, keeps the prediction log
+// under <state>/serving/predictions, and writes nothing else.
 // Thread-safety: Start/Stop from one thread.
 #pragma once
 
@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "api/http_server.h"
+#include "log/prediction_log.h"
 #include "mlops/common/clock.h"
 #include "mlops/registry/model_registry.h"
 #include "mlops/registry/token_store.h"
@@ -27,8 +28,10 @@ struct ServeAppOptions {
   std::string state_dir;
   ServingConfig serving;
   std::string tls_cert, tls_key;  // both or neither
+  // Where served requests are offered; unset: the prediction log under
+  // <state>/serving/predictions with serving.prediction_log's options.
   PredictionSink prediction_log;
-  // Where canaries come from; null: none are served.
+  // Where canaries come from; null: the registry's canary table.
   CanarySource* canaries = nullptr;
 };
 
@@ -53,8 +56,9 @@ class ServeApp {
   SystemClock clock_;
   std::unique_ptr<registry::ModelRegistry> registry_;
   std::unique_ptr<registry::TokenStore> tokens_;
-  std::unique_ptr<CanarySource> no_canaries_;
+  std::unique_ptr<CanarySource> registry_canaries_;
   std::unique_ptr<ModelWatcher> watcher_;
+  std::unique_ptr<PredictionLog> prediction_log_;
   ServeMetrics metrics_;
   std::unique_ptr<Predictor> predictor_;
   api::Router router_;

@@ -31,11 +31,11 @@ json VersionStatus(const LoadedVersion& v) {
 }
 
 // "NAME" or "N" followed by ":predict" (the path's last segment).
-bool SplitVerb(const std::string& segment, std::string* head, std::string* verb) {
+bool SplitVerb(std::string segment, std::string* head, std::string* verb) {
   const size_t colon = segment.rfind(':');
   if (colon == std::string::npos) return false;
-  *head = segment.substr(0, colon);
   *verb = segment.substr(colon + 1);
+  *head = segment.substr(0, colon);
   return true;
 }
 
@@ -59,6 +59,10 @@ Status ReadInstances(const json& instances, const LoadedVersion& v, int64_t max_
       }
       row = &(*row)[kFeaturesInput];
     }
+    // A model of one feature takes each instance as a scalar too (the
+    // spec's own example: {"instances": [1.0, 2.0, 5.0]}).
+    const json scalar_row = in->cols == 1 && row->is_primitive() ? json::array({*row}) : json();
+    if (!scalar_row.is_null()) row = &scalar_row;
     if (!row->is_array() || row->size() != in->cols) {
       return Status::InvalidArgument("instances[" + std::to_string(r) + "] must be a list of " +
                                      std::to_string(in->cols) + " features");
@@ -89,7 +93,7 @@ Status ReadInputs(const json& inputs, const LoadedVersion& v, int64_t max_rows, 
   }
   json rows = *tensor;
   for (auto& row : rows) {
-    if (!row.is_array()) {
+    if (!row.is_array() && !(v.mlp->inputs() == 1 && row.is_primitive())) {
       return Status::InvalidArgument("'inputs' must be a list of rows (shape [rows, " +
                                      std::to_string(v.mlp->inputs()) + "])");
     }
