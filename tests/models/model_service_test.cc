@@ -9,8 +9,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstring>
 #include <fstream>
+#include <thread>
 
 #include "../registry/temp_dir.h"
 #include "mlops/common/files.h"
@@ -168,15 +170,16 @@ class ModelServiceTest : public ::testing::Test {
     return r;
   }
 
-  // Starts over with a deploy hook (a shell, asked for explicitly) that waits
-  // up to 5 s for the file `go`, then runs `then`.
+  // Starts over with a deploy hook (a shell, asked for explicitly) that
+  // creates `go`.waiting, waits up to 5 s for the file `go`, then runs `then`.
   void InitWithHookWaitingFor(const std::string& policy, const std::string& go,
                               const std::string& then) {
     store_.reset();
     models_.reset();
     service_.reset();
     Init(policy, {"/bin/sh", "-c",
-                  "i=0; while [ ! -e " + go + " ] && [ $i -lt 500 ]; do sleep 0.01; "
+                  ": > " + go + ".waiting; i=0; while [ ! -e " + go + " ] && [ $i -lt 500 ]; do "
+                  "sleep 0.01; "
                   "i=$((i+1)); done; " + then});
   }
   std::string LastAudit(const std::string& action) {
@@ -586,6 +589,12 @@ TEST_F(ModelServiceTest, BackgroundDeployOfASupersededVersionIsSkipped) {
   const std::string go = dir_.Join("go"), deployed = dir_.Join("deployed.txt");
   InitWithHookWaitingFor("on_gates", go, "echo \"$MLOPS_MODEL_VERSION\" >> " + deployed);
   Run("weights-1");  // its hook waits for `go`
+  // Version 1's hook must be running before version 2 replaces it, or it
+  // is skipped too.
+  for (int i = 0; i < 3000 && !PathExists(go + ".waiting"); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_TRUE(PathExists(go + ".waiting")) << "version 1's hook did not start within 30 s";
   Run("weights-2");  // queued behind it
   Run("weights-3");  // queued too; versions 2 and 3 are both past production now
   ASSERT_TRUE(WriteFileAtomic(go, "").ok());
