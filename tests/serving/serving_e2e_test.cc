@@ -514,12 +514,8 @@ TEST_F(ServingE2E, HotSwapUnderLoadLosesNothingAndUnverifiedVersionsAreNotServed
 }
 
 TEST_F(ServingE2E, TlsAsTheDaemonDoesItAndTheStateFolderStaysUntouched) {
-  auto r = RunCommand({"/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-                       "ec_paramgen_curve:P-256", "-nodes", "-days", "1", "-subj", "/CN=serve-test",
-                       "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", dir_.Sub("key.pem"),
-                       "-out", dir_.Sub("cert.pem")});
+  auto r = MakeLoopbackCertificate(dir_, "serve-test");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  ::chmod(dir_.Sub("key.pem").c_str(), 0600);
   WriteText(dir_.Sub("mlopsd.yaml"), "tls: { cert: " + dir_.Sub("cert.pem") + ", key: " +
                                          dir_.Sub("key.pem") + " }\nserving: {}\n");
   StartDaemon();
