@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -103,8 +104,21 @@ void ServeSupervisor::Stop() {
 // REQUIRES: mu_ held.
 void ServeSupervisor::Spawn() {
   // A stale address would name a server that is gone: the new one writes
-  // its own once it answers.
-  ::unlink(ServeAddrPath(options_.state_dir).c_str());
+  // its own once it answers. A link (the systemd unit's layout) stays;
+  // what it points at goes.
+  const std::string addr = ServeAddrPath(options_.state_dir);
+  struct stat st;
+  if (::lstat(addr.c_str(), &st) == 0 && S_ISLNK(st.st_mode)) {
+    char target[4096];
+    const ssize_t n = ::readlink(addr.c_str(), target, sizeof target - 1);
+    if (n > 0) {
+      target[n] = '\0';
+      const std::string to = target[0] == '/' ? std::string(target) : JoinPath(options_.state_dir, target);
+      ::unlink(to.c_str());
+    }
+  } else {
+    ::unlink(addr.c_str());
+  }
   std::vector<std::string> args = {options_.binary, "--state-dir", options_.state_dir,
                                    "--listen", options_.listen};
   if (!options_.config_file.empty()) {
