@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <ctime>
+
 #include <nlohmann/json.hpp>
 
 #include "../e2e/daemon_harness.h"
@@ -78,6 +80,16 @@ TEST_F(ServeLogE2E, SinceLimitAndJsonThroughTheDaemon) {
                     "--version", "3", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(json::parse(r.out)["records"].size(), 2u);
+
+  // A UTC time two hours back: the three recent records only.
+  const std::time_t two_hours_ago = static_cast<std::time_t>(now_ms_ / 1000 - 2 * 3600);
+  char utc[32];
+  std::strftime(utc, sizeof utc, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&two_hours_ago));
+  r = daemon_->Ctl({"serve", "log", "iris", "--since", utc, "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  j = json::parse(r.out);
+  EXPECT_EQ(j["records"].size(), 3u) << utc;
+  EXPECT_EQ(j["since_ms"], int64_t{two_hours_ago} * 1000);
 }
 
 TEST_F(ServeLogE2E, TableAndErrors) {
