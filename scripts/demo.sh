@@ -60,7 +60,7 @@ export MLCTL_SERVER="http://$(cat "$DEMO/state/mlopsd.addr")"
 # The admin token the daemon made at its first start; mlctl reads the file
 # (a token never goes on a command line).
 export MLCTL_TOKEN_FILE="$DEMO/state/admin.token"
-echo "   listening on $MLCTL_SERVER"
+echo "   listening on $MLCTL_SERVER; dashboard: $MLCTL_SERVER/ (sign in with the token in $DEMO/state/admin.token)"
 
 wait_for_run_of() {  # commit -> prints the run id once that run has ended
   local commit=$1 id=""

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs every Debian 12 package the build, the demo and the tests need.
 # Idempotent: apt-get skips what is already installed. clang and its
-# runtime (libFuzzer, only recommended by clang) build the fuzz targets.
+# runtime (libFuzzer, only recommended by clang) build the fuzz targets;
+# chromium runs the dashboard's browser tests (headless).
 set -euo pipefail
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
@@ -18,6 +19,7 @@ PACKAGES=(
   prometheus systemd
   wrk prometheus-cpp-dev
   clang libclang-rt-14-dev
+  chromium
 )
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -q

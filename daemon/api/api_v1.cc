@@ -10,9 +10,11 @@
 
 #include "api/json_body.h"
 #include "api/json_response.h"
+#include "api/metric_series.h"
 #include "api/record_json.h"
 #include "mlops/common/files.h"
 #include "mlops/common/sha256.h"
+#include "pipeline/pipeline_parser.h"
 
 namespace mlops::api {
 namespace {
@@ -36,8 +38,8 @@ HttpResponse BadId(const HttpRequest& req, const std::string& what, const std::s
                                req.path);
 }
 
-// The run with every attempt, its metrics and its lineage edges: three
-// queries whatever the number of stages.
+// The run with every attempt, its metrics, its lineage edges and the data
+// versions it was linked to: four queries whatever the number of stages.
 json RunDetail(registry::Store* store, const registry::RunRecord& run) {
   json j = ToJson(run);
   std::vector<registry::StageAttemptRecord> attempts;
@@ -62,6 +64,13 @@ json RunDetail(registry::Store* store, const registry::RunRecord& run) {
       aj["artifacts"].push_back(ToJson(edges[e]));
     }
     j["stages"].push_back(std::move(aj));
+  }
+  j["data_versions"] = json::array();
+  std::vector<registry::DataVersionRecord> versions;
+  if (store->ListRunDataVersions(run.id, &versions).ok()) {
+    for (const auto& dv : versions) {
+      j["data_versions"].push_back({{"id", dv.id}, {"path", dv.path}, {"sha256", dv.sha256}});
+    }
   }
   return j;
 }
@@ -98,6 +107,71 @@ json RunSummary(registry::Store* store, const registry::RunRecord& run, bool wit
   j["stage_counts"] = std::move(counts);
   if (with_stages) j["stages"] = std::move(stages);
   return j;
+}
+
+// What the dashboard draws of a pipeline's recorded definition: each stage
+// with its plugin and the stages it needs, in file order, and its triggers
+// (docs/dashboard.md). Nothing is added when the definition no longer parses.
+void AddStageGraph(const std::string& definition, json* j) {
+  pipeline::Pipeline p;
+  std::vector<pipeline::PipelineError> errors;
+  if (!pipeline::ParsePipeline(definition, {}, &p, &errors)) return;
+  json stages = json::array();
+  for (const auto& st : p.stages) {
+    stages.push_back({{"name", st.name}, {"uses", st.uses}, {"needs", st.needs}});
+  }
+  (*j)["stages"] = std::move(stages);
+  json on = {{"git_branches", p.on.git_branches}, {"data", p.on.data_paths}};
+  on["drift_feature_psi"] = p.on.drift_feature_psi ? json(*p.on.drift_feature_psi) : json(nullptr);
+  (*j)["on"] = std::move(on);
+}
+
+// GET /api/v1/runs/{id}/metrics: without `key`, each (stage, attempt, key)
+// series of the run with its number of points and last value; with `key`,
+// that key's series bucketed to at most `max_points` (1..1500, default
+// 1500) points of [step, last, min, max] (metric_series.h).
+HttpResponse RunMetrics(registry::Store* store, const HttpRequest& req, int64_t id) {
+  registry::RunRecord run;
+  Status s = store->GetRun(id, &run);
+  if (!s.ok()) return FromStatus(s, req.path);
+  const int64_t source = run.results_run_id != 0 ? run.results_run_id : id;
+  const std::string key = req.Query("key");
+  const std::string max_q = req.Query("max_points", "1500");
+  int64_t max_points = 0;
+  if (!ParseId(max_q, &max_points) || max_points > 1500) {
+    return HttpResponse::Problem(400, "max_points must be an integer in 1..1500, got '" + max_q + "'",
+                                 req.path);
+  }
+  std::vector<registry::StageAttemptRecord> attempts;
+  std::vector<std::pair<int64_t, registry::MetricRecord>> metrics;
+  if (s = store->ListAttempts(source, &attempts); !s.ok()) return FromStatus(s, req.path);
+  if (s = store->ListRunMetrics(source, &metrics); !s.ok()) return FromStatus(s, req.path);
+  std::map<int64_t, const registry::StageAttemptRecord*> by_id;
+  for (const auto& a : attempts) by_id[a.id] = &a;
+  // (attempt id, key) -> points, in attempt order.
+  std::map<std::pair<int64_t, std::string>, std::vector<registry::MetricRecord>> series;
+  for (const auto& [attempt_id, m] : metrics) {
+    if (key.empty() || m.key == key) series[{attempt_id, m.key}].push_back(m);
+  }
+  json out = json::array();
+  for (auto& [where, points] : series) {
+    auto a = by_id.find(where.first);
+    json j = {{"stage", a == by_id.end() ? "" : a->second->stage},
+              {"attempt", a == by_id.end() ? 0 : a->second->attempt},
+              {"key", where.second},
+              {"total_points", points.size()}};
+    if (key.empty()) {
+      j["last"] = points.back().value;
+    } else {
+      json pts = json::array();
+      for (const MetricBucket& b : BucketSeries(std::move(points), static_cast<int>(max_points))) {
+        pts.push_back({b.step, b.last, b.min, b.max});
+      }
+      j["points"] = std::move(pts);
+    }
+    out.push_back(std::move(j));
+  }
+  return Ok({{"run_id", id}, {"source_run_id", source}, {"series", out}});
 }
 
 }  // namespace
@@ -142,7 +216,9 @@ void AddApiV1Routes(const ApiContext& ctx, Router* router) {
     registry::PipelineRecord p;
     Status s = store->GetPipelineByName(req.path_params.at("name"), &p);
     if (!s.ok()) return FromStatus(s, req.path);
-    return Ok(ToJson(p, true));
+    json j = ToJson(p, true);
+    AddStageGraph(p.definition, &j);
+    return Ok(j);
   });
   router->Add("POST", "/api/v1/pipelines/reload", [ctx](const HttpRequest& req) {
     json body;
@@ -246,6 +322,11 @@ void AddApiV1Routes(const ApiContext& ctx, Router* router) {
     }
     if (view == "summary") return Ok(RunSummary(store, run, !after_q.empty(), after));
     return Ok(RunDetail(store, run));
+  });
+  router->Add("GET", "/api/v1/runs/{id}/metrics", [store](const HttpRequest& req) {
+    int64_t id;
+    if (!ParseId(req.path_params.at("id"), &id)) return BadId(req, "run id", req.path_params.at("id"));
+    return RunMetrics(store, req, id);
   });
   router->Add("POST", "/api/v1/runs/{id}/cancel", [ctx](const HttpRequest& req) {
     int64_t id;

@@ -21,7 +21,11 @@ void WriteResponse(mg_connection* conn, const HttpResponse& r, bool head) {
   std::string out = "HTTP/1.1 " + std::to_string(r.status) + " " + StatusText(r.status) + "\r\n";
   out += "Content-Type: " + r.content_type + "\r\n";
   out += "Content-Length: " + std::to_string(r.body.size()) + "\r\n";
-  out += "Cache-Control: no-store\r\n";
+  // API answers are never stored; a handler that sets its own
+  // Cache-Control (the dashboard's static files) keeps it.
+  const bool own_cache = std::any_of(r.headers.begin(), r.headers.end(),
+                                     [](const auto& h) { return Lower(h.first) == "cache-control"; });
+  if (!own_cache) out += "Cache-Control: no-store\r\n";
   out += "X-Content-Type-Options: nosniff\r\n";
   for (const auto& [k, v] : r.headers) out += k + ": " + v + "\r\n";
   out += "\r\n";

@@ -6,6 +6,10 @@ const std::vector<RoutePolicy>& RoutePolicies() {
   static const std::vector<RoutePolicy> kTable = {
       // Probes and scraping.
       {"GET", "/healthz", Access::kPublic},
+      // The dashboard's static files (docs/dashboard.md); its data comes
+      // from the routes below, with a token.
+      {"GET", "/", Access::kPublic},
+      {"GET", "/ui/{file}", Access::kPublic},
       {"GET", "/readyz", Access::kViewer},
       {"GET", "/metrics", Access::kViewer},  // kPublic when public_metrics is set
       {"GET", "/api/v1/version", Access::kViewer},
@@ -16,6 +20,7 @@ const std::vector<RoutePolicy>& RoutePolicies() {
       {"POST", "/api/v1/pipelines/{name}/runs", Access::kOperator},
       {"GET", "/api/v1/runs", Access::kViewer},
       {"GET", "/api/v1/runs/{id}", Access::kViewer},
+      {"GET", "/api/v1/runs/{id}/metrics", Access::kViewer},
       {"POST", "/api/v1/runs/{id}/cancel", Access::kOperator},
       {"GET", "/api/v1/runs/{id}/logs/{stage}", Access::kViewer},
       // Artifacts and lineage.

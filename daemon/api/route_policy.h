@@ -11,7 +11,8 @@
 namespace mlops::api {
 
 enum class Access {
-  kPublic,    // no token (only /healthz; /metrics when configured public)
+  kPublic,    // no token (/healthz, the dashboard's static files; /metrics when
+              // configured public)
   kWebhook,   // no bearer token; the handler checks the webhook secret
   kViewer,    // read
   kOperator,  // trigger, cancel, promote to staging

@@ -201,7 +201,7 @@ Status CheckHttpSettings(const std::string& where, const DaemonConfig& c) {
 // The daemon's top-level settings, in the order docs/config.md lists them.
 const std::vector<std::string_view>& Settings() {
   static const std::vector<std::string_view> kSettings = {
-      "state_dir", "listen", "pipelines", "plugin_dirs", "stage_host", "cpus", "gpus",
+      "state_dir", "listen", "pipelines", "plugin_dirs", "stage_host", "dashboard_dir", "cpus", "gpus",
       "memory_mb", "kill_grace", "stage_output_mb", "stop_timeout", "max_recoveries",
       "http_threads", "http_request_timeout", "http_keep_alive_timeout",
       "http_connections_per_client", "log_level", "public_metrics", "tls", "signing_key",
@@ -217,6 +217,7 @@ Status ReadSetting(const std::string& path, const std::string& key, const YAML::
   if (key == "state_dir") return ReadNumber(path, v, "a folder path", &c->state_dir);
   if (key == "listen") return ReadNumber(path, v, "HOST:PORT", &c->listen);
   if (key == "stage_host") return ReadNumber(path, v, "a file path", &c->stage_host);
+  if (key == "dashboard_dir") return ReadNumber(path, v, "a folder path", &c->dashboard_dir);
   if (key == "log_level") return ReadNumber(path, v, "a log level", &c->log_level);
   if (key == "pipelines") return ReadStrings(path, v, &c->pipeline_dirs);
   if (key == "plugin_dirs") return ReadStrings(path, v, &c->plugin_dirs);
@@ -321,6 +322,11 @@ void ApplyDefaults(DaemonConfig* c) {
       }
     }
   }
+  if (c->dashboard_dir.empty()) {
+    // <build or prefix>/share/mlopsd/dashboard (dashboard/CMakeLists.txt).
+    // When it does not exist, / answers 404 saying where it looked.
+    c->dashboard_dir = JoinPath(exe_dir, "../share/mlopsd/dashboard");
+  }
   if (c->cpus <= 0) {
     long n = ::sysconf(_SC_NPROCESSORS_ONLN);
     c->cpus = n > 0 ? static_cast<double>(n) : 1;
@@ -335,6 +341,7 @@ void ApplyDefaults(DaemonConfig* c) {
   };
   absolute(&c->state_dir);
   absolute(&c->stage_host);
+  absolute(&c->dashboard_dir);
   if (!c->config_file.empty()) absolute(&c->config_file);
   for (std::string& dir : c->pipeline_dirs) absolute(&dir);
   for (std::string& dir : c->plugin_dirs) absolute(&dir);

@@ -21,6 +21,7 @@ struct DaemonConfig {
   std::vector<std::string> pipeline_dirs;
   std::vector<std::string> plugin_dirs;   // default: the build's or install's plugin folder
   std::string stage_host;                 // default: mlops-stage next to mlopsd
+  std::string dashboard_dir;              // default: the build's or install's dashboard folder
   double cpus = 0;                        // 0 = the machine's core count
   int gpus = 0;
   int64_t memory_mb = 0;                  // 0 = not limited

@@ -11,6 +11,7 @@
 
 #include "access/bootstrap.h"
 #include "api/api_v1.h"
+#include "api/dashboard_routes.h"
 #include "api/auth.h"
 #include "api/token_routes.h"
 #include "api/gc_routes.h"
@@ -322,6 +323,7 @@ Status Daemon::Start() {
   api::AddTokenRoutes(p.tokens.get(), &p.clock, &p.router);
   api::AddGcRoutes(p.retention.get(), &p.router);
   api::AddModelRoutes(p.models.get(), p.model_registry.get(), &p.clock, &p.router);
+  api::AddDashboardRoutes(config_.dashboard_dir, &p.router);
   {
     serving::ServingRoutesContext sc;
     sc.state_dir = config_.state_dir;

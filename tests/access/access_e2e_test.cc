@@ -40,6 +40,8 @@ constexpr const char* kPipeline =
 const std::map<std::string, Access>& ExpectedAccess() {
   static const std::map<std::string, Access> kExpected = {
       {"GET /healthz", Access::kPublic},
+      {"GET /", Access::kPublic},
+      {"GET /ui/{file}", Access::kPublic},
       {"GET /readyz", Access::kViewer},
       {"GET /metrics", Access::kViewer},
       {"GET /api/v1/version", Access::kViewer},
@@ -49,6 +51,7 @@ const std::map<std::string, Access>& ExpectedAccess() {
       {"POST /api/v1/pipelines/{name}/runs", Access::kOperator},
       {"GET /api/v1/runs", Access::kViewer},
       {"GET /api/v1/runs/{id}", Access::kViewer},
+      {"GET /api/v1/runs/{id}/metrics", Access::kViewer},
       {"POST /api/v1/runs/{id}/cancel", Access::kOperator},
       {"GET /api/v1/runs/{id}/logs/{stage}", Access::kViewer},
       {"GET /api/v1/artifacts", Access::kViewer},

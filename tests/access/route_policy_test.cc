@@ -24,11 +24,14 @@ TEST(RoutePolicyTable, RowsAreUniqueAndWellFormed) {
     const std::string m = p.method;
     EXPECT_TRUE(m == "GET" || m == "POST" || m == "PUT" || m == "DELETE") << key;
   }
-  // Only /healthz is public by default.
+  // Only /healthz and the dashboard's static files are public by default.
   int open = 0;
   for (const RoutePolicy& p : RoutePolicies()) open += p.access == Access::kPublic;
-  EXPECT_EQ(open, 1);
+  EXPECT_EQ(open, 3);
   EXPECT_EQ(PolicyFor("GET", "/healthz"), Access::kPublic);
+  EXPECT_EQ(PolicyFor("GET", "/"), Access::kPublic);
+  EXPECT_EQ(PolicyFor("GET", "/ui/{file}"), Access::kPublic);
+  EXPECT_EQ(PolicyFor("GET", "/api/v1/runs/{id}/metrics"), Access::kViewer);
   EXPECT_EQ(PolicyFor("HEAD", "/api/v1/runs"), Access::kViewer);
   EXPECT_EQ(PolicyFor("POST", "/api/v1/tokens"), Access::kAdmin);
   EXPECT_FALSE(PolicyFor("DELETE", "/api/v1/runs").has_value());

@@ -7,6 +7,8 @@
 
 #include <fstream>
 
+#include "mlops/common/files.h"
+
 namespace mlops::server {
 namespace {
 
@@ -168,11 +170,24 @@ TEST_F(ConfigTest, RelativeFoldersBecomeAbsoluteUnderTheWorkingDirectory) {
   c.pipeline_dirs = {"./pipelines", "/abs/pipelines"};
   c.plugin_dirs = {"plugins/../plugins"};
   c.stage_host = "bin/mlops-stage";
+  c.dashboard_dir = "ui/";
   ApplyDefaults(&c);
   EXPECT_EQ(c.state_dir, here + "/state");
   EXPECT_EQ(c.pipeline_dirs, (std::vector<std::string>{here + "/pipelines", "/abs/pipelines"}));
   EXPECT_EQ(c.plugin_dirs, (std::vector<std::string>{here + "/plugins"}));
   EXPECT_EQ(c.stage_host, here + "/bin/mlops-stage");
+  EXPECT_EQ(c.dashboard_dir, here + "/ui");
+}
+
+// The dashboard's folder: from the file, else share/mlopsd/dashboard next to
+// the binary (the build tree and the install share that layout).
+TEST_F(ConfigTest, DashboardFolderIsReadOrDefaultsNextToTheBinary) {
+  DaemonConfig c;
+  ASSERT_TRUE(Load("dashboard_dir: /srv/mlopsd-ui\n", &c).ok());
+  EXPECT_EQ(c.dashboard_dir, "/srv/mlopsd-ui");
+  DaemonConfig d;
+  ApplyDefaults(&d);
+  EXPECT_EQ(d.dashboard_dir, JoinPath(ExecutableDir(), "../share/mlopsd/dashboard"));
 }
 
 TEST_F(ConfigTest, RetentionLimitsAreReadAndReplaceAFoldersDefaults) {
