@@ -17,6 +17,23 @@ namespace {
 // published, a key trusted later).
 constexpr int64_t kRetryFailedMs = 5000;
 
+// The same version as far as serving goes: the same loaded object, or two
+// placeholders (not served) saying the same.
+bool SameVersion(const std::shared_ptr<const LoadedVersion>& a,
+                 const std::shared_ptr<const LoadedVersion>& b) {
+  if (a == b) return true;
+  return !a->available() && !b->available() && a->state == b->state && a->reason == b->reason;
+}
+
+bool SameVersions(const std::map<int64_t, std::shared_ptr<const LoadedVersion>>& a,
+                  const std::map<int64_t, std::shared_ptr<const LoadedVersion>>& b) {
+  if (a.size() != b.size()) return false;
+  for (auto i = a.begin(), j = b.begin(); i != a.end(); ++i, ++j) {
+    if (i->first != j->first || !SameVersion(i->second, j->second)) return false;
+  }
+  return true;
+}
+
 bool SameSet(const ModelSet& a, const ModelSet& b) {
   if (a.complete != b.complete || a.models.size() != b.models.size()) return false;
   for (const auto& [name, m] : a.models) {
@@ -24,7 +41,7 @@ bool SameSet(const ModelSet& a, const ModelSet& b) {
     if (it == b.models.end()) return false;
     const ServedModel& o = it->second;
     if (m.production != o.production || m.canary != o.canary ||
-        m.canary_share_percent != o.canary_share_percent || m.versions != o.versions) {
+        m.canary_share_percent != o.canary_share_percent || !SameVersions(m.versions, o.versions)) {
       return false;
     }
   }

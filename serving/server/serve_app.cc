@@ -117,7 +117,10 @@ Status ServeApp::Start() {
   http_->SetResponseFilter(&ToProtocolError);
   http_->SetObserver([this](const std::string&, const std::string& route, int status,
                             double seconds) {
-    if (!TakeRequestCounted()) metrics_.Request("", 0, ProtocolOfPath(route), status, seconds);
+    // Scrapes of /metrics are not protocol requests.
+    if (!TakeRequestCounted() && route != "/metrics") {
+      metrics_.Request("", 0, ProtocolOfPath(route), status, seconds);
+    }
   });
   MLOPS_RETURN_IF_ERROR(http_->Start());
   WriteStats();

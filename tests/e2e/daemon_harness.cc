@@ -203,6 +203,15 @@ int Daemon::Stop(int sig, std::chrono::milliseconds timeout) {
   return StopProcess(&pid_, sig, timeout);
 }
 
+CommandResult MakeLoopbackCertificate(const TempDir& dir, const std::string& cn) {
+  CommandResult r = RunCommand({"/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                                "ec_paramgen_curve:P-256", "-nodes", "-days", "1", "-subj", "/CN=" + cn,
+                                "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", dir.Sub("key.pem"),
+                                "-out", dir.Sub("cert.pem")});
+  ::chmod(dir.Sub("key.pem").c_str(), 0600);
+  return r;
+}
+
 pid_t SpawnLogged(const std::vector<std::string>& argv_in, const std::string& log_path) {
   std::vector<std::string> argv = argv_in;
   posix_spawn_file_actions_t fa;

@@ -42,6 +42,10 @@ int StopProcess(pid_t* pid, int sig, std::chrono::milliseconds timeout);
 // Whether *pid still runs (reaps it, setting -1, when it ended).
 bool ProcessRunning(pid_t* pid);
 
+// A self-signed P-256 certificate for 127.0.0.1 (an IP SAN) in
+// dir/cert.pem, its key in dir/key.pem (0600); openssl's result.
+CommandResult MakeLoopbackCertificate(const TempDir& dir, const std::string& cn);
+
 void WriteText(const std::string& path, const std::string& text);
 std::string ReadText(const std::string& path);
 
