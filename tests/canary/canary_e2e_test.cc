@@ -108,9 +108,15 @@ TEST_F(CanaryE2E, SupervisedServeOutlivesKill9AndIsAdoptedThenRestarted) {
 
   Daemon second(state(), dir_.Sub("pipelines"), {}, {"--config", dir_.Sub("mlopsd.yaml")});
   ASSERT_TRUE(second.Start()) << ReadText(second.log_path());
-  auto r = second.Ctl({"--json", "serve", "status"});
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  json status = json::parse(r.out);
+  CommandResult r;
+  json status;
+  // "up" once the adopted server's stats file is fresh (it writes it every
+  // second; a loaded machine may delay one).
+  EXPECT_TRUE(WaitFor([&] {
+    r = second.Ctl({"--json", "serve", "status"});
+    status = r.exit_code == 0 ? json::parse(r.out) : json::object();
+    return status.contains("server") && status["server"].value("status", "") == "up";
+  })) << r.err << status.dump(2);
   EXPECT_EQ(status["server"]["supervisor"]["state"], "adopted") << status.dump(2);
   EXPECT_EQ(status["server"]["supervisor"]["pid"], serve);
   EXPECT_EQ(status["server"]["status"], "up") << status.dump(2);
