@@ -1,0 +1,32 @@
+#include "drift/streaming.h"
+
+#include <cmath>
+
+#include "drift/bins.h"
+
+namespace mlops::ml::drift {
+
+void BinnedCounter::Add(double v) {
+  if (std::isnan(v)) {
+    ++missing_;
+    return;
+  }
+  ++counts_[BinIndex(edges_, v)];
+  ++present_;
+}
+
+void KsReservoir::Add(double v) {
+  if (std::isnan(v)) {
+    ++missing_;
+    return;
+  }
+  ++seen_;
+  if (sample_.size() < capacity_) {
+    sample_.push_back(v);
+    return;
+  }
+  const uint64_t slot = rng_.Below(seen_);
+  if (slot < capacity_) sample_[slot] = v;
+}
+
+}  // namespace mlops::ml::drift
