@@ -8,8 +8,30 @@
 
 namespace mlops::ml::drift {
 
+namespace {
+
+// Equal sizes n: by the reflection principle,
+// Pr(D >= h/n) = 2 * sum_{k >= 1} (-1)^(k-1) * C(2n, n - kh) / C(2n, n),
+// each ratio the previous one times prod (n - j + 1) / (n + j) over the
+// next h values of j. The terms shrink, so the sum stops at the first 0.
+// O(n) time, no memory.
+double EqualSizesPValue(uint64_t n, uint64_t h) {
+  double ratio = 1.0, sum = 0.0, sign = 1.0;
+  for (uint64_t j = 1; j <= n; ++j) {
+    ratio *= static_cast<double>(n - j + 1) / static_cast<double>(n + j);
+    if (j % h != 0) continue;
+    if (ratio == 0.0) break;
+    sum += sign * ratio;
+    sign = -sign;
+  }
+  return 2.0 * sum;
+}
+
+}  // namespace
+
 double KsExactPValue(uint64_t n1, uint64_t n2, uint64_t h) {
   if (h == 0) return 1.0;
+  if (n1 == n2) return std::clamp(EqualSizesPValue(n1, h), 0.0, 1.0);
   // Paths from (0, 0) to (m, n), m >= n; a path stays inside while every
   // point (x, y) has |ng * x - mg * y| < h. P[y] holds, for the current x,
   // the share of the binom(x + y, y) paths to (x, y) that stayed inside:

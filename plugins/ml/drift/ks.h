@@ -6,8 +6,8 @@
 // for any sizes (the path probabilities are kept normalised, so nothing
 // overflows); scipy itself switches to its asymptotic mode once
 // lcm(n1, n2) >= 2^31, beyond the bounded samples the drift monitor keeps
-// (streaming.h). Cost O(n log n) for the statistic, O(n1 * band) for the
-// p-value. NaNs are missing values and are left out (sample.h).
+// (streaming.h). Cost O(n log n) for the statistic; for the p-value O(n)
+// when the sizes are equal (the reflection formula), else O(n1 * band). NaNs are missing values and are left out (sample.h).
 // Pure functions; thread-safe.
 #pragma once
 

@@ -78,6 +78,9 @@ std::vector<Case> BuildCases() {
   cases.push_back(Numeric("normal_shifted", 2000, 1500, rng, normal, shifted));
   cases.push_back(Numeric("normal_equal_sizes", 800, 800, rng, normal, shifted));
   cases.push_back(Numeric("normal_equal_sizes_same", 700, 700, rng, normal, normal));
+  // The bounded samples the monitor keeps (streaming.h): 5,000 on each side.
+  cases.push_back(Numeric("bounded_samples_shifted", 5000, 5000, rng, normal, shifted));
+  cases.push_back(Numeric("bounded_samples_ties", 5000, 5000, rng, grid, grid));
   cases.push_back(Numeric("coprime_sizes", 997, 1009, rng, normal, shifted));
   cases.push_back(Numeric("ties_on_grid", 1200, 900, rng, grid, grid));
   cases.push_back(Numeric("ties_on_grid_shifted", 1200, 900, rng, grid, grid_shifted));
