@@ -43,7 +43,10 @@ nlohmann::json OrNull(const std::optional<double>& v) {
 
 Status ProfileDataset(const Dataset& data, std::span<const size_t> rows, size_t bins,
                       ReferenceProfile* out) {
-  if (bins < 2) return Status::InvalidArgument("bins must be at least 2, got " + std::to_string(bins));
+  if (bins < 2 || bins > kMaxBins) {
+    return Status::InvalidArgument("bins must be from 2 to " + std::to_string(kMaxBins) + ", got " +
+                                   std::to_string(bins));
+  }
   std::vector<size_t> all;
   if (rows.empty()) {
     all.resize(data.rows);

@@ -54,8 +54,8 @@ struct ReferenceProfile {
 };
 
 // Profiles `rows` of `data` (all rows when `rows` is empty; indices must be
-// < data.rows) with `bins` bins per feature. InvalidArgument when bins < 2
-// or there is no row.
+// < data.rows) with `bins` bins per feature. InvalidArgument when bins is
+// not in 2..kMaxBins or there is no row.
 Status ProfileDataset(const Dataset& data, std::span<const size_t> rows, size_t bins,
                       ReferenceProfile* out);
 

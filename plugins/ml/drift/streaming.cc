@@ -15,6 +15,12 @@ void BinnedCounter::Add(double v) {
   ++present_;
 }
 
+void BinnedCounter::Add(std::span<const double> values) {
+  const uint64_t missing_before = missing_;
+  AddBinCounts(edges_, values, counts_, &missing_);
+  present_ += values.size() - (missing_ - missing_before);
+}
+
 void KsReservoir::Add(double v) {
   if (std::isnan(v)) {
     ++missing_;

@@ -26,9 +26,7 @@ class BinnedCounter {
       : edges_(std::move(edges)), counts_(edges_.size() + 1, 0) {}
 
   void Add(double v);
-  void Add(std::span<const double> values) {
-    for (double v : values) Add(v);
-  }
+  void Add(std::span<const double> values);
 
   const std::vector<double>& edges() const { return edges_; }
   const std::vector<uint64_t>& counts() const { return counts_; }

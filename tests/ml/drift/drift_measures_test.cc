@@ -31,6 +31,26 @@ TEST(Bins, QuartileEdgesAndRightClosedBins) {
             (std::vector<uint64_t>{2, 1, 1, 1}));
 }
 
+// BinCounts works on blocks of values; it must agree with BinIndex value by
+// value, on edges, ties, infinities and NaNs, across block boundaries.
+TEST(Bins, BlockCountsAgreeWithBinIndex) {
+  Rng rng(5);
+  std::vector<double> values;
+  for (int i = 0; i < 3000; ++i) values.push_back(std::round(4 * rng.Normal()) / 4);
+  values[17] = kNaN;
+  values[1500] = kInf;
+  values[2999] = -kInf;
+  std::vector<double> edges;
+  ASSERT_TRUE(QuantileEdges(std::vector<double>(values.begin(), values.begin() + 1000), 10, &edges).ok());
+  std::vector<uint64_t> expected(edges.size() + 1, 0);
+  for (double v : values) {
+    if (!std::isnan(v)) ++expected[BinIndex(edges, v)];
+  }
+  uint64_t missing = 0;
+  EXPECT_EQ(BinCounts(edges, values, &missing), expected);
+  EXPECT_EQ(missing, 1u);
+}
+
 TEST(Bins, ConstantColumnMergesEdgesIntoTwoBins) {
   std::vector<double> edges;
   ASSERT_TRUE(QuantileEdges(std::vector<double>(50, 7.0), 10, &edges).ok());
@@ -45,6 +65,7 @@ TEST(Bins, NoValueOrInfiniteIsAnError) {
   EXPECT_FALSE(QuantileEdges(std::vector<double>{}, 10, &edges).ok());
   EXPECT_FALSE(QuantileEdges(std::vector<double>{1, kInf}, 10, &edges).ok());
   EXPECT_FALSE(QuantileEdges(std::vector<double>{1, 2}, 1, &edges).ok());
+  EXPECT_FALSE(QuantileEdges(std::vector<double>{1, 2}, kMaxBins + 1, &edges).ok());
 }
 
 TEST(Psi, HandComputedValueAndEmptyBinFloor) {
