@@ -65,6 +65,16 @@ Status ProfileDataset(const Dataset& data, std::span<const size_t> rows, size_t 
 Status ProfileCsv(const DataSpec& spec, size_t bins, ReferenceProfile* out);
 
 nlohmann::json ToJson(const ReferenceProfile& profile);
+
+// The inverse of ToJson: ParseReferenceProfile(ToJson(p)) gives p back.
+// InvalidArgument naming the key ("features[3].bins.counts: expected ...")
+// for another format or version, a missing or mistyped key, counts that do
+// not fit the edges, or edges out of order.
+Status ParseReferenceProfile(const nlohmann::json& j, ReferenceProfile* out);
+
+bool operator==(const NumericProfile& a, const NumericProfile& b);
+bool operator==(const FeatureProfile& a, const FeatureProfile& b);
+bool operator==(const ReferenceProfile& a, const ReferenceProfile& b);
 // ToJson(profile) as the file's text: indented by 2, newline-terminated.
 std::string Serialize(const ReferenceProfile& profile);
 

@@ -75,6 +75,47 @@ TEST(ReferenceProfile, SameRowsGiveTheSameBytesWhereverTheFileLies) {
   EXPECT_EQ(Serialize(first).back(), '\n');
 }
 
+TEST(ReferenceProfile, ParsesBackWhatItWrites) {
+  TempDir dir;
+  ASSERT_TRUE(WriteFileAtomic(dir.Join("d.csv"), kCsv).ok());
+  ReferenceProfile p, back;
+  ASSERT_TRUE(ProfileCsv(Spec(dir.Join("d.csv")), 4, &p).ok());
+  const Status st = ParseReferenceProfile(nlohmann::json::parse(Serialize(p)), &back);
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  EXPECT_TRUE(back == p);
+  EXPECT_EQ(Serialize(back), Serialize(p));
+}
+
+TEST(ReferenceProfile, ParseErrorsNameTheKey) {
+  TempDir dir;
+  ASSERT_TRUE(WriteFileAtomic(dir.Join("d.csv"), kCsv).ok());
+  ReferenceProfile p;
+  ASSERT_TRUE(ProfileCsv(Spec(dir.Join("d.csv")), 4, &p).ok());
+  const nlohmann::json good = ToJson(p);
+  struct Case {
+    std::string pointer;
+    nlohmann::json value;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {"/version", 2, "version: expected 1, got 2"},
+      {"/format", "other", "format: expected \"mlopsd.reference_profile\""},
+      {"/rows", -1, "rows: expected a count"},
+      {"/features/1/bins/counts", {1, 2, 3, 4, 5, 6}, "features[1].bins.counts: expected"},
+      {"/features/0/bins/edges", {3, 2, 4}, "features[0].bins.edges: expected increasing numbers"},
+      {"/features/0/mean", "x", "features[0].mean: expected a number or null"},
+      {"/label/type", "text", "label.type: expected"},
+  };
+  for (const Case& c : cases) {
+    nlohmann::json j = good;
+    j[nlohmann::json::json_pointer(c.pointer)] = c.value;
+    ReferenceProfile out;
+    const Status st = ParseReferenceProfile(j, &out);
+    ASSERT_FALSE(st.ok()) << c.pointer;
+    EXPECT_NE(st.message().find(c.message), std::string::npos) << st.ToString();
+  }
+}
+
 TEST(ReferenceProfile, AllMissingColumnHasNoStatistics) {
   TempDir dir;
   ASSERT_TRUE(WriteFileAtomic(dir.Join("d.csv"), "a,b,y\n1,,yes\n2,,no\n").ok());
