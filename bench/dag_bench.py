@@ -475,7 +475,7 @@ def report(m, shapes, rt, args, elapsed):
     for name, r in shapes.items():
         w(f"- mlopsd peak RSS (VmHWM) after the {name} runs: {r['rss_kb'] / 1024:.1f} MiB.")
     w("")
-    w("## Targets (issue 2, point 9)")
+    w("## Targets")
     w("")
     for name, r in shapes.items():
         ratio = median(r["mlopsd"]) / median(r["make"])

@@ -1,5 +1,5 @@
 /* The floor of a stage under the isolation and records that mlopsd must
- * keep (issue 2, points 2-4), with nothing else: runs the benchmark's DAG of
+ * keep, with nothing else: runs the benchmark's DAG of
  * `touch DIR/out/sI` stages (bench/dag_bench.py's shapes) in one thread of one
  * process, at most JOBS at once, doing per stage only what any such tool must
  * do, in C: no scheduler beyond a ready list, no plugin, no spec, no hand-off

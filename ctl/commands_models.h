@@ -1,4 +1,4 @@
-// mlctl's model registry verbs (SPEC §6): `models list|show|promote|approve|
+// mlctl's model registry verbs (docs/models.md): `models list|show|promote|approve|
 // rollback|alias|unalias|verify`, `audit`, and the daemon's trust store under
 // the shared `keys` command (`list`, `trust`, `revoke`).
 #pragma once

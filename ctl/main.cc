@@ -9,8 +9,10 @@
 #include "commands_report.h"
 #include "commands_keys.h"
 #include "commands_models.h"
+#include "commands_serving.h"
 #include "commands_tokens.h"
 #include "commands_gc.h"
+#include "commands_serve_log.h"
 #include "exit_codes.h"
 #include "mlops/common/build_info.h"
 
@@ -179,9 +181,9 @@ int main(int argc, char** argv) {
   int64_t token_id = 0;
   auto* tcreate = tokens->add_subcommand("create", "make a token; prints it once");
   tcreate->add_option("name", token_name)->required();
-  tcreate->add_option("--role", token_role, "viewer, operator or admin")
+  tcreate->add_option("--role", token_role, "predictor (mlops-serve only), viewer, operator or admin")
       ->required()
-      ->check(CLI::IsMember({"viewer", "operator", "admin"}));
+      ->check(CLI::IsMember({"predictor", "viewer", "operator", "admin"}));
   tcreate->callback([&] { rc = TokensCreate(api(), token_name, token_role, out); });
   tokens->add_subcommand("list", "every token (never their values)")->callback([&] {
     rc = TokensList(api(), out);
@@ -206,6 +208,9 @@ int main(int argc, char** argv) {
   keys->require_subcommand(1);
   AddOfflineKeyCommands(app, keys, out, &rc);
   AddModelCommands(app, keys, api, out, &rc);
+  AddServingCommands(app, api, out, &rc);
+
+  AddServeLogCommand(app, api, out, &rc);
 
   const std::string hint = UnknownCommandHint(app, std::vector<std::string>(argv + 1, argv + argc));
   if (!hint.empty()) {

@@ -8,7 +8,9 @@
 # signed, gated model becomes version 1, staged automatically; the demo
 # verifies it, promotes it to production as admin, verifies the production
 # folder offline and prints the audit log. A second trigger of the same
-# commit finds the pipeline up to date and runs nothing.
+# commit finds the pipeline up to date and runs nothing. Last, the production
+# model answers a TensorFlow Serving and an Open Inference Protocol v2
+# request through mlops-serve, which mlopsd started (config `serving:`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -38,12 +40,21 @@ repositories:
     branches: [main]
     poll_interval: 1s
     coalesce_window: 500ms
+serving:
+  listen: 127.0.0.1:0
 YAML
 
 echo "== mlopsd --config $DEMO/mlopsd.yaml"
 "$ROOT/build/bin/mlopsd" --config "$DEMO/mlopsd.yaml" >"$DEMO/mlopsd.log" 2>&1 &
 DAEMON=$!
-trap 'kill -TERM $DAEMON 2>/dev/null; wait $DAEMON 2>/dev/null || true' EXIT
+# mlopsd leaves the mlops-serve it supervises running when it stops
+# (docs/serving.md, "Running it"): the demo ends both.
+stop_all() {
+  kill -TERM $DAEMON 2>/dev/null; wait $DAEMON 2>/dev/null || true
+  [ -s "$DEMO/state/serving/mlops-serve.pid" ] && kill -TERM "$(cut -d' ' -f1 "$DEMO/state/serving/mlops-serve.pid")" 2>/dev/null
+  true
+}
+trap stop_all EXIT
 for _ in $(seq 1 200); do [ -s "$DEMO/state/mlopsd.addr" ] && break; sleep 0.05; done
 export MLCTL_SERVER="http://$(cat "$DEMO/state/mlopsd.addr")"
 # The admin token the daemon made at its first start; mlctl reads the file
@@ -115,3 +126,31 @@ echo "== mlctl repos list"
 "$MLCTL" repos list
 echo "== mlctl runs list"
 "$MLCTL" runs list
+
+echo "== mlctl serve status   (mlops-serve, started by mlopsd, serves the production version)"
+for _ in $(seq 1 200); do
+  "$MLCTL" --json serve status | /usr/bin/python3 -c '
+import json,sys
+s=json.load(sys.stdin)
+m=[m for m in s["models"] if m["name"]=="breast-cancer-mlp"]
+sys.exit(0 if s["server"]["status"]=="up" and m and m[0]["served"].get("1",{}).get("state")=="AVAILABLE" else 1)' && break
+  sleep 0.1
+done
+"$MLCTL" serve status
+SERVE="http://$(cat "$DEMO/state/mlops-serve.addr")"
+# The admin token may predict (serving.predict_roles); from a 0600 header
+# file, never on a command line.
+( umask 077; printf 'Authorization: Bearer %s\n' "$(cat "$DEMO/state/admin.token")" >"$DEMO/auth.header" )
+ROW=$(/usr/bin/python3 -c '
+import csv
+with open("/usr/lib/python3/dist-packages/sklearn/datasets/data/breast_cancer.csv") as f:
+    r=csv.reader(f); next(r); print(",".join(next(r)[:30]))')
+echo "== TensorFlow Serving REST: POST $SERVE/v1/models/breast-cancer-mlp:predict"
+curl -sS -H "@$DEMO/auth.header" -H "Content-Type: application/json" \
+  -d "{\"instances\": [[$ROW]]}" "$SERVE/v1/models/breast-cancer-mlp:predict"
+echo
+echo "== Open Inference Protocol v2: POST $SERVE/v2/models/breast-cancer-mlp/infer"
+curl -sS -H "@$DEMO/auth.header" -H "Content-Type: application/json" \
+  -d "{\"id\": \"demo-1\", \"inputs\": [{\"name\": \"features\", \"shape\": [1, 30], \"datatype\": \"FP64\", \"data\": [$ROW]}]}" \
+  "$SERVE/v2/models/breast-cancer-mlp/infer"
+echo

@@ -19,16 +19,24 @@ string(REPLACE "/usr/share/" "${CMAKE_INSTALL_PREFIX}/share/" unit "${unit}")
 string(REPLACE "/etc/mlopsd/" "${etc_dir}/" unit "${unit}")
 file(WRITE "${gen}/mlopsd.service" "${unit}")
 
+file(READ "${MLOPS_SOURCE_DIR}/systemd/mlops-serve.service" unit)
+string(REPLACE "/usr/bin/" "${CMAKE_INSTALL_PREFIX}/bin/" unit "${unit}")
+string(REPLACE "/usr/share/" "${CMAKE_INSTALL_PREFIX}/share/" unit "${unit}")
+string(REPLACE "/etc/mlopsd/" "${etc_dir}/" unit "${unit}")
+file(WRITE "${gen}/mlops-serve.service" "${unit}")
+
 file(READ "${MLOPS_SOURCE_DIR}/systemd/mlopsd.yaml" config)
 string(REPLACE "/etc/mlopsd/" "${etc_dir}/" config "${config}")
 file(WRITE "${gen}/mlopsd.yaml" "${config}")
 
 file(INSTALL DESTINATION "${CMAKE_INSTALL_PREFIX}/lib/systemd/system" TYPE FILE
-     FILES "${gen}/mlopsd.service")
+     FILES "${gen}/mlopsd.service" "${gen}/mlops-serve.service")
 file(INSTALL DESTINATION "${CMAKE_INSTALL_PREFIX}/lib/sysusers.d" TYPE FILE
      FILES "${MLOPS_SOURCE_DIR}/systemd/mlopsd.sysusers.conf" RENAME mlopsd.conf)
 file(INSTALL DESTINATION "${CMAKE_INSTALL_PREFIX}/lib/tmpfiles.d" TYPE FILE
      FILES "${MLOPS_SOURCE_DIR}/systemd/mlopsd.tmpfiles.conf" RENAME mlopsd.conf)
+file(INSTALL DESTINATION "${CMAKE_INSTALL_PREFIX}/lib/tmpfiles.d" TYPE FILE
+     FILES "${MLOPS_SOURCE_DIR}/systemd/mlops-serve.tmpfiles.conf" RENAME mlops-serve.conf)
 file(INSTALL DESTINATION "${CMAKE_INSTALL_PREFIX}/share/mlopsd" TYPE FILE
      FILES "${gen}/mlopsd.yaml" RENAME mlopsd.yaml.example)
 if(NOT EXISTS "$ENV{DESTDIR}${etc_dir}/mlopsd.yaml")

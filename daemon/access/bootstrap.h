@@ -1,6 +1,6 @@
 // Bootstrap of access control: a daemon with no live admin token makes one,
 // so that a fresh install can be administered, and the state folder's
-// permissions are what SPEC §7 asks (folder 0700, database 0600).
+// permissions are what docs/security.md states (folder 0700, database 0600).
 #pragma once
 
 #include <string>

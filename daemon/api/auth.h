@@ -1,4 +1,4 @@
-// Authorizer: the gate between the HTTP server and the router (SPEC §7).
+// Authorizer: the gate between the HTTP server and the router (docs/security.md).
 // Order: find the route; public and webhook routes pass (a webhook's handler
 // checks its secret); everything else needs `Authorization: Bearer TOKEN`
 // of a live token whose role is at least the route's (route_policy.cc).

@@ -163,6 +163,7 @@ int HttpServer::Serve(mg_connection* conn) {
       }
     }
   }
+  if (filter_) filter_(req, &resp);
   WriteResponse(conn, resp, req.method == "HEAD");
   if (observer_) {
     const double secs =

@@ -53,6 +53,11 @@ using RequestObserver = std::function<void(const std::string& method, const std:
 // to dispatch, false to answer *deny instead.
 using RequestGate = std::function<bool(HttpRequest* req, HttpResponse* deny)>;
 
+// Sees every response before it is written, the server's own refusals
+// (400 path, 413 body, 503 draining, 404/405 of the router) included, so a
+// server speaking another protocol's error shape can rewrite them.
+using ResponseFilter = std::function<void(const HttpRequest& req, HttpResponse* resp)>;
+
 class HttpServer {
  public:
   HttpServer(const Router* router, HttpServerOptions options);
@@ -66,6 +71,8 @@ class HttpServer {
   void SetObserver(RequestObserver obs) { observer_ = std::move(obs); }
   // Set before Start. Default deny: without a gate every request gets 403.
   void SetGate(RequestGate gate) { gate_ = std::move(gate); }
+  // Set before Start; none by default.
+  void SetResponseFilter(ResponseFilter filter) { filter_ = std::move(filter); }
   // New requests get 503; returns once in-flight ones finished or timeout.
   void Drain(std::chrono::milliseconds timeout);
   void Stop();
@@ -84,6 +91,7 @@ class HttpServer {
   std::atomic<int> in_flight_{0};
   RequestObserver observer_;
   RequestGate gate_;
+  ResponseFilter filter_;
   std::atomic<int> port_{0};  // the bound port, once known
   std::unique_ptr<ConnectionGuard> guard_;
 };

@@ -1,4 +1,4 @@
-// The model registry's routes (SPEC §6, §7): models, versions, their
+// The model registry's routes (docs/models.md): models, versions, their
 // signatures and verification, promotion, approval, rollback, aliases, the
 // audit log and the trusted keys. The access policy of each route is in
 // route_policy.cc (enforced before these run); promotion to production

@@ -48,6 +48,10 @@ const std::vector<RoutePolicy>& RoutePolicies() {
       {"POST", "/api/v1/models/{name}/rollback", Access::kAdmin},
       {"PUT", "/api/v1/models/{name}/aliases/{alias}", Access::kOperator},
       {"DELETE", "/api/v1/models/{name}/aliases/{alias}", Access::kOperator},
+      // Serving: starting a canary and changing its share need admin,
+      // checked in the handler (CanaryStarter); stopping one needs operator.
+      {"GET", "/api/v1/serving", Access::kViewer},
+      {"POST", "/api/v1/models/{name}/canary", Access::kOperator},
       {"GET", "/api/v1/audit", Access::kViewer},
       // Trusted keys.
       {"GET", "/api/v1/keys", Access::kViewer},
@@ -58,6 +62,9 @@ const std::vector<RoutePolicy>& RoutePolicies() {
       {"GET", "/api/v1/tokens", Access::kAdmin},
       {"POST", "/api/v1/tokens", Access::kAdmin},
       {"POST", "/api/v1/tokens/{id}/revoke", Access::kAdmin},
+      // Serving: the prediction log holds users' inputs, so not viewer
+      // (docs/serving.md, "Prediction log").
+      {"GET", "/api/v1/serving/predictions/{name}", Access::kOperator},
       // State folder retention (removes files; dry runs list them).
       {"POST", "/api/v1/gc", Access::kAdmin},
   };

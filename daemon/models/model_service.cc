@@ -156,16 +156,7 @@ Status ModelService::LoadTrust(const std::vector<std::string>& trusted_key_files
 }
 
 Status ModelService::TrustedKeys(std::vector<signing::TrustedKey>* out) {
-  out->clear();
-  std::vector<registry::TrustedKeyRecord> keys;
-  MLOPS_RETURN_IF_ERROR(models_->ListKeys(&keys));
-  for (const auto& k : keys) {
-    signing::TrustedKey t;
-    if (!signing::ParsePublicKey(k.public_key_pem, &t.key).ok()) continue;
-    t.revoked = k.revoked_ms != 0;
-    out->push_back(std::move(t));
-  }
-  return Status::OK();
+  return ListTrustedKeys(models_, out);
 }
 
 // ---- Registration -----------------------------------------------------------
@@ -295,8 +286,15 @@ Status ModelService::OnRunFinished(const registry::RunRecord& run,
     if (!s.ok()) spdlog::warn("{}: automatic promotion to {} refused: {}", VersionText(v.model, v.version), to, s.message());
     return s.ok();
   };
+  // With a canary policy, a version that follows a production one goes to
+  // production through its canary (daemon/serving), not at once.
+  registry::ModelRecord m;
+  const bool through_canary =
+      spec.canary && models_->GetModel(v.model, &m).ok() && m.production_version != 0;
   if (spec.promote_staging == "on_gates" && v.gates_passed) {
-    if (automatic("staging") && spec.promote_production == "on_gates") automatic("production");
+    if (automatic("staging") && spec.promote_production == "on_gates" && !through_canary) {
+      automatic("production");
+    }
   } else if (spec.promote_staging == "on_gates") {
     Audit({.actor = kSystemActor,
            .action = "promote.refused",
@@ -314,56 +312,26 @@ Status ModelService::OnRunFinished(const registry::RunRecord& run,
 Status ModelService::Check(const ModelVersionRecord& v, VerifyReport* out) {
   *out = VerifyReport{};
   out->gates_passed = v.gates_passed;
-  auto fail = [&](const std::string& why) {
-    out->verified = false;
-    out->reason = why;
-    return Status::OK();
-  };
-  if (v.envelope_sha256.empty()) {
-    return fail("version " + std::to_string(v.version) +
-                " has no signature: an unsigned version never reaches staging or production");
-  }
   std::string envelope;
-  if (!IsSha256Hex(v.envelope_sha256) ||
-      !ReadFile(artifacts_->PathFor(v.envelope_sha256), &envelope).ok()) {
-    return fail("the signature envelope " + v.envelope_sha256 + " is not in the artifact store");
-  }
-  if (Sha256Hex(envelope) != v.envelope_sha256) {
-    return fail("the signature envelope " + v.envelope_sha256 +
-                " was modified in the artifact store");
+  if (!v.envelope_sha256.empty() &&
+      (!IsSha256Hex(v.envelope_sha256) ||
+       !ReadFile(artifacts_->PathFor(v.envelope_sha256), &envelope).ok())) {
+    out->reason = "the signature envelope " + v.envelope_sha256 + " is not in the artifact store";
+    return Status::OK();
   }
   std::vector<signing::TrustedKey> trusted;
   MLOPS_RETURN_IF_ERROR(TrustedKeys(&trusted));
-  signing::VerifiedStatement statement;
-  Status vs = signing::VerifyEnvelope(envelope, trusted, &statement);
-  if (!vs.ok()) return fail("signature: " + vs.message());
-  out->key_id = statement.key_id;
-  out->subjects = statement.subjects;
-  bool covers = false;
-  for (const auto& s : statement.subjects) {
-    if (!IsSha256Hex(s.sha256) || !artifacts_->Contains(s.sha256)) {
-      return fail("file '" + s.name + "' (sha256 " + s.sha256 + ") is not in the artifact store");
-    }
-    std::string sha;
-    uint64_t size = 0;
-    Status hs = Sha256File(artifacts_->PathFor(s.sha256), &sha, &size);
-    if (!hs.ok()) return fail("file '" + s.name + "': " + hs.message());
-    if (sha != s.sha256) {
-      return fail("file '" + s.name + "' was modified: its sha256 is " + sha +
-                  ", the manifest says " + s.sha256);
-    }
-    covers = covers || s.sha256 == v.artifact_sha256;
-  }
-  if (!covers) {
-    return fail("manifest belongs to another artifact: it does not list the model artifact " +
-                v.artifact_sha256);
-  }
-  if (!v.gates_passed) {
-    out->verified = false;
-    out->reason = "the evaluator's gates did not pass";
-    return Status::OK();
-  }
-  out->verified = true;
+  CheckSignedVersion(v, envelope, "the artifact store", trusted,
+                     [&](const signing::Subject& s, std::string* sha) -> std::string {
+                       if (!artifacts_->Contains(s.sha256)) {
+                         return "file '" + s.name + "' (sha256 " + s.sha256 +
+                                ") is not in the artifact store";
+                       }
+                       uint64_t size = 0;
+                       Status hs = Sha256File(artifacts_->PathFor(s.sha256), sha, &size);
+                       return hs.ok() ? "" : "file '" + s.name + "': " + hs.message();
+                     },
+                     out);
   return Status::OK();
 }
 
@@ -395,7 +363,7 @@ Status ModelService::PolicyOf(const std::string& model, pipeline::ModelSpec* spe
       parsed.model->name != model) {
     // The pipeline no longer describes this model: nothing automatic, and
     // production only by an admin.
-    *spec = pipeline::ModelSpec{model, "", "manual", "manual"};
+    *spec = pipeline::ModelSpec{model, "", "manual", "manual", std::nullopt};
     return Status::OK();
   }
   *spec = *parsed.model;

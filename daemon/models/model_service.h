@@ -47,6 +47,7 @@
 #include "models/deploy_hook.h"
 #include "models/deploy_worker.h"
 #include "models/provenance.h"
+#include "models/version_check.h"
 #include "pipeline/pipeline.h"
 
 namespace mlops::models {
@@ -87,14 +88,6 @@ struct PromoteResult {
   nlohmann::json ToJson() const;
 };
 
-struct VerifyReport {
-  bool verified = false;
-  std::string reason;  // why not, naming the file or key
-  std::string key_id;
-  std::vector<signing::Subject> subjects;
-  bool gates_passed = false;
-  nlohmann::json ToJson() const;
-};
 
 // What the scheduler tells the attempt-env hook.
 struct AttemptStartInfo {
@@ -149,6 +142,10 @@ class ModelService {
   // for signer stages, MLOPS_PRODUCTION_MODEL for evaluator stages.
   void AttemptEnv(const AttemptStartInfo& info, std::map<std::string, std::string>* env);
 
+  // The `model:` section of the pipeline that owns `model` now; when that
+  // pipeline no longer describes it: nothing automatic, production manual.
+  Status PolicyOf(const std::string& model, pipeline::ModelSpec* spec);
+
   // The stable path of the current production model file of `model`, or ""
   // when there is none.
   std::string ProductionModelFile(const std::string& model);
@@ -157,7 +154,6 @@ class ModelService {
  private:
   Status TrustedKeys(std::vector<signing::TrustedKey>* out);
   Status Check(const registry::ModelVersionRecord& v, VerifyReport* out);
-  Status PolicyOf(const std::string& model, pipeline::ModelSpec* spec);
   Status Refuse(const PromoteRequest& req, const std::string& from, const std::string& why,
                 Status as);
   Status Move(const PromoteRequest& req, const std::string& action, bool consume_approval,

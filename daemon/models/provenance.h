@@ -1,5 +1,5 @@
-// ProvenanceBuilder: the facts a signed model carries (SPEC §6, issue 5
-// point 1): the run, its pipeline and definition digest, the git commit, the
+// ProvenanceBuilder: the facts a signed model carries (docs/signing.md):
+// the run, its pipeline and definition digest, the git commit, the
 // data versions, every attempt of the run so far (plugin name, version and
 // digest, params with secrets redacted) and the parent artifacts of the
 // signing stage with the digests upstream of each. Written as JSON for the

@@ -1,4 +1,4 @@
-// The production model at a stable path (SPEC §6): a version's files live in
+// The production model at a stable path (docs/models.md): a version's files live in
 // <root>/<model>/versions/<version>/ under their (validated) subject names,
 // reflinked or copied (never hard-linked: writing to a published file must
 // not change the artifact store) read-only from the artifact store, and

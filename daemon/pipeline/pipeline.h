@@ -72,11 +72,26 @@ struct Triggers {
   std::optional<DriftPolicy> drift;       // on.drift
 };
 
+// model.promote.canary (docs/pipeline-format.md, docs/serving.md "Canary"):
+// how a new version is tried on a share of the production traffic before it
+// replaces production.
+struct CanaryPolicy {
+  std::vector<int> steps = {10, 50, 100};  // shares in percent, increasing, 1..100
+  std::chrono::milliseconds window{std::chrono::minutes(5)};
+  int64_t min_requests = 100;  // per window, answered by the canary, before a decision
+  // Limits, each judged per window against production's figures of the same window.
+  double max_error_rate_increase = 0.01;  // canary error rate - production's
+  double max_p99_latency_ratio = 2.0;     // canary p99 / production p99
+  std::optional<double> max_shadow_disagreement;  // disagreed / compared; unset: not judged
+  std::string promote = "manual";  // "auto" or "manual" after the last step held
+};
+
 struct ModelSpec {
   std::string name;
   std::string artifact;                       // "<stage>.<output name>"
   std::string promote_staging = "on_gates";   // "on_gates", "manual" or "never"
   std::string promote_production = "manual";  // "on_gates", "manual", "approval" or "never"
+  std::optional<CanaryPolicy> canary;         // model.promote.canary; unset: none
 };
 
 struct Pipeline {

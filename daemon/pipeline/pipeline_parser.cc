@@ -6,6 +6,7 @@
 #include <unordered_set>
 
 #include "mlops/common/files.h"
+#include "pipeline/canary_policy_reader.h"
 #include "pipeline/drift_policy_reader.h"
 #include "pipeline/stage_graph.h"
 #include "pipeline/stage_reader.h"
@@ -25,7 +26,7 @@ constexpr int kFormatVersion = 1;
 const std::vector<std::string_view> kTopKeys = {"version", "name", "on", "stages", "model"};
 const std::vector<std::string_view> kOnKeys = {"git", "data", "drift"};
 const std::vector<std::string_view> kModelKeys = {"name", "artifact", "promote"};
-const std::vector<std::string_view> kPromoteKeys = {"staging", "production"};
+const std::vector<std::string_view> kPromoteKeys = {"staging", "production", "canary"};
 
 // A parse error of yaml-cpp. Its message for a tab in indentation
 // ("illegal map value", "illegal block entry") does not say so: look first.
@@ -228,6 +229,7 @@ void PipelineReader::ReadStages(const MapEntry& e, Pipeline* p) {
 void PipelineReader::ReadModel(const MapEntry& e, ModelSpec* model) {
   if (!r_.ReadMap(e, "'model'")) return;
   const std::vector<MapEntry> entries = r_.Entries(e.value, kModelKeys, "in 'model'");
+  SourcePos canary_pos;
   for (const MapEntry& m : entries) {
     const std::string what = "'model." + m.key + "'";
     if (m.key == "name") {
@@ -239,6 +241,11 @@ void PipelineReader::ReadModel(const MapEntry& e, ModelSpec* model) {
     } else if (m.key == "promote" && r_.ReadMap(m, what)) {
       for (const MapEntry& step : r_.Entries(m.value, kPromoteKeys, "in " + what)) {
         const std::string step_what = "'model.promote." + step.key + "'";
+        if (step.key == "canary") {
+          internal::ReadCanaryPolicy(r_, step, &model->canary.emplace());
+          canary_pos = YamlReader::ValuePos(step);
+          continue;
+        }
         std::string policy;
         if (!r_.ReadString(step, step_what, &policy)) continue;
         // `approval` (production only): an operator or admin asks, another
@@ -254,6 +261,16 @@ void PipelineReader::ReadModel(const MapEntry& e, ModelSpec* model) {
         (step.key == "staging" ? model->promote_staging : model->promote_production) = policy;
       }
     }
+  }
+  // A canary ends in production: `never` forbids that, and `auto` would
+  // step around the second admin that `approval` asks for.
+  if (model->canary && model->promote_production == "never") {
+    r_.Error(canary_pos, "'model.promote.canary': production is never promoted to "
+                         "('model.promote.production: never'), so a canary cannot end");
+  } else if (model->canary && model->canary->promote == "auto" &&
+             model->promote_production == "approval") {
+    r_.Error(canary_pos, "'model.promote.canary.promote: auto' would promote without the "
+                         "approval that 'model.promote.production: approval' asks for; use manual");
   }
   for (std::string_view required : {"name", "artifact"}) {
     if (std::none_of(entries.begin(), entries.end(),

@@ -189,7 +189,7 @@ void ReadStage(YamlReader& r, const YAML::Node& node, int index, const ParseOpti
         continue;
       }
       // A plugin reference is a name looked up in the trusted plugin
-      // folders, never a path or URL (issue 5): no '/', '\', "..", ':' etc.
+      // folders, never a path or URL: no '/', '\', "..", ':' etc.
       if (stage->uses.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
                                         "0123456789._-") != std::string::npos ||
           stage->uses.front() == '.' || stage->uses.size() > 128) {

@@ -8,68 +8,21 @@
 #include <set>
 
 #include "mlops/common/files.h"
-#include "mlops/common/nearest_name.h"
-#include "pipeline/pipeline_parser.h"
+#include "server/config_yaml.h"
 
 namespace mlops::server {
 namespace {
 
-std::string Where(const std::string& file, const YAML::Node& n) {
-  return file + ":" + std::to_string(n.Mark().line + 1) + ":" + std::to_string(n.Mark().column + 1);
-}
-
-Status Expect(bool ok, const std::string& file, const YAML::Node& n, const std::string& what) {
-  if (ok) return Status::OK();
-  return Status::InvalidArgument(Where(file, n) + ": expected " + what);
-}
-
-Status ReadStrings(const std::string& file, const YAML::Node& n, std::vector<std::string>* out) {
-  if (n.IsScalar()) {
-    out->assign(1, n.as<std::string>());
-    return Status::OK();
-  }
-  MLOPS_RETURN_IF_ERROR(Expect(n.IsSequence(), file, n, "a folder or a list of folders"));
-  out->clear();
-  for (const auto& item : n) {
-    MLOPS_RETURN_IF_ERROR(Expect(item.IsScalar(), file, item, "a folder path"));
-    out->push_back(item.as<std::string>());
-  }
-  return Status::OK();
-}
-
-// A mapping key as text; a sequence or mapping used as a key is refused
-// (yaml-cpp would throw converting it).
-Status ReadKey(const std::string& file, const YAML::Node& key, std::string* out) {
-  MLOPS_RETURN_IF_ERROR(Expect(key.IsScalar(), file, key, "a setting name"));
-  *out = key.as<std::string>();
-  return Status::OK();
-}
+using config_yaml::Expect;
+using config_yaml::KnownKeys;
+using config_yaml::ReadDuration;
+using config_yaml::ReadKey;
+using config_yaml::ReadStrings;
+using config_yaml::Where;
 
 template <typename T>
 Status ReadNumber(const std::string& file, const YAML::Node& n, const std::string& what, T* out) {
-  try {
-    if (!n.IsScalar()) throw YAML::Exception(n.Mark(), "not a scalar");
-    *out = n.as<T>();
-    return Status::OK();
-  } catch (const YAML::Exception&) {
-    return Status::InvalidArgument(Where(file, n) + ": expected " + what);
-  }
-}
-
-Status ReadDuration(const std::string& file, const YAML::Node& n, std::chrono::milliseconds* out) {
-  if (!n.IsScalar() || !pipeline::ParseDuration(n.as<std::string>(), out)) {
-    return Status::InvalidArgument(Where(file, n) +
-                                   ": expected a duration such as 500ms, 30s, 5m or 1h");
-  }
-  return Status::OK();
-}
-
-// Known keys as a "did you mean" hint and a list: "; did you mean 'x'?
-// (known: a, b, c)".
-std::string KnownKeys(const std::string& key, const std::vector<std::string_view>& known) {
-  std::string text = DidYouMean(key, known) + " (known:";
-  for (size_t i = 0; i < known.size(); ++i) text += (i == 0 ? " " : ", ") + std::string(known[i]);
-  return text + ")";
+  return config_yaml::ReadScalar(file, n, what, out);
 }
 
 // One repository setting into *r.
@@ -253,7 +206,7 @@ const std::vector<std::string_view>& Settings() {
       "http_threads", "http_request_timeout", "http_keep_alive_timeout",
       "http_connections_per_client", "log_level", "public_metrics", "tls", "signing_key",
       "trusted_keys", "require_plugin_signatures", "deploy_hook", "repositories",
-      "data_scan_interval", "retention"};
+      "data_scan_interval", "retention", "serving"};
   return kSettings;
 }
 
@@ -293,6 +246,7 @@ Status ReadSetting(const std::string& path, const std::string& key, const YAML::
   if (key == "public_metrics") return ReadNumber(path, v, "true or false", &c->public_metrics);
   if (key == "tls") return ReadTls(path, v, c);
   if (key == "retention") return ReadRetention(path, v, &c->retention);
+  if (key == "serving") return serving::ParseServingConfig(path, v, &c->serving.emplace());
   if (key == "signing_key") return ReadNumber(path, v, "a private key file", &c->signing_key);
   if (key == "trusted_keys") return ReadStrings(path, v, &c->trusted_keys);
   if (key == "require_plugin_signatures") {
@@ -309,15 +263,9 @@ Status ReadSetting(const std::string& path, const std::string& key, const YAML::
 }  // namespace
 
 Status LoadConfigFile(const std::string& path, DaemonConfig* c) {
-  std::string text;
-  MLOPS_RETURN_IF_ERROR(ReadFile(path, &text));
   YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::ParserException& e) {
-    return Status::InvalidArgument(path + ":" + std::to_string(e.mark.line + 1) + ":" +
-                                   std::to_string(e.mark.column + 1) + ": " + e.msg);
-  }
+  MLOPS_RETURN_IF_ERROR(config_yaml::LoadYamlFile(path, &root));
+  c->config_file = path;
   if (root.IsNull()) return Status::OK();
   MLOPS_RETURN_IF_ERROR(Expect(root.IsMap(), path, root, "a mapping of settings"));
   // Every problem is reported at once, each with its file:line:column.
@@ -359,6 +307,10 @@ void ApplyDefaults(DaemonConfig* c) {
     const std::string installed = JoinPath(exe_dir, "../libexec/mlopsd/mlops-stage");
     if (!PathExists(c->stage_host) && PathExists(installed)) c->stage_host = installed;
   }
+  if (c->serve_binary.empty()) {
+    // Build tree and install alike: next to mlopsd.
+    c->serve_binary = JoinPath(exe_dir, "mlops-serve");
+  }
   if (c->plugin_dirs.empty()) {
     // Build tree: <build>/bin/mlopsd and <build>/plugins; installed:
     // <prefix>/bin/mlopsd and <prefix>/lib/mlopsd/plugins.
@@ -390,6 +342,7 @@ void ApplyDefaults(DaemonConfig* c) {
   absolute(&c->state_dir);
   absolute(&c->stage_host);
   absolute(&c->dashboard_dir);
+  if (!c->config_file.empty()) absolute(&c->config_file);
   for (std::string& dir : c->pipeline_dirs) absolute(&dir);
   for (std::string& dir : c->plugin_dirs) absolute(&dir);
 }

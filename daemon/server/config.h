@@ -5,10 +5,13 @@
 #include <chrono>
 #include <string>
 #include <vector>
+#include <optional>
 
 #include "mlops/common/status.h"
 #include "retention/retention_config.h"
 #include "server/repo_config.h"
+
+#include "serving/shared/serving_config.h"
 
 namespace mlops::server {
 
@@ -44,6 +47,12 @@ struct DaemonConfig {
   std::vector<std::string> trusted_keys;  // public key files (PEM) trusted at start-up
   bool require_plugin_signatures = false; // each plugin needs <file>.sig by a trusted key
   std::vector<std::string> deploy_hook;   // argv run after a promotion to production
+
+  // Serving (docs/serving.md): with a `serving:` section mlopsd runs and
+  // supervises mlops-serve, handing it this config file.
+  std::optional<serving::ServingConfig> serving;
+  std::string config_file;   // the file read, absolute; "" when none
+  std::string serve_binary;  // default: mlops-serve next to mlopsd
 };
 
 // Reads a YAML config file over `config`. Unknown keys, wrong types and bad

@@ -16,6 +16,7 @@
 #include "api/token_routes.h"
 #include "api/gc_routes.h"
 #include "api/model_routes.h"
+#include "api/prediction_log_routes.h"
 #include "models/model_service.h"
 #include "models/own_signing_key.h"
 #include "mlops/registry/model_registry.h"
@@ -43,6 +44,11 @@
 #include "retention/collector.h"
 #include "retention/retention_service.h"
 #include "server/registry_guard.h"
+#include "serving/canary_controller.h"
+#include "serving/canary_starter.h"
+#include "serving/serve_supervisor.h"
+#include "serving/serving_routes.h"
+#include "serving/shared/serve_stats.h"
 
 
 namespace mlops::server {
@@ -58,6 +64,11 @@ struct Daemon::Parts {
   // Before the scheduler, whose hooks call it: destroyed after it.
   std::unique_ptr<registry::ModelRegistry> model_registry;
   std::unique_ptr<models::ModelService> models;
+  // Canaries (docs/serving.md): the starter is called by the scheduler's
+  // run-end hook, so it is declared before the scheduler.
+  std::unique_ptr<serving::CanaryStarter> canary_starter;
+  std::unique_ptr<serving::CanaryController> canary_controller;
+  std::unique_ptr<serving::ServeSupervisor> serve_supervisor;  // with `serving:` only
   std::unique_ptr<scheduler::LocalWorkspace> workspace;
   AttemptCgroups cgroups;  // read by the runner: before it
   std::unique_ptr<PluginDirectory> plugins;
@@ -137,6 +148,30 @@ Status Daemon::Start() {
                                                       p.artifacts.get(), &p.clock, mo);
     MLOPS_RETURN_IF_ERROR(p.models->LoadTrust(config_.trusted_keys));
   }
+  p.canary_starter = std::make_unique<serving::CanaryStarter>(
+      p.models.get(), p.model_registry.get(), p.artifacts.get(), &p.clock);
+  {
+    serving::CanaryControllerOptions co;
+    co.state_dir = config_.state_dir;
+    models::ModelService* service = p.models.get();
+    co.promote = [service](const std::string& model, int64_t version, const std::string& reason) {
+      models::PromoteRequest req;
+      req.model = model;
+      req.version = version;
+      req.to_stage = "production";
+      req.reason = reason;
+      req.actor = "mlopsd";
+      req.role = "admin";  // the pipeline's `promote: auto` is the authority
+      req.deploy_in_background = true;
+      models::PromoteResult r;
+      return service->Promote(req, &r);
+    };
+    metrics::Family<metrics::Counter>* rollbacks = &p.metrics.AddCounter(
+        "mlopsd_canary_rollbacks_total", "Canaries rolled back automatically, by model.", {"model"});
+    co.on_rollback = [rollbacks](const std::string& model) { rollbacks->With({model}).Inc(); };
+    p.canary_controller = std::make_unique<serving::CanaryController>(p.model_registry.get(),
+                                                                      &p.clock, co);
+  }
 
   Status sr = BecomeChildSubreaper();
   if (!sr.ok()) spdlog::warn("{}", sr.message());
@@ -186,10 +221,13 @@ Status Daemon::Start() {
       p.collector.get(), p.artifact_collector.get(), config_.retention.interval);
   retention::RetentionService* retention =
       config_.retention.after_runs ? p.retention.get() : nullptr;
-  so.on_run_finished = [model_service, retention](const registry::RunRecord& run,
-                                                  const pipeline::Pipeline& pipeline) {
-    Status s = model_service->OnRunFinished(run, pipeline);
+  serving::CanaryStarter* canary_starter = p.canary_starter.get();
+  so.on_run_finished = [model_service, retention, canary_starter](
+                           const registry::RunRecord& run, const pipeline::Pipeline& pipeline) {
+    registry::ModelVersionRecord registered;
+    Status s = model_service->OnRunFinished(run, pipeline, &registered);
     if (!s.ok()) spdlog::error("run {}: model not registered: {}", run.id, s.message());
+    if (s.ok()) canary_starter->OnVersionRegistered(registered);
     if (retention) retention->OnRunEnded(run.id);
   };
   char host[256] = "localhost";
@@ -286,6 +324,27 @@ Status Daemon::Start() {
   api::AddGcRoutes(p.retention.get(), &p.router);
   api::AddModelRoutes(p.models.get(), p.model_registry.get(), &p.clock, &p.router);
   api::AddDashboardRoutes(config_.dashboard_dir, &p.router);
+  {
+    serving::ServingRoutesContext sc;
+    sc.state_dir = config_.state_dir;
+    sc.models = p.model_registry.get();
+    sc.starter = p.canary_starter.get();
+    sc.controller = p.canary_controller.get();
+    sc.clock = &p.clock;
+    if (config_.serving) {
+      serving::ServeSupervisorOptions so;
+      so.binary = config_.serve_binary;
+      so.state_dir = config_.state_dir;
+      so.listen = config_.serving->listen;
+      so.config_file = config_.config_file;
+      so.restart_backoff_max = config_.serving->restart_backoff_max;
+      p.serve_supervisor = std::make_unique<serving::ServeSupervisor>(so);
+      serving::ServeSupervisor* sup = p.serve_supervisor.get();
+      sc.supervisor = [sup] { return sup->StatusJson(); };
+    }
+    serving::AddServingRoutes(sc, &p.router);
+  }
+  api::AddPredictionLogRoutes(JoinPath(config_.state_dir, "serving/predictions"), &p.clock, &p.router);
   // Default deny: a route without a row in route_policy.cc stops the start.
   MLOPS_RETURN_IF_ERROR(api::CheckRoutePolicies(p.router));
   api::AuthOptions auth_opts;
@@ -317,6 +376,8 @@ Status Daemon::Start() {
   MLOPS_RETURN_IF_ERROR(WriteFileAtomic(p.addr_file, p.http->BoundAddress() + "\n", 0600));
   p.data->Start();
   p.retention->Start();
+  p.canary_controller->Start();
+  if (p.serve_supervisor) MLOPS_RETURN_IF_ERROR(p.serve_supervisor->Start());
   ready_.store(true);
   if (sd_watchdog_enabled(0, &p.watchdog_usec) <= 0) p.watchdog_usec = 0;
   sd_notifyf(0, "READY=1\nSTATUS=serving on %s\nMAINPID=%d", p.http->BoundAddress().c_str(),
@@ -344,6 +405,8 @@ void Daemon::Run() {
   p.git->Stop();
   p.data->Stop();
   p.retention->Stop();
+  p.canary_controller->Stop();
+  if (p.serve_supervisor) p.serve_supervisor->Stop();  // mlops-serve keeps serving
   p.scheduler->Shutdown(config_.stop_timeout);
   p.http->Stop();
   ::unlink(p.addr_file.c_str());

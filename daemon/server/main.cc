@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "mlops/common/build_info.h"
+#include "mlops/common/stop_signals.h"
 #include "server/daemon.h"
 
 int main(int argc, char** argv) {
@@ -50,12 +51,7 @@ int main(int argc, char** argv) {
   spdlog::set_level(spdlog::level::from_str(config.log_level));
 
   // Every thread inherits this mask; one thread waits for the signals.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  signal(SIGPIPE, SIG_IGN);
+  const sigset_t stop_signals = mlops::BlockStopSignals();
 
   mlops::server::Daemon daemon(config);
   mlops::Status s = daemon.Start();
@@ -64,9 +60,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::thread waiter([&] {
-    int sig = 0;
-    sigwait(&stop_signals, &sig);
-    spdlog::info("received {}, stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    const int sig = mlops::WaitForStopSignal(stop_signals);
+    spdlog::info("received {}, stopping", mlops::StopSignalName(sig));
     daemon.RequestStop();
   });
   waiter.detach();

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <filesystem>
 
 namespace mlops::registry::internal {
 
@@ -82,9 +83,20 @@ Status SqliteDb::Open(const std::string& path, std::unique_ptr<SqliteDb>* out) {
     return Status::FromErrno("cannot open registry " + path, errno);
   }
 
+  return OpenWithFlags(path, SQLITE_OPEN_READWRITE, out);
+}
+
+Status SqliteDb::OpenReadOnly(const std::string& path, std::unique_ptr<SqliteDb>* out) {
+  if (!std::filesystem::exists(path)) {
+    return Status::NotFound("registry " + path + " does not exist (mlopsd creates it at its "
+                            "first start)");
+  }
+  return OpenWithFlags(path, SQLITE_OPEN_READONLY, out);
+}
+
+Status SqliteDb::OpenWithFlags(const std::string& path, int mode, std::unique_ptr<SqliteDb>* out) {
   sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &db,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW,
+  int rc = sqlite3_open_v2(path.c_str(), &db, mode | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW,
                            nullptr);
   if (rc != SQLITE_OK) {
     Status st = SqliteError(db, rc, "open " + path);

@@ -61,6 +61,12 @@ class SqliteDb {
   // pragma is set and nothing is written: the caller decides whether the
   // file's schema is acceptable first.
   static Status Open(const std::string& path, std::unique_ptr<SqliteDb>* out);
+  // Opens an existing file with a read-only connection: nothing is created
+  // and every write fails (SQLITE_READONLY). A WAL database needs its -shm
+  // and -wal files present or a writable folder to create them (SQLite's
+  // read-only WAL rules); SQLite falls back to a private copy of the
+  // wal-index when the -shm file itself is read-only.
+  static Status OpenReadOnly(const std::string& path, std::unique_ptr<SqliteDb>* out);
   ~SqliteDb();
   SqliteDb(const SqliteDb&) = delete;
   SqliteDb& operator=(const SqliteDb&) = delete;
@@ -83,6 +89,7 @@ class SqliteDb {
 
  private:
   SqliteDb(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  static Status OpenWithFlags(const std::string& path, int mode, std::unique_ptr<SqliteDb>* out);
   sqlite3* db_;
   std::string path_;
   struct SqlHash {

@@ -3,6 +3,7 @@
 #include "mlops/common/sha256.h"
 #include "mlops/registry/model_registry.h"
 #include "sqlite_db.h"
+#include "sqlite_model_registry_impl.h"
 #include "sqlite_schema.h"
 
 namespace mlops::registry {
@@ -11,6 +12,7 @@ namespace {
 using internal::SqliteDb;
 using internal::Stmt;
 using internal::Txn;
+using internal::VersionName;
 
 bool Alnum(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
@@ -64,8 +66,15 @@ void ReadApproval(const Stmt& s, ApprovalRecord* a) {
   a->state = s.Text(8);
 }
 
-std::string VersionName(const std::string& model, int64_t version) {
-  return "model '" + model + "' version " + std::to_string(version);
+// The `canary` alias moves only with the canary's row (StartCanary,
+// EndCanary), so the two never disagree.
+Status CheckSettableAlias(const std::string& alias) {
+  MLOPS_RETURN_IF_ERROR(CheckAliasName(alias));
+  if (alias == kCanaryAlias) {
+    return Status::InvalidArgument(
+        "the 'canary' alias is set and removed with the canary (mlctl models canary)");
+  }
+  return Status::OK();
 }
 
 }  // namespace
@@ -107,119 +116,20 @@ Status CheckRequestId(std::string_view id) {
   return Status::OK();
 }
 
-struct ModelRegistry::Impl {
-  std::mutex mu;
-  std::unique_ptr<SqliteDb> db;
-
-  // A write transaction on the registry's connection, holding its mutex;
-  // rolled back unless committed.
-  class Write {
-   public:
-    explicit Write(Impl* impl)
-        : impl_(impl), lock_(impl->mu), txn_(impl->db.get(), Txn::Mode::kWrite) {}
-    Status Begin() { return txn_.Begin(); }
-    // Begin, then the id of `model` (NotFound when there is no such model).
-    Status BeginForModel(const std::string& model, int64_t* model_id) {
-      MLOPS_RETURN_IF_ERROR(txn_.Begin());
-      return impl_->ModelId(model, model_id);
-    }
-    Status Commit() { return txn_.Commit(); }
-
-   private:
-    Impl* impl_;
-    std::lock_guard<std::mutex> lock_;
-    Txn txn_;
-  };
-
-  Status ModelId(const std::string& name, int64_t* id) {
-    Stmt s;
-    MLOPS_RETURN_IF_ERROR(db->Prepare("SELECT id FROM models WHERE name = ?1", &s));
-    s.Bind(1, name);
-    bool row = false;
-    MLOPS_RETURN_IF_ERROR(s.Step(&row));
-    if (!row) return Status::NotFound("no model named '" + name + "'");
-    *id = s.Int64(0);
-    return Status::OK();
-  }
-
-  Status Production(int64_t model_id, int64_t* version) {
-    Stmt s;
-    MLOPS_RETURN_IF_ERROR(db->Prepare(
-        "SELECT version FROM model_versions WHERE model_id = ?1 AND stage = 'production'", &s));
-    s.Bind(1, model_id);
-    bool row = false;
-    MLOPS_RETURN_IF_ERROR(s.Step(&row));
-    *version = row ? s.Int64(0) : 0;
-    return Status::OK();
-  }
-
-  Status Stage(int64_t model_id, const std::string& model, int64_t version, std::string* stage) {
-    Stmt s;
-    MLOPS_RETURN_IF_ERROR(db->Prepare(
-        "SELECT stage FROM model_versions WHERE model_id = ?1 AND version = ?2", &s));
-    s.Bind(1, model_id);
-    s.Bind(2, version);
-    bool row = false;
-    MLOPS_RETURN_IF_ERROR(s.Step(&row));
-    if (!row) return Status::NotFound("no " + VersionName(model, version));
-    *stage = s.Text(0);
-    return Status::OK();
-  }
-
-  Status SetStage(int64_t model_id, int64_t version, const std::string& stage) {
-    Stmt s;
-    MLOPS_RETURN_IF_ERROR(db->Prepare(
-        "UPDATE model_versions SET stage = ?3 WHERE model_id = ?1 AND version = ?2", &s));
-    s.Bind(1, model_id);
-    s.Bind(2, version);
-    s.Bind(3, stage);
-    return s.Run();
-  }
-
-  Status Audit(AuditRecord* a) {
-    Stmt s;
-    MLOPS_RETURN_IF_ERROR(db->Prepare(
-        "INSERT INTO audit_log (at_ms, actor, action, model, version, from_stage, to_stage, "
-        "reason, detail_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        &s));
-    s.Bind(1, a->at_ms);
-    s.Bind(2, a->actor);
-    s.Bind(3, a->action);
-    s.Bind(4, a->model);
-    s.Bind(5, a->version);
-    s.Bind(6, a->from_stage);
-    s.Bind(7, a->to_stage);
-    s.Bind(8, a->reason);
-    s.Bind(9, a->detail_json.empty() ? std::string("{}") : a->detail_json);
-    MLOPS_RETURN_IF_ERROR(s.Run());
-    a->id = db->LastInsertId();
-    return Status::OK();
-  }
-
-  Status Aliases(int64_t model_id, int64_t version, std::vector<std::string>* out) {
-    out->clear();
-    Stmt s;
-    MLOPS_RETURN_IF_ERROR(db->Prepare(
-        "SELECT alias FROM model_aliases WHERE model_id = ?1 AND version = ?2 ORDER BY alias",
-        &s));
-    s.Bind(1, model_id);
-    s.Bind(2, version);
-    bool row = false;
-    while (true) {
-      MLOPS_RETURN_IF_ERROR(s.Step(&row));
-      if (!row) break;
-      out->push_back(s.Text(0));
-    }
-    return Status::OK();
-  }
-};
-
 ModelRegistry::ModelRegistry(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 ModelRegistry::~ModelRegistry() = default;
 
 Status OpenSqliteModelRegistry(const std::string& path, std::unique_ptr<ModelRegistry>* out) {
   auto impl = std::make_unique<ModelRegistry::Impl>();
   MLOPS_RETURN_IF_ERROR(internal::OpenRegistryDb(path, &impl->db));
+  out->reset(new ModelRegistry(std::move(impl)));
+  return Status::OK();
+}
+
+Status OpenSqliteModelRegistryReadOnly(const std::string& path,
+                                       std::unique_ptr<ModelRegistry>* out) {
+  auto impl = std::make_unique<ModelRegistry::Impl>();
+  MLOPS_RETURN_IF_ERROR(internal::OpenRegistryDbReadOnly(path, &impl->db));
   out->reset(new ModelRegistry(std::move(impl)));
   return Status::OK();
 }
@@ -527,38 +437,15 @@ Status ModelRegistry::Transition(const TransitionRequest& req, TransitionResult*
 
 Status ModelRegistry::SetAlias(const std::string& model, const std::string& alias,
                                int64_t version, const std::string& actor, int64_t now_ms) {
-  MLOPS_RETURN_IF_ERROR(CheckAliasName(alias));
+  MLOPS_RETURN_IF_ERROR(CheckSettableAlias(alias));
   Impl::Write txn(impl_.get());
-  SqliteDb* db = impl_->db.get();
   int64_t model_id = 0;
   MLOPS_RETURN_IF_ERROR(txn.BeginForModel(model, &model_id));
   std::string stage;
   MLOPS_RETURN_IF_ERROR(impl_->Stage(model_id, model, version, &stage));
   int64_t before = 0;
-  {
-    Stmt s;
-    MLOPS_RETURN_IF_ERROR(db->Prepare(
-        "SELECT version FROM model_aliases WHERE model_id = ?1 AND alias = ?2", &s));
-    s.Bind(1, model_id);
-    s.Bind(2, alias);
-    bool row = false;
-    MLOPS_RETURN_IF_ERROR(s.Step(&row));
-    if (row) before = s.Int64(0);
-  }
-  {
-    Stmt s;
-    MLOPS_RETURN_IF_ERROR(db->Prepare(
-        "INSERT INTO model_aliases (model_id, alias, version, set_ms, set_by) "
-        "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (model_id, alias) DO UPDATE SET "
-        "version = excluded.version, set_ms = excluded.set_ms, set_by = excluded.set_by",
-        &s));
-    s.Bind(1, model_id);
-    s.Bind(2, alias);
-    s.Bind(3, version);
-    s.Bind(4, now_ms);
-    s.Bind(5, actor);
-    MLOPS_RETURN_IF_ERROR(s.Run());
-  }
+  MLOPS_RETURN_IF_ERROR(impl_->AliasVersion(model_id, alias, &before));
+  MLOPS_RETURN_IF_ERROR(impl_->PutAlias(model_id, alias, version, actor, now_ms));
   AuditRecord a;
   a.at_ms = now_ms;
   a.actor = actor;
@@ -574,31 +461,14 @@ Status ModelRegistry::SetAlias(const std::string& model, const std::string& alia
 
 Status ModelRegistry::DeleteAlias(const std::string& model, const std::string& alias,
                                   const std::string& actor, int64_t now_ms) {
-  MLOPS_RETURN_IF_ERROR(CheckAliasName(alias));
+  MLOPS_RETURN_IF_ERROR(CheckSettableAlias(alias));
   Impl::Write txn(impl_.get());
-  SqliteDb* db = impl_->db.get();
   int64_t model_id = 0;
   MLOPS_RETURN_IF_ERROR(txn.BeginForModel(model, &model_id));
   int64_t version = 0;
-  {
-    Stmt s;
-    MLOPS_RETURN_IF_ERROR(db->Prepare(
-        "SELECT version FROM model_aliases WHERE model_id = ?1 AND alias = ?2", &s));
-    s.Bind(1, model_id);
-    s.Bind(2, alias);
-    bool row = false;
-    MLOPS_RETURN_IF_ERROR(s.Step(&row));
-    if (!row) return Status::NotFound("model '" + model + "' has no alias '" + alias + "'");
-    version = s.Int64(0);
-  }
-  {
-    Stmt s;
-    MLOPS_RETURN_IF_ERROR(
-        db->Prepare("DELETE FROM model_aliases WHERE model_id = ?1 AND alias = ?2", &s));
-    s.Bind(1, model_id);
-    s.Bind(2, alias);
-    MLOPS_RETURN_IF_ERROR(s.Run());
-  }
+  MLOPS_RETURN_IF_ERROR(impl_->AliasVersion(model_id, alias, &version));
+  if (version == 0) return Status::NotFound("model '" + model + "' has no alias '" + alias + "'");
+  MLOPS_RETURN_IF_ERROR(impl_->RemoveAlias(model_id, alias));
   AuditRecord a;
   a.at_ms = now_ms;
   a.actor = actor;

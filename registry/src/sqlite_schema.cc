@@ -300,6 +300,40 @@ CREATE TABLE api_tokens (
   last_used_ms INTEGER
 );
 )sql"},
+    // Tokens of role `predictor` (mlops-serve only). SQLite cannot change a
+    // CHECK constraint in place: the table is rebuilt with the same rows.
+    {6, R"sql(
+CREATE TABLE api_tokens_v6 (
+  id           INTEGER PRIMARY KEY,
+  name         TEXT NOT NULL UNIQUE,
+  role         TEXT NOT NULL CHECK (role IN ('predictor', 'viewer', 'operator', 'admin')),
+  token_sha256 TEXT NOT NULL UNIQUE,
+  created_ms   INTEGER NOT NULL,
+  created_by   TEXT NOT NULL,
+  revoked_ms   INTEGER,  -- NULL while live
+  last_used_ms INTEGER
+);
+INSERT INTO api_tokens_v6 (id, name, role, token_sha256, created_ms, created_by, revoked_ms,
+                           last_used_ms)
+  SELECT id, name, role, token_sha256, created_ms, created_by, revoked_ms, last_used_ms
+  FROM api_tokens;
+DROP TABLE api_tokens;
+ALTER TABLE api_tokens_v6 RENAME TO api_tokens;
+)sql"},
+    // 7: canaries (docs/serving.md): at most one per model; the version
+    // holds the `canary` alias, which changes with this row in one
+    // transaction.
+    {7, R"sql(
+CREATE TABLE canaries (
+  model_id      INTEGER PRIMARY KEY REFERENCES models (id),
+  version       INTEGER NOT NULL CHECK (version > 0),
+  share_percent INTEGER NOT NULL CHECK (share_percent BETWEEN 0 AND 100),
+  state         TEXT NOT NULL CHECK (state IN ('running', 'ready')),
+  started_ms    INTEGER NOT NULL,
+  updated_ms    INTEGER NOT NULL,
+  policy_json   TEXT NOT NULL
+);
+)sql"},
 };
 
 constexpr bool InVersionOrder() {
@@ -372,6 +406,30 @@ Status OpenRegistryDb(const std::string& path, std::unique_ptr<SqliteDb>* out) {
   MLOPS_RETURN_IF_ERROR(db->Exec("PRAGMA synchronous = NORMAL"));
   MLOPS_RETURN_IF_ERROR(db->Exec("PRAGMA foreign_keys = ON"));
   MLOPS_RETURN_IF_ERROR(Migrate(db.get()));
+  *out = std::move(db);
+  return Status::OK();
+}
+
+Status OpenRegistryDbReadOnly(const std::string& path, std::unique_ptr<SqliteDb>* out) {
+  std::unique_ptr<SqliteDb> db;
+  MLOPS_RETURN_IF_ERROR(SqliteDb::OpenReadOnly(path, &db));
+  int version = 0;
+  Status st = ReadUserVersion(db.get(), &version);
+  if (st.IsIOError() && st.message().find("unable to open") != std::string::npos) {
+    return Status::Unavailable("registry " + path + ": " + st.message() +
+                               " (a WAL registry read-only needs its -wal and -shm files, which "
+                               "mlopsd keeps while it runs, or a folder it may create them in)");
+  }
+  MLOPS_RETURN_IF_ERROR(st);
+  if (version != SchemaVersion()) {
+    return Status::InvalidArgument(
+        "registry " + path + ": registry schema version " + std::to_string(version) +
+        (version > SchemaVersion() ? " is newer than this build knows (" : " is older than this "
+                                     "build's (") +
+        std::to_string(SchemaVersion()) +
+        (version > SchemaVersion() ? "); upgrade mlops-serve" : "); start mlopsd to migrate it"));
+  }
+  MLOPS_RETURN_IF_ERROR(db->Exec("PRAGMA query_only = 1"));
   *out = std::move(db);
   return Status::OK();
 }

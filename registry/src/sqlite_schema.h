@@ -18,6 +18,12 @@ namespace mlops::registry::internal {
 // file lacks, each in its own transaction.
 Status OpenRegistryDb(const std::string& path, std::unique_ptr<SqliteDb>* out);
 
+// Opens the registry at `path` read-only for a process that must never
+// write to it (mlops-serve). Refuses, with InvalidArgument naming both
+// versions, a schema other than this build's: a newer one it does not know,
+// an older one it cannot migrate. Nothing is created, set or migrated.
+Status OpenRegistryDbReadOnly(const std::string& path, std::unique_ptr<SqliteDb>* out);
+
 // The SQL of migration `version`, for tests that build an older file;
 // nullptr when there is no such migration.
 const char* MigrationSql(int version);

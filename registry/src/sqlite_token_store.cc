@@ -58,6 +58,8 @@ int RoleRank(std::string_view role) {
   return -1;
 }
 
+bool IsTokenRole(std::string_view role) { return RoleRank(role) >= 0 || role == "predictor"; }
+
 Status CheckTokenName(std::string_view name) {
   auto alnum = [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
@@ -83,6 +85,7 @@ bool LooksLikeToken(std::string_view token) {
 struct TokenStore::Impl {
   std::mutex mu;
   std::unique_ptr<SqliteDb> db;
+  bool read_only = false;
 
   Status Select(const std::string& where, int64_t id, TokenRecord* out) {
     Stmt s;
@@ -106,12 +109,20 @@ Status OpenSqliteTokenStore(const std::string& path, std::unique_ptr<TokenStore>
   return Status::OK();
 }
 
+Status OpenSqliteTokenStoreReadOnly(const std::string& path, std::unique_ptr<TokenStore>* out) {
+  auto impl = std::make_unique<TokenStore::Impl>();
+  MLOPS_RETURN_IF_ERROR(internal::OpenRegistryDbReadOnly(path, &impl->db));
+  impl->read_only = true;
+  out->reset(new TokenStore(std::move(impl)));
+  return Status::OK();
+}
+
 Status TokenStore::Create(const std::string& name, const std::string& role,
                           const std::string& created_by, int64_t now_ms, TokenRecord* record,
                           std::string* secret) {
   MLOPS_RETURN_IF_ERROR(CheckTokenName(name));
-  if (RoleRank(role) < 0) {
-    return Status::InvalidArgument("role must be viewer, operator or admin");
+  if (!IsTokenRole(role)) {
+    return Status::InvalidArgument("role must be predictor, viewer, operator or admin");
   }
   std::string token;
   MLOPS_RETURN_IF_ERROR(NewSecret(&token));
@@ -171,7 +182,8 @@ Status TokenStore::Authenticate(std::string_view secret, int64_t now_ms, TokenRe
   TokenRecord t;
   ReadToken(s, &t);
   if (t.revoked_ms != 0) return refused;
-  if (t.last_used_ms == 0 || now_ms - t.last_used_ms >= kLastUsedResolutionMs) {
+  if (!impl_->read_only &&
+      (t.last_used_ms == 0 || now_ms - t.last_used_ms >= kLastUsedResolutionMs)) {
     Stmt u;
     MLOPS_RETURN_IF_ERROR(
         impl_->db->Prepare("UPDATE api_tokens SET last_used_ms = ?1 WHERE id = ?2", &u));

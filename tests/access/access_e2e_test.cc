@@ -75,6 +75,8 @@ const std::map<std::string, Access>& ExpectedAccess() {
       {"POST /api/v1/models/{name}/rollback", Access::kAdmin},
       {"PUT /api/v1/models/{name}/aliases/{alias}", Access::kOperator},
       {"DELETE /api/v1/models/{name}/aliases/{alias}", Access::kOperator},
+      {"GET /api/v1/serving", Access::kViewer},
+      {"POST /api/v1/models/{name}/canary", Access::kOperator},
       {"GET /api/v1/audit", Access::kViewer},
       {"GET /api/v1/keys", Access::kViewer},
       {"POST /api/v1/keys", Access::kAdmin},
@@ -83,6 +85,7 @@ const std::map<std::string, Access>& ExpectedAccess() {
       {"GET /api/v1/tokens", Access::kAdmin},
       {"POST /api/v1/tokens", Access::kAdmin},
       {"POST /api/v1/tokens/{id}/revoke", Access::kAdmin},
+      {"GET /api/v1/serving/predictions/{name}", Access::kOperator},
       {"POST /api/v1/gc", Access::kAdmin},
   };
   return kExpected;
@@ -533,6 +536,7 @@ TEST_F(AccessE2E, EveryBodyIsCheckedStrictly) {
       {"/api/v1/models/{name}/versions/{version}/promote", "to"},
       {"/api/v1/models/{name}/rollback", "version"},
       {"/api/v1/models/{name}/aliases/{alias}", "version"},
+      {"/api/v1/models/{name}/canary", "action"},
       {"/api/v1/keys", "pem"},
       {"/api/v1/tokens", "name"},
       {"/api/v1/gc", "dry_run"},
@@ -563,7 +567,7 @@ TEST_F(AccessE2E, EveryBodyIsCheckedStrictly) {
     EXPECT_EQ(r.status, 400) << what << ": " << r.body;
     EXPECT_NE(r.body.find("'" + key + "' must be"), std::string::npos) << what << ": " << r.body;
   }
-  EXPECT_EQ(routes, 14);
+  EXPECT_EQ(routes, 15);
   // The trigger route's cases from the report make no run.
   auto count_runs = [&] {
     json j = json::parse(RawHttp(Addr(*d), "GET", "/api/v1/runs?limit=1000", admin).body, nullptr, false);

@@ -190,3 +190,28 @@ TEST(Router, APathParameterWithAControlByteIsRefused) {
 
 }  // namespace
 }  // namespace mlops::api
+
+namespace mlops::api {
+namespace {
+
+// A `predictor` token may predict on mlops-serve and read nothing of the
+// API: every route that takes a token refuses it, /metrics included.
+TEST_F(AuthorizerTest, PredictorTokensAreRefusedOnEveryApiRoute) {
+  registry::TokenRecord rec;
+  std::string predictor;
+  ASSERT_TRUE(tokens_->Create("p", "predictor", "t", 1, &rec, &predictor).ok());
+  int refused = 0;
+  for (const RoutePolicy& p : RoutePolicies()) {
+    if (p.access == Access::kPublic || p.access == Access::kWebhook) continue;
+    HttpResponse r = Call(p.method, p.pattern, "Bearer " + predictor);
+    EXPECT_EQ(r.status, 403) << p.method << " " << p.pattern;
+    EXPECT_NE(r.body.find("has role 'predictor'"), std::string::npos) << r.body;
+    ++refused;
+  }
+  EXPECT_GT(refused, 20);
+  EXPECT_EQ(Call("GET", "/api/v1/no-such-route", "Bearer " + predictor).status, 403);
+  EXPECT_EQ(Call("GET", "/healthz", "Bearer " + predictor).status, 200);
+}
+
+}  // namespace
+}  // namespace mlops::api

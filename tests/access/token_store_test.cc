@@ -140,7 +140,7 @@ TEST_F(TokenStoreTest, BadRolesAndNamesAreClearErrors) {
   for (const char* role : {"", "root", "Admin", "viewer ", "admin' OR '1'='1"}) {
     Status s = store_->Create("n", role, "t", 1, &out, &secret);
     EXPECT_TRUE(s.IsInvalidArgument()) << role;
-    EXPECT_NE(s.message().find("viewer, operator or admin"), std::string::npos);
+    EXPECT_NE(s.message().find("predictor, viewer, operator or admin"), std::string::npos);
   }
   for (const std::string& name : {std::string(""), std::string("../x"), std::string("a b"),
                                  std::string(65, 'a'), std::string("-x"), std::string("a\nb"),
@@ -193,6 +193,10 @@ TEST_F(TokenStoreTest, RolesAreOrdered) {
   EXPECT_LT(RoleRank("viewer"), RoleRank("operator"));
   EXPECT_LT(RoleRank("operator"), RoleRank("admin"));
   EXPECT_EQ(RoleRank("root"), -1);
+  // predictor is outside the API's order: it reads nothing there.
+  EXPECT_EQ(RoleRank("predictor"), -1);
+  EXPECT_TRUE(IsTokenRole("predictor"));
+  EXPECT_FALSE(IsTokenRole("root"));
   EXPECT_EQ(RoleRank(""), -1);
 }
 

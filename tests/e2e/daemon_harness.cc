@@ -172,18 +172,8 @@ bool Daemon::Start(std::chrono::milliseconds timeout) {
     argv.push_back(d);
   }
   argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, 1, log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-  posix_spawn_file_actions_adddup2(&fa, 1, 2);
-  auto cargv = CStrings(argv);
-  int rc = posix_spawn(&pid_, cargv[0], &fa, nullptr, cargv.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  if (rc != 0) {
-    pid_ = -1;
-    return false;
-  }
+  pid_ = SpawnLogged(argv, log_path_);
+  if (pid_ < 0) return false;
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
     std::string addr = ReadText(addr_file);
@@ -207,33 +197,60 @@ bool Daemon::Start(std::chrono::milliseconds timeout) {
   return false;
 }
 
-bool Daemon::Running() {
-  if (pid_ <= 0) return false;
+bool Daemon::Running() { return ProcessRunning(&pid_); }
+
+int Daemon::Stop(int sig, std::chrono::milliseconds timeout) {
+  return StopProcess(&pid_, sig, timeout);
+}
+
+CommandResult MakeLoopbackCertificate(const TempDir& dir, const std::string& cn) {
+  CommandResult r = RunCommand({"/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                                "ec_paramgen_curve:P-256", "-nodes", "-days", "1", "-subj", "/CN=" + cn,
+                                "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", dir.Sub("key.pem"),
+                                "-out", dir.Sub("cert.pem")});
+  ::chmod(dir.Sub("key.pem").c_str(), 0600);
+  return r;
+}
+
+pid_t SpawnLogged(const std::vector<std::string>& argv_in, const std::string& log_path) {
+  std::vector<std::string> argv = argv_in;
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 1, log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_adddup2(&fa, 1, 2);
+  auto cargv = CStrings(argv);
+  pid_t pid = -1;
+  int rc = posix_spawn(&pid, cargv[0], &fa, nullptr, cargv.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  return rc == 0 ? pid : -1;
+}
+
+bool ProcessRunning(pid_t* pid) {
+  if (*pid <= 0) return false;
   int status = 0;
-  pid_t r = ::waitpid(pid_, &status, WNOHANG);
-  if (r == pid_) {
-    pid_ = -1;
+  if (::waitpid(*pid, &status, WNOHANG) == *pid) {
+    *pid = -1;
     return false;
   }
   return true;
 }
 
-int Daemon::Stop(int sig, std::chrono::milliseconds timeout) {
-  if (pid_ <= 0) return -1;
-  ::kill(pid_, sig);
+int StopProcess(pid_t* pid, int sig, std::chrono::milliseconds timeout) {
+  if (*pid <= 0) return -1;
+  ::kill(*pid, sig);
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   int status = 0;
   while (std::chrono::steady_clock::now() < deadline) {
-    pid_t r = ::waitpid(pid_, &status, WNOHANG);
-    if (r == pid_) {
-      pid_ = -1;
+    if (::waitpid(*pid, &status, WNOHANG) == *pid) {
+      *pid = -1;
       return status;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  ::kill(pid_, SIGKILL);
-  ::waitpid(pid_, &status, 0);
-  pid_ = -1;
+  ::kill(*pid, SIGKILL);
+  ::waitpid(*pid, &status, 0);
+  *pid = -1;
   return -1;
 }
 

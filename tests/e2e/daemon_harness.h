@@ -33,6 +33,19 @@ class TempDir {
   std::string path_;
 };
 
+// Starts argv in the background (stdin /dev/null, stdout and stderr
+// appended to `log_path`); -1 on failure.
+pid_t SpawnLogged(const std::vector<std::string>& argv, const std::string& log_path);
+// Signals *pid and waits for it (SIGKILL after `timeout`); the exit status
+// as from waitpid, or -1. *pid becomes -1.
+int StopProcess(pid_t* pid, int sig, std::chrono::milliseconds timeout);
+// Whether *pid still runs (reaps it, setting -1, when it ended).
+bool ProcessRunning(pid_t* pid);
+
+// A self-signed P-256 certificate for 127.0.0.1 (an IP SAN) in
+// dir/cert.pem, its key in dir/key.pem (0600); openssl's result.
+CommandResult MakeLoopbackCertificate(const TempDir& dir, const std::string& cn);
+
 void WriteText(const std::string& path, const std::string& text);
 std::string ReadText(const std::string& path);
 

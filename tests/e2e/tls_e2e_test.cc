@@ -23,12 +23,8 @@ stages:
   - {name: say, uses: exec, run: "sh -c 'echo hello > hello.txt'", outputs: [hello.txt]}
 )");
     // A self-signed certificate for 127.0.0.1 (an IP SAN, as mlctl checks it).
-    auto r = RunCommand({"/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-                         "ec_paramgen_curve:P-256", "-nodes", "-days", "1", "-subj", "/CN=mlopsd-test",
-                         "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", dir_.Sub("key.pem"),
-                         "-out", dir_.Sub("cert.pem")});
+    auto r = MakeLoopbackCertificate(dir_, "mlopsd-test");
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    ::chmod(dir_.Sub("key.pem").c_str(), 0600);
   }
 
   void WriteConfig(const std::string& extra = "") {

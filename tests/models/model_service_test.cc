@@ -9,8 +9,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstring>
 #include <fstream>
+#include <thread>
 
 #include "../registry/temp_dir.h"
 #include "mlops/common/files.h"
@@ -18,6 +20,7 @@
 #include "models/provenance.h"
 #include "models/stable_path.h"
 #include "pipeline/pipeline_parser.h"
+#include "serving/canary_starter.h"
 
 namespace mlops::models {
 namespace {
@@ -167,15 +170,16 @@ class ModelServiceTest : public ::testing::Test {
     return r;
   }
 
-  // Starts over with a deploy hook (a shell, asked for explicitly) that waits
-  // up to 5 s for the file `go`, then runs `then`.
+  // Starts over with a deploy hook (a shell, asked for explicitly) that
+  // creates `go`.waiting, waits up to 5 s for the file `go`, then runs `then`.
   void InitWithHookWaitingFor(const std::string& policy, const std::string& go,
                               const std::string& then) {
     store_.reset();
     models_.reset();
     service_.reset();
     Init(policy, {"/bin/sh", "-c",
-                  "i=0; while [ ! -e " + go + " ] && [ $i -lt 500 ]; do sleep 0.01; "
+                  ": > " + go + ".waiting; i=0; while [ ! -e " + go + " ] && [ $i -lt 500 ]; do "
+                  "sleep 0.01; "
                   "i=$((i+1)); done; " + then});
   }
   std::string LastAudit(const std::string& action) {
@@ -585,6 +589,12 @@ TEST_F(ModelServiceTest, BackgroundDeployOfASupersededVersionIsSkipped) {
   const std::string go = dir_.Join("go"), deployed = dir_.Join("deployed.txt");
   InitWithHookWaitingFor("on_gates", go, "echo \"$MLOPS_MODEL_VERSION\" >> " + deployed);
   Run("weights-1");  // its hook waits for `go`
+  // Version 1's hook must be running before version 2 replaces it, or it
+  // is skipped too.
+  for (int i = 0; i < 3000 && !PathExists(go + ".waiting"); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_TRUE(PathExists(go + ".waiting")) << "version 1's hook did not start within 30 s";
   Run("weights-2");  // queued behind it
   Run("weights-3");  // queued too; versions 2 and 3 are both past production now
   ASSERT_TRUE(WriteFileAtomic(go, "").ok());
@@ -608,6 +618,76 @@ TEST(Provenance, RedactsSecretLookingKeysRecursively) {
   }
   EXPECT_EQ(r["lr"], 2);
   EXPECT_EQ(r["db"]["list"][0]["ok"], 1);
+}
+
+// With a canary policy, production on_gates applies to the first version
+// only; the next one stays in staging and becomes the canary (CanaryStarter),
+// whose folder is published beside production's, after the same checks.
+class CanaryStartTest : public ModelServiceTest {
+ protected:
+  void SetUp() override {
+    store_.reset();
+    models_.reset();
+    service_.reset();
+    Init("on_gates, canary: {steps: [20, 100], promote: auto}");
+    starter_ = std::make_unique<serving::CanaryStarter>(service_.get(), models_.get(),
+                                                        artifacts_.get(), &clock_);
+  }
+  std::unique_ptr<serving::CanaryStarter> starter_;
+};
+
+TEST_F(CanaryStartTest, NextVersionStaysInStagingAndBecomesTheCanary) {
+  EXPECT_EQ(Run("weights-1").stage, "production");
+  auto v2 = Run("weights-2");
+  EXPECT_EQ(v2.stage, "staging");
+  starter_->OnVersionRegistered(v2);
+  registry::CanaryRecord c;
+  ASSERT_TRUE(models_->GetCanary("toy", &c).ok());
+  EXPECT_EQ(c.version, 2);
+  EXPECT_EQ(c.share_percent, 20);
+  EXPECT_NE(c.policy_json.find("\"promote\":\"auto\""), std::string::npos) << c.policy_json;
+  const std::string dir = VersionDir(service_->models_root(), "toy", 2);
+  std::string text;
+  ASSERT_TRUE(ReadFile(JoinPath(dir, "model.mlp"), &text).ok());
+  EXPECT_EQ(text, "weights-2");
+  EXPECT_TRUE(PathExists(JoinPath(dir, kPublishedSignatureName)));
+  EXPECT_EQ(ProductionContent(), "weights-1");
+  // A third version waits for the running canary.
+  auto v3 = Run("weights-3");
+  starter_->OnVersionRegistered(v3);
+  ASSERT_TRUE(models_->GetCanary("toy", &c).ok());
+  EXPECT_EQ(c.version, 2);
+}
+
+TEST_F(CanaryStartTest, ByHandNeedsAdminAndTheChecksOfAPromotion) {
+  Run("weights-1");
+  Run("weights-2", /*gates=*/true, Sign::kNothing);
+  Run("weights-3", /*gates=*/false);
+  registry::CanaryRecord c;
+  EXPECT_TRUE(starter_->Start("toy", 2, 10, "ops", "operator", &c).IsPermissionDenied());
+  Status unsigned_version = starter_->Start("toy", 2, 10, "root", "admin", &c);
+  EXPECT_TRUE(unsigned_version.IsConflict());
+  EXPECT_NE(unsigned_version.message().find("no signature"), std::string::npos)
+      << unsigned_version.message();
+  Status failed_gates = starter_->Start("toy", 3, 10, "root", "admin", &c);
+  EXPECT_NE(failed_gates.message().find("gates"), std::string::npos) << failed_gates.message();
+  EXPECT_TRUE(models_->GetCanary("toy", &c).IsNotFound());
+  EXPECT_FALSE(PathExists(VersionDir(service_->models_root(), "toy", 2)));
+}
+
+TEST_F(CanaryStartTest, ShareAndStopByHand) {
+  Run("weights-1");
+  Run("weights-2");
+  registry::CanaryRecord c;
+  ASSERT_TRUE(starter_->Start("toy", 2, 5, "root", "admin", &c).ok());
+  EXPECT_EQ(c.share_percent, 5);
+  EXPECT_TRUE(starter_->SetShare("toy", 50, "ops", "operator", &c).IsPermissionDenied());
+  ASSERT_TRUE(starter_->SetShare("toy", 50, "root", "admin", &c).ok());
+  EXPECT_EQ(c.share_percent, 50);
+  EXPECT_TRUE(starter_->Stop("toy", "", "viewer", "viewer").IsPermissionDenied());
+  ASSERT_TRUE(starter_->Stop("toy", "looks wrong", "ops", "operator").ok());
+  EXPECT_TRUE(models_->GetCanary("toy", &c).IsNotFound());
+  EXPECT_EQ(LastAudit("canary.stop"), "looks wrong");
 }
 
 }  // namespace

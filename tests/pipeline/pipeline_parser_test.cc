@@ -155,6 +155,32 @@ TEST(PipelineParserTest, ModelPromoteDefaults) {
   EXPECT_EQ(p.model->promote_production, "manual");
 }
 
+TEST(PipelineParserTest, ModelPromoteCanary) {
+  const Pipeline none = ParseOk(OneStage("    uses: trainer\nmodel: {name: m, artifact: s.model}\n"));
+  EXPECT_FALSE(none.model->canary.has_value());
+  const Pipeline p = ParseOk(OneStage(
+      "    uses: trainer\nmodel:\n  name: m\n  artifact: s.model\n  promote:\n"
+      "    canary:\n      steps: [5, 25, 100]\n      window: 2s\n      min_requests: 20\n"
+      "      promote: auto\n      limits: {error_rate_increase: 0, p99_latency_ratio: 1.5, "
+      "shadow_disagreement: 0.2}\n"));
+  ASSERT_TRUE(p.model->canary.has_value());
+  const CanaryPolicy& c = *p.model->canary;
+  EXPECT_EQ(c.steps, (std::vector<int>{5, 25, 100}));
+  EXPECT_EQ(c.window, std::chrono::seconds(2));
+  EXPECT_EQ(c.min_requests, 20);
+  EXPECT_EQ(c.promote, "auto");
+  EXPECT_DOUBLE_EQ(c.max_error_rate_increase, 0);
+  EXPECT_DOUBLE_EQ(c.max_p99_latency_ratio, 1.5);
+  ASSERT_TRUE(c.max_shadow_disagreement.has_value());
+  EXPECT_DOUBLE_EQ(*c.max_shadow_disagreement, 0.2);
+  const Pipeline d = ParseOk(OneStage(
+      "    uses: trainer\nmodel: {name: m, artifact: s.model, promote: {canary: {}}}\n"));
+  ASSERT_TRUE(d.model->canary.has_value());
+  EXPECT_EQ(d.model->canary->steps, (std::vector<int>{10, 50, 100}));
+  EXPECT_EQ(d.model->canary->promote, "manual");
+  EXPECT_FALSE(d.model->canary->max_shadow_disagreement.has_value());
+}
+
 TEST(PipelineParserTest, ArtifactOfDottedStageName) {
   const Pipeline p = ParseOk(
       "version: 1\nname: p\nstages:\n  - {name: v1.train, uses: trainer}\n"

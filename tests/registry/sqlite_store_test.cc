@@ -83,17 +83,20 @@ TEST_F(SqliteStoreTest, FileRecordsSchemaVersionAndWal) {
   EXPECT_GE(SchemaVersion(), 1);
 }
 
+// A schema version no build has reached yet.
+const std::string kNewer = std::to_string(SchemaVersion() + 1);
+
 TEST_F(SqliteStoreTest, NewerSchemaIsRefusedAndLeftUntouched) {
   RawExec(path_,
           "CREATE TABLE future (x INTEGER); INSERT INTO future VALUES (1); "
-          "PRAGMA user_version = 7;");
+          "PRAGMA user_version = " + kNewer + ";");
   std::string before;
   ASSERT_TRUE(ReadFile(path_, &before).ok());
 
   std::unique_ptr<Store> store;
   Status st = OpenSqliteStore(path_, &store);
   EXPECT_TRUE(st.IsInvalidArgument()) << st.ToString();
-  EXPECT_NE(st.message().find("registry schema version 7 is newer than this mlopsd supports (" +
+  EXPECT_NE(st.message().find("registry schema version " + kNewer + " is newer than this mlopsd supports (" +
                               std::to_string(SchemaVersion()) + "); upgrade mlopsd"),
             std::string::npos)
       << st.message();
@@ -111,8 +114,8 @@ TEST_F(SqliteStoreTest, NewerSchemaWithPendingWalIsLeftUntouched) {
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
   ASSERT_EQ(sqlite3_exec(db,
-                         "PRAGMA journal_mode = WAL; CREATE TABLE future (x); "
-                         "PRAGMA user_version = 7;",
+                         ("PRAGMA journal_mode = WAL; CREATE TABLE future (x); "
+                          "PRAGMA user_version = " + kNewer + ";").c_str(),
                          nullptr, nullptr, nullptr),
             SQLITE_OK);
   ASSERT_EQ(sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr),
@@ -129,7 +132,7 @@ TEST_F(SqliteStoreTest, NewerSchemaWithPendingWalIsLeftUntouched) {
   std::unique_ptr<Store> store;
   Status st = OpenSqliteStore(path_, &store);
   EXPECT_TRUE(st.IsInvalidArgument()) << st.ToString();
-  EXPECT_NE(st.message().find("schema version 7"), std::string::npos) << st.message();
+  EXPECT_NE(st.message().find("schema version " + kNewer), std::string::npos) << st.message();
 
   std::string main_after, wal_after;
   ASSERT_TRUE(ReadFile(path_, &main_after).ok());

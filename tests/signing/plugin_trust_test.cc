@@ -1,4 +1,4 @@
-// Plugins from trusted places only (issue 5, point 5): the real stage host
+// Plugins from trusted places only: the real stage host
 // checks detached signatures before dlopen, and the real mlopsd refuses to
 // start on an untrusted plugin place, refuses unsigned plugins, runs signed
 // ones and fails an attempt whose plugin no longer matches its signature.

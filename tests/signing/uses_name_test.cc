@@ -1,4 +1,4 @@
-// A pipeline's `uses:` is a plugin name, never a path (issue 5, point 5):
+// A pipeline's `uses:` is a plugin name, never a path:
 // the parser refuses paths, traversal and URLs whether or not the installed
 // plugins are known.
 #include <gtest/gtest.h>

@@ -147,7 +147,11 @@ Status SaveModel(const MlpModel& m, const std::string& path) {
 Status LoadModel(const std::string& path, MlpModel* out) {
   std::string file;
   MLOPS_RETURN_IF_ERROR(ReadFile(path, &file));
-  const std::string where = "model " + path;
+  return ParseModel(file, path, out);
+}
+
+Status ParseModel(const std::string& file, const std::string& name, MlpModel* out) {
+  const std::string where = "model " + name;
   if (file.size() < 20 || std::memcmp(file.data(), kMagic, sizeof(kMagic)) != 0) {
     return Status::Corruption(where + ": not an mlopsd model file (no MLOPSMLP signature)");
   }

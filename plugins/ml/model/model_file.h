@@ -15,5 +15,8 @@ inline constexpr const char* kModelMediaType = "application/vnd.mlopsd.mlp";
 
 Status SaveModel(const MlpModel& model, const std::string& path);  // atomic
 Status LoadModel(const std::string& path, MlpModel* model);
+// The same from the file's bytes (a caller that hashed exactly what it
+// loads); `name` is what errors call it.
+Status ParseModel(const std::string& bytes, const std::string& name, MlpModel* model);
 
 }  // namespace mlops::ml

@@ -35,6 +35,10 @@ Status CheckAliasName(std::string_view alias);
 // Promotion request ids: 8..128 of [A-Za-z0-9._-].
 Status CheckRequestId(std::string_view id);
 
+// The alias a canary's version holds. SetAlias and DeleteAlias refuse it:
+// it changes only with the canary's row.
+inline constexpr std::string_view kCanaryAlias = "canary";
+
 struct TrustedKeyRecord {
   std::string key_id;  // hex SHA-256 of the raw public key
   std::string public_key_pem;
@@ -124,6 +128,25 @@ struct TransitionRequest {
   int64_t now_ms = 0;
 };
 
+// A version that answers a share of its model's requests beside production
+// (docs/serving.md "Canary"). At most one per model.
+struct CanaryRecord {
+  std::string model;
+  int64_t version = 0;          // the version that holds the `canary` alias
+  int share_percent = 0;        // 0..100: share of the model's requests it answers
+  std::string state;            // "running", "ready" (held its window, waits for a person)
+  int64_t started_ms = 0, updated_ms = 0;
+  std::string policy_json = "{}";  // the pipeline's canary policy when it started
+};
+
+// Who changes a canary and why, for its audit row.
+struct CanaryChange {
+  std::string actor;
+  std::string reason;
+  std::string detail_json = "{}";  // the figures behind the change
+  int64_t now_ms = 0;
+};
+
 struct TransitionResult {
   std::string from_stage;
   int64_t previous_production = 0;  // archived by this transition; 0 when none
@@ -170,6 +193,30 @@ class ModelRegistry {
   Status DeleteAlias(const std::string& model, const std::string& alias, const std::string& actor,
                      int64_t now_ms);
 
+  // ---- Canaries (audited) ----
+  // In one write transaction: sets the `canary` alias to c->version and adds
+  // the canary's row (state "running"), auditing "canary.start". NotFound
+  // for an unknown model or version; Conflict when the version is in
+  // production or the model already has a canary; and
+  // InvalidArgument for a share outside 0..100. started_ms and updated_ms
+  // are set to change.now_ms.
+  Status StartCanary(CanaryRecord* c, const CanaryChange& change);
+  // Sets the share and state ("running" or "ready") of the model's canary,
+  // which must still be `version` (Conflict otherwise: it was replaced or
+  // ended meanwhile; NotFound when there is none), auditing "canary.share"
+  // when the share changes and "canary.ready" when the state becomes ready.
+  Status UpdateCanary(const std::string& model, int64_t version, int share_percent,
+                      const std::string& state, const CanaryChange& change);
+  // In one write transaction: removes the `canary` alias and the row of the
+  // model's canary, which must still be `version` (as UpdateCanary), and
+  // audits `action`: "canary.rollback", "canary.stop" or "canary.promote".
+  Status EndCanary(const std::string& model, int64_t version, const std::string& action,
+                   const CanaryChange& change);
+  // NotFound when the model has no canary.
+  Status GetCanary(const std::string& model, CanaryRecord* out);
+  // Every canary, by model name.
+  Status ListCanaries(std::vector<CanaryRecord>* out);
+
   // ---- Approvals (audited) ----
   // A pending request; Conflict when one is already pending or approved.
   Status RequestApproval(const std::string& model, int64_t version, const std::string& to_stage,
@@ -204,6 +251,8 @@ class ModelRegistry {
 
  private:
   friend Status OpenSqliteModelRegistry(const std::string&, std::unique_ptr<ModelRegistry>*);
+  friend Status OpenSqliteModelRegistryReadOnly(const std::string&,
+                                                std::unique_ptr<ModelRegistry>*);
   struct Impl;
   explicit ModelRegistry(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
@@ -211,5 +260,10 @@ class ModelRegistry {
 
 // Opens (and migrates) the registry at `path` with a connection of its own.
 Status OpenSqliteModelRegistry(const std::string& path, std::unique_ptr<ModelRegistry>* out);
+// Opens an existing registry with a read-only connection (mlops-serve):
+// every writer fails with PermissionDenied; a schema other than this
+// build's is refused with InvalidArgument naming both versions.
+Status OpenSqliteModelRegistryReadOnly(const std::string& path,
+                                       std::unique_ptr<ModelRegistry>* out);
 
 }  // namespace mlops::registry

@@ -19,15 +19,19 @@ namespace mlops::registry {
 struct TokenRecord {
   int64_t id = 0;
   std::string name;
-  std::string role;  // "viewer", "operator" or "admin"
+  std::string role;  // "predictor", "viewer", "operator" or "admin"
   int64_t created_ms = 0;
   std::string created_by;
   int64_t revoked_ms = 0;    // 0 while live
   int64_t last_used_ms = 0;  // 0 when never used
 };
 
-// Roles in increasing order of power; -1 for anything else.
+// The API's roles in increasing order of power; -1 for anything else,
+// "predictor" included: it may only predict (mlops-serve, predict_roles in
+// docs/config.md) and reads nothing of the API.
 int RoleRank(std::string_view role);
+// Whether a token may have this role: an API role or "predictor".
+bool IsTokenRole(std::string_view role);
 // Token names: 1..64 of [A-Za-z0-9._-], starting with a letter or digit.
 Status CheckTokenName(std::string_view name);
 // "mlt_" followed by exactly 64 lower-case hex digits.
@@ -45,7 +49,8 @@ class TokenStore {
                 int64_t now_ms, TokenRecord* record, std::string* secret);
   // The live token whose hash matches. PermissionDenied (with a message that
   // never holds the token) when it is malformed, unknown or revoked.
-  // Updates last_used_ms at most once a minute per token.
+  // Updates last_used_ms at most once a minute per token, except on a
+  // read-only store, which never writes.
   Status Authenticate(std::string_view secret, int64_t now_ms, TokenRecord* record);
   Status List(std::vector<TokenRecord>* out);
   Status Get(int64_t id, TokenRecord* out);
@@ -57,6 +62,7 @@ class TokenStore {
 
  private:
   friend Status OpenSqliteTokenStore(const std::string&, std::unique_ptr<TokenStore>*);
+  friend Status OpenSqliteTokenStoreReadOnly(const std::string&, std::unique_ptr<TokenStore>*);
   struct Impl;
   explicit TokenStore(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
@@ -64,5 +70,8 @@ class TokenStore {
 
 // Opens (and migrates) the registry at `path` with a connection of its own.
 Status OpenSqliteTokenStore(const std::string& path, std::unique_ptr<TokenStore>* out);
+// Opens an existing registry read-only (mlops-serve): Authenticate never
+// writes; Create and Revoke fail with PermissionDenied.
+Status OpenSqliteTokenStoreReadOnly(const std::string& path, std::unique_ptr<TokenStore>* out);
 
 }  // namespace mlops::registry

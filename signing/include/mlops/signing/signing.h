@@ -1,4 +1,4 @@
-// Ed25519 keys, signed model manifests and their verification (SPEC §6).
+// Ed25519 keys, signed model manifests and their verification (docs/signing.md).
 //
 // A model version is signed as in the OpenSSF model-signing format: an
 // in-toto Statement v1 whose subjects are (relative file name, sha256) for
