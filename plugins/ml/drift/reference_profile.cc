@@ -32,6 +32,10 @@ NumericProfile ProfileColumn(const std::vector<double>& column, size_t bins) {
   p.std = PopulationStd(present);
   // The loader gives finite values; present is non-empty and bins >= 2.
   if (QuantileEdges(present, bins, &p.edges).ok()) p.counts = BinCounts(p.edges, present);
+  KsReservoir reservoir;
+  for (double v : present) reservoir.Add(v);
+  p.sample = reservoir.sample();
+  std::sort(p.sample.begin(), p.sample.end());
   return p;
 }
 
@@ -94,7 +98,8 @@ nlohmann::json ToJson(const ReferenceProfile& profile) {
                         {"max", OrNull(n.max)},
                         {"mean", OrNull(n.mean)},
                         {"std", OrNull(n.std)},
-                        {"bins", {{"edges", n.edges}, {"counts", n.counts}}}});
+                        {"bins", {{"edges", n.edges}, {"counts", n.counts}}},
+                        {"sample", n.sample}});
   }
   nlohmann::json label = {{"name", profile.label}};
   if (profile.label_frequencies.empty()) {
@@ -170,6 +175,18 @@ Status ReadNumeric(const nlohmann::json& f, const std::string& where, NumericPro
   if (n->counts.size() != want) {
     return Wrong(where + "bins.counts", std::to_string(want) + " counts", counts);
   }
+  const nlohmann::json sample = f.value("sample", nlohmann::json());
+  if (!sample.is_array() || sample.size() > n->count ||
+      (n->count > 0 && sample.empty())) {
+    return Wrong(where + "sample", "a list of 1 to count numbers (none when count is 0)", sample);
+  }
+  n->sample.clear();
+  for (const nlohmann::json& v : sample) {
+    if (!v.is_number() || (!n->sample.empty() && v.get<double>() < n->sample.back())) {
+      return Wrong(where + "sample", "ascending numbers", sample);
+    }
+    n->sample.push_back(v.get<double>());
+  }
   return Status::OK();
 }
 
@@ -223,7 +240,8 @@ Status ParseReferenceProfile(const nlohmann::json& j, ReferenceProfile* out) {
 
 bool operator==(const NumericProfile& a, const NumericProfile& b) {
   return a.count == b.count && a.missing == b.missing && a.min == b.min && a.max == b.max &&
-         a.mean == b.mean && a.std == b.std && a.edges == b.edges && a.counts == b.counts;
+         a.mean == b.mean && a.std == b.std && a.edges == b.edges && a.counts == b.counts &&
+         a.sample == b.sample;
 }
 
 bool operator==(const FeatureProfile& a, const FeatureProfile& b) {

@@ -1,7 +1,8 @@
 // The reference profile: what the drift monitor compares new data with, a
 // summary of the rows a model was trained on. Per feature the count of
 // values, the missing count, min/max, mean/std and the reference's fixed
-// quantile bins (bins.h) with their counts; for the label of a
+// quantile bins (bins.h) with their counts, and a bounded sample of its
+// values for the KS test and the Wasserstein distance; for the label of a
 // classification data set, the class frequencies. Written as JSON (format
 // "mlopsd.reference_profile", version 1, docs/drift.md): keys sorted,
 // features in column order, numbers in shortest round-trip form, so the
@@ -21,6 +22,7 @@
 #include "data/data_spec.h"
 #include "data/dataset.h"
 #include "drift/bins.h"
+#include "drift/streaming.h"
 #include "mlops/common/status.h"
 
 namespace mlops::ml::drift {
@@ -37,6 +39,10 @@ struct NumericProfile {
   std::optional<double> min, max, mean, std;  // std: population (ddof 0)
   std::vector<double> edges;    // interior bin edges
   std::vector<uint64_t> counts;  // edges.size() + 1 when count > 0
+  // At most kDefaultKsSample present values, ascending: all of them, or a
+  // uniform sample drawn with a fixed seed (streaming.h), so the same rows
+  // give the same sample.
+  std::vector<double> sample;
 };
 
 struct FeatureProfile {

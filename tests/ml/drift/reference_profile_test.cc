@@ -2,6 +2,7 @@
 // determinism of its bytes, and its errors.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -48,6 +49,7 @@ TEST(ReferenceProfile, ValuesOfASmallCsv) {
   EXPECT_DOUBLE_EQ(*a.std, std::sqrt(2.0));
   EXPECT_EQ(a.edges, (std::vector<double>{2, 3, 4}));
   EXPECT_EQ(a.counts, (std::vector<uint64_t>{2, 1, 1, 1}));
+  EXPECT_EQ(a.sample, (std::vector<double>{1, 2, 3, 4, 5}));  // fewer than the bound: all
   const NumericProfile& b = p.features[1].numeric;
   EXPECT_EQ(b.count, 3u);
   EXPECT_EQ(b.missing, 2u);
@@ -105,6 +107,7 @@ TEST(ReferenceProfile, ParseErrorsNameTheKey) {
       {"/features/0/bins/edges", {3, 2, 4}, "features[0].bins.edges: expected increasing numbers"},
       {"/features/0/mean", "x", "features[0].mean: expected a number or null"},
       {"/label/type", "text", "label.type: expected"},
+      {"/features/0/sample", {3, 1}, "features[0].sample: expected ascending numbers"},
   };
   for (const Case& c : cases) {
     nlohmann::json j = good;
@@ -114,6 +117,29 @@ TEST(ReferenceProfile, ParseErrorsNameTheKey) {
     ASSERT_FALSE(st.ok()) << c.pointer;
     EXPECT_NE(st.message().find(c.message), std::string::npos) << st.ToString();
   }
+}
+
+// The sample KS and Wasserstein compare with is bounded, uniform over the
+// rows, sorted, and the same for the same rows.
+TEST(ReferenceProfile, SampleIsBoundedAndDeterministic) {
+  Dataset data;
+  data.source = "generated";
+  data.rows = 20000;
+  data.cols = 1;
+  data.feature_names = {"x"};
+  data.task = Task::kRegression;
+  for (size_t i = 0; i < data.rows; ++i) {
+    data.features.push_back(static_cast<float>(i));
+    data.labels.push_back(0);
+  }
+  ReferenceProfile a, b;
+  ASSERT_TRUE(ProfileDataset(data, {}, 10, &a).ok());
+  ASSERT_TRUE(ProfileDataset(data, {}, 10, &b).ok());
+  const std::vector<double>& sample = a.features[0].numeric.sample;
+  ASSERT_EQ(sample.size(), kDefaultKsSample);
+  EXPECT_TRUE(std::is_sorted(sample.begin(), sample.end()));
+  EXPECT_GT(sample.back(), 15000);  // not the first 5,000 rows
+  EXPECT_EQ(Serialize(a), Serialize(b));
 }
 
 TEST(ReferenceProfile, AllMissingColumnHasNoStatistics) {
