@@ -118,7 +118,7 @@ export function triggerText(on) {
   const parts = [];
   if (on.git_branches && on.git_branches.length) parts.push(`git ${on.git_branches.join(', ')}`);
   if (on.data && on.data.length) parts.push(`data ${on.data.map((p) => p.split('/').pop()).join(', ')}`);
-  if (on.drift_feature_psi !== null && on.drift_feature_psi !== undefined) parts.push(`drift PSI > ${on.drift_feature_psi}`);
+  if (on.drift) parts.push('drift');
   return parts.length ? parts.join(' · ') : 'manual only';
 }
 

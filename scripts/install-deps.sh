@@ -13,7 +13,7 @@ PACKAGES=(
   libcivetweb-dev civetweb libssl-dev openssl
   libtbb-dev libgtest-dev libgmock-dev
   nlohmann-json3-dev libcli11-dev libspdlog-dev libsystemd-dev
-  python3 python3-sklearn python3-numpy python3-torch
+  python3 python3-sklearn python3-numpy python3-scipy python3-torch
   libtorch-dev zlib1g-dev
   snakemake make
   prometheus systemd

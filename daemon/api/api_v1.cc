@@ -122,7 +122,9 @@ void AddStageGraph(const std::string& definition, json* j) {
   }
   (*j)["stages"] = std::move(stages);
   json on = {{"git_branches", p.on.git_branches}, {"data", p.on.data_paths}};
-  on["drift_feature_psi"] = p.on.drift_feature_psi ? json(*p.on.drift_feature_psi) : json(nullptr);
+  // The parser refuses on.drift until the daemon acts on it, so a stored
+  // definition parses only without one.
+  on["drift"] = nullptr;
   (*j)["on"] = std::move(on);
 }
 

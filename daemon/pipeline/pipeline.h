@@ -45,10 +45,31 @@ struct Stage {
   SourcePos pos;
 };
 
+// A measure and its alarm threshold, for every feature or for one.
+struct DriftRule {
+  std::string measure = "psi";      // psi, ks, js or wasserstein (docs/drift.md)
+  std::optional<double> threshold;  // empty: the measure's default alarm
+};
+
+// on.drift: when drift of new data against the model's reference profile
+// starts a run (docs/pipeline-format.md, "Drift policy").
+struct DriftPolicy {
+  enum class Source { kServed, kData, kBoth };
+  Source source = Source::kServed;
+  DriftRule all;                               // every feature of the profile
+  std::map<std::string, DriftRule> features;   // per feature, over `all`
+  bool listed_only = false;                    // watch: listed
+  int min_features = 1;                        // drifted features that count as drift
+  int64_t min_rows = 1000;                     // smaller windows are not judged
+  int windows = 1;                             // consecutive windows over the threshold
+  std::chrono::milliseconds cooldown{std::chrono::hours(1)};
+  SourcePos pos;                               // of the `drift` key
+};
+
 struct Triggers {
   std::vector<std::string> git_branches;  // on.git.branches
   std::vector<std::string> data_paths;    // on.data
-  std::optional<double> drift_feature_psi;
+  std::optional<DriftPolicy> drift;       // on.drift
 };
 
 // model.promote.canary (docs/pipeline-format.md, docs/serving.md "Canary"):

@@ -7,6 +7,7 @@
 
 #include "mlops/common/files.h"
 #include "pipeline/canary_policy_reader.h"
+#include "pipeline/drift_policy_reader.h"
 #include "pipeline/stage_graph.h"
 #include "pipeline/stage_reader.h"
 #include "pipeline/yaml_reader.h"
@@ -180,24 +181,29 @@ void PipelineReader::ReadOn(const MapEntry& e, Triggers* on) {
       r_.ReadStringList(t, what, &on->data_paths);
       continue;
     }
+    if (t.key == "drift") {
+      DriftPolicy policy;
+      if (!internal::ReadDriftPolicy(r_, t, &policy)) continue;
+      if (!options_.accept_drift_policy) {
+        r_.Error(t.key_node,
+                 "'on.drift': drift policies are checked but not yet acted on (this mlopsd has "
+                 "no drift monitor), so this one would protect nothing; remove 'on.drift' "
+                 "(docs/pipeline-format.md, \"Drift policy\")");
+        continue;
+      }
+      on->drift = std::move(policy);
+      continue;
+    }
     if (!r_.ReadMap(t, what)) continue;
-    const bool git = t.key == "git";
-    const std::string_view only_key = git ? "branches" : "feature_psi";
-    const std::vector<MapEntry> inner = r_.Entries(t.value, {only_key}, "in " + what);
+    const std::vector<MapEntry> inner = r_.Entries(t.value, {"branches"}, "in " + what);
     for (const MapEntry& i : inner) {
       const std::string inner_what = "'on." + t.key + "." + i.key + "'";
-      if (git) {
-        if (r_.ReadStringList(i, inner_what, &on->git_branches) && on->git_branches.empty()) {
-          r_.Error(YamlReader::ValuePos(i), inner_what + ": expected at least one branch");
-        }
-      } else {
-        double psi = 0;
-        if (r_.ReadPositiveNumber(i, inner_what, &psi)) on->drift_feature_psi = psi;
+      if (r_.ReadStringList(i, inner_what, &on->git_branches) && on->git_branches.empty()) {
+        r_.Error(YamlReader::ValuePos(i), inner_what + ": expected at least one branch");
       }
     }
     if (inner.empty()) {
-      r_.Error(YamlReader::ValuePos(t),
-               "missing required key '" + std::string(only_key) + "' in " + what);
+      r_.Error(YamlReader::ValuePos(t), "missing required key 'branches' in " + what);
     }
   }
 }

@@ -28,6 +28,10 @@ struct PipelineError {
 struct ParseOptions {
   std::string file_name = "<pipeline>";  // used in messages
   std::set<std::string> known_plugins;   // empty = do not check `uses`
+  // on.drift is checked in full either way; without this it is then refused,
+  // because no part of the daemon acts on a drift policy yet. Only tests of
+  // the grammar set it.
+  bool accept_drift_policy = false;
 };
 
 // Parses `yaml_text`. Returns true and fills *out when valid; otherwise

@@ -185,7 +185,7 @@ test('the metric series of a run: listed, bucketed to max_points with min/max/la
   }
   assert.equal((await d.call('GET', '/api/v1/runs/999/metrics')).status, 404);
   const p = await d.call('GET', '/api/v1/pipelines/dash-mlp');
-  assert.deepEqual(p.json.on, { git_branches: [], data: [IRIS], drift_feature_psi: null });
+  assert.deepEqual(p.json.on, { git_branches: [], data: [IRIS], drift: null });
   assert.equal(run1.data_versions.length, 1);
   assert.equal(run1.data_versions[0].path, IRIS);
   assert.deepEqual(p.json.stages.map((s) => [s.name, s.needs]),

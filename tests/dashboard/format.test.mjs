@@ -68,8 +68,8 @@ test('audit entries tell which versions wait for approval and which were ever in
 });
 
 test('triggers read in words', () => {
-  assert.equal(triggerText({ git_branches: ['main', 'dev'], data: ['/d/iris.csv'], drift_feature_psi: 0.2 }),
-    'git main, dev · data iris.csv · drift PSI > 0.2');
-  assert.equal(triggerText({ git_branches: [], data: [], drift_feature_psi: null }), 'manual only');
+  assert.equal(triggerText({ git_branches: ['main', 'dev'], data: ['/d/iris.csv'], drift: { measure: 'psi' } }),
+    'git main, dev · data iris.csv · drift');
+  assert.equal(triggerText({ git_branches: [], data: [], drift: null }), 'manual only');
   assert.equal(triggerText(undefined), 'unknown');
 });

@@ -48,8 +48,7 @@ TEST(PipelineParserTest, SpecExample) {
   EXPECT_EQ(p.name, "breast-cancer");
   EXPECT_EQ(p.on.git_branches, std::vector<std::string>{"main"});
   EXPECT_EQ(p.on.data_paths, std::vector<std::string>{"data/breast_cancer.csv"});
-  ASSERT_TRUE(p.on.drift_feature_psi.has_value());
-  EXPECT_DOUBLE_EQ(*p.on.drift_feature_psi, 0.2);
+  EXPECT_FALSE(p.on.drift.has_value());
   ASSERT_EQ(p.stages.size(), 6u);
 
   const Stage& prepare = p.stages[0];
@@ -139,7 +138,7 @@ TEST(PipelineParserTest, DocsFullExample) {
 TEST(PipelineParserTest, MinimalDefaults) {
   const Pipeline p = ParseOk("version: 1\nname: p\nstages:\n  - {name: s, uses: trainer}\n");
   EXPECT_TRUE(p.on.git_branches.empty());
-  EXPECT_FALSE(p.on.drift_feature_psi.has_value());
+  EXPECT_FALSE(p.on.drift.has_value());
   EXPECT_FALSE(p.model.has_value());
   const Stage& s = p.stages[0];
   EXPECT_DOUBLE_EQ(s.resources.cpus, 1);

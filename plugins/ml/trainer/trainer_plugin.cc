@@ -1,5 +1,7 @@
 // The `trainer` plugin: trains an MLP (torch/mlp_trainer.h) on a data set
-// and writes the model file (model/model_file.h) with its provenance.
+// and writes the model file (model/model_file.h) with its provenance, and
+// beside it the reference profile of the rows it learned from
+// (drift/reference_profile.h), the reference of the drift measures.
 // Tuned hyperparameters come from the input `best_params.json` (a tuner's
 // output) when the stage has one; `with` keys set the rest.
 #include <algorithm>
@@ -12,6 +14,7 @@
 #include "data/csv_loader.h"
 #include "data/data_spec.h"
 #include "data/split.h"
+#include "drift/reference_profile.h"
 #include "mlops/common/files.h"
 #include "mlops/common/sha256.h"
 #include "model/model_file.h"
@@ -21,6 +24,20 @@ namespace mlops::ml {
 namespace {
 
 constexpr const char* kVersion = "1.0.0";
+constexpr const char* kProfileOutput = "reference_profile.json";
+
+// The profile of the rows the model learns from: the train split, and the
+// validation split too when the model is refitted on both.
+Status WriteReferenceProfile(const Dataset& data, const Split& split, bool refit, StageIo& io) {
+  std::vector<size_t> rows = split.train;
+  if (refit) {
+    rows.insert(rows.end(), split.validation.begin(), split.validation.end());
+    std::sort(rows.begin(), rows.end());
+  }
+  drift::ReferenceProfile profile;
+  MLOPS_RETURN_IF_ERROR(drift::ProfileDataset(data, rows, drift::kDefaultBins, &profile));
+  return WriteFileAtomic(io.OutputPath(kProfileOutput), drift::Serialize(profile));
+}
 
 const std::vector<std::string> kKeys = {
     "data",    "split",  "output",    "params_from", "hidden",     "layers",  "activation",
@@ -164,6 +181,10 @@ mlops_status Run(StageIo& io) {
   };
   if (Status s = SaveModel(model, io.OutputPath(output)); !s.ok()) return io.Fail(MLOPS_ERROR, s.message());
   if (!io.Output(output, kModelMediaType, &error)) return io.Fail(MLOPS_ERROR, error);
+  if (Status s = WriteReferenceProfile(data, split, refit, io); !s.ok()) {
+    return io.Fail(MLOPS_ERROR, "trainer: reference profile: " + s.message());
+  }
+  if (!io.Output(kProfileOutput, drift::kReferenceProfileMediaType, &error)) return io.Fail(MLOPS_ERROR, error);
   std::remove(hooks.checkpoint_path.c_str());  // done: a retry of a later stage must not resume
   return MLOPS_OK;
 }

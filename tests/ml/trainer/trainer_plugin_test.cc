@@ -56,6 +56,45 @@ TEST_F(TrainerPluginTest, WritesAModelWithProvenanceAndEpochMetrics) {
   EXPECT_DOUBLE_EQ(stage_.last_progress, 1.0);
 }
 
+// The breast-cancer-mlp pipeline's train stage (refit on train +
+// validation) writes the reference profile of the rows it learned from
+// beside the model, as an output artifact of its own.
+TEST_F(TrainerPluginTest, WritesTheReferenceProfileOfItsTrainingRows) {
+  nlohmann::json p = Params();
+  p["split"] = {{"seed", 7}, {"validation", 0.2}, {"test", 0.2}};
+  p["refit"] = true;
+  p["epochs"] = 3;
+  stage_.params_json = p.dump();
+  ASSERT_EQ(plugin_.Run(stage_), MLOPS_OK) << stage_.error;
+  const auto* out = stage_.Output("reference_profile.json");
+  ASSERT_NE(out, nullptr);
+  EXPECT_EQ(out->media_type, "application/vnd.mlopsd.reference-profile+json");
+  std::string text;
+  ASSERT_TRUE(ReadFile(out->path, &text).ok());
+  const nlohmann::json profile = nlohmann::json::parse(text);
+  EXPECT_EQ(profile["format"], "mlopsd.reference_profile");
+  EXPECT_EQ(profile["version"], 1);
+  MlpModel m;
+  ASSERT_TRUE(LoadModel(dir_.Join("model.mlp"), &m).ok());
+  const auto sizes = m.provenance["split_sizes"];
+  EXPECT_EQ(profile["rows"], sizes[0].get<size_t>() + sizes[1].get<size_t>());  // refit: both
+  ASSERT_EQ(profile["features"].size(), 30u);
+  EXPECT_TRUE(profile["features"][0]["name"].is_string());
+  EXPECT_EQ(profile["features"][0]["bins"]["counts"].size(), 10u);
+  EXPECT_EQ(profile["label"]["type"], "categorical");
+  EXPECT_EQ(profile["label"]["frequencies"].size(), 2u);
+  // Training again on the same rows writes the same bytes.
+  FakeStage again;
+  again.work_dir = dir_.Join("again");
+  ASSERT_TRUE(MakeDirs(again.work_dir).ok());
+  again.scratch_dir = dir_.Join("scratch");
+  again.params_json = p.dump();
+  ASSERT_EQ(plugin_.Run(again), MLOPS_OK) << again.error;
+  std::string text_again;
+  ASSERT_TRUE(ReadFile(dir_.Join("again/reference_profile.json"), &text_again).ok());
+  EXPECT_EQ(text, text_again);
+}
+
 TEST_F(TrainerPluginTest, TunedParamsOverrideTheStagesOwn) {
   ASSERT_TRUE(WriteFileAtomic(dir_.Join("best_params.json"), R"({"hidden": 8, "lr": 0.01, "epochs": 3})").ok());
   stage_.inputs.push_back({"best_params.json", dir_.Join("best_params.json")});
