@@ -78,11 +78,14 @@ Status ReadInput(const json& input, const LoadedVersion& v, int64_t max_rows, Pr
                                    std::to_string(in->rows * in->cols));
   }
   in->x.resize(flat.size());
+  const bool int64 = datatype == "INT64";
   for (size_t i = 0; i < flat.size(); ++i) {
-    const size_t r = i / in->cols, c = i % in->cols;
-    const std::string where = "data[" + std::to_string(i) + "] (" + FeaturePlace(v, r, c) + ")";
-    if (datatype == "INT64" && !flat[i]->is_number_integer()) {
-      return Status::InvalidArgument(where + " is not an integer (datatype INT64)");
+    const auto where = [&] {
+      return "data[" + std::to_string(i) + "] (" + FeaturePlace(v, i / in->cols, i % in->cols) +
+             ")";
+    };
+    if (int64 && !flat[i]->is_number_integer()) {
+      return Status::InvalidArgument(where() + " is not an integer (datatype INT64)");
     }
     MLOPS_RETURN_IF_ERROR(ReadFeature(*flat[i], where, &in->x[i]));
   }

@@ -45,19 +45,19 @@ std::string RoutingKey(const api::HttpRequest& req, const std::string& fallback)
   return key.empty() ? fallback : key;
 }
 
-Status ReadFeature(const nlohmann::json& v, const std::string& where, float* out) {
+bool ReadFeatureValue(const nlohmann::json& v, float* out, std::string* problem) {
   double d = 0;
-  std::string error;
-  if (!ReadNumber(v, &d, &error)) return Status::InvalidArgument(where + " is " + error);
+  if (!ReadNumber(v, &d, problem)) return false;
   if (!std::isfinite(d)) {
-    return Status::InvalidArgument(where + " is " + (std::isnan(d) ? "NaN" : "infinite") +
-                                   ": the model needs finite features");
+    *problem = std::string(std::isnan(d) ? "NaN" : "infinite") + ": the model needs finite features";
+    return false;
   }
   if (std::fabs(d) > std::numeric_limits<float>::max()) {
-    return Status::InvalidArgument(where + " is beyond the range of a 32-bit float");
+    *problem = "beyond the range of a 32-bit float";
+    return false;
   }
   *out = static_cast<float>(d);
-  return Status::OK();
+  return true;
 }
 
 std::string FeaturePlace(const LoadedVersion& v, size_t row, size_t col) {

@@ -36,10 +36,19 @@ bool ParseVersionNumber(const std::string& text, int64_t* out);
 // X-Request-Key, else `fallback` (the OIP id), else "" (a random draw).
 std::string RoutingKey(const api::HttpRequest& req, const std::string& fallback);
 
-// Reads a value into one feature: finite, and within float's range.
-// `where` names it in the error: "instances[3][1] (row 3, column 1,
-// feature 'radius')".
-Status ReadFeature(const nlohmann::json& v, const std::string& where, float* out);
+// Reads a value into one feature: finite, and within float's range; false
+// with *problem ("NaN: the model needs finite features") otherwise.
+bool ReadFeatureValue(const nlohmann::json& v, float* out, std::string* problem);
+
+// ReadFeatureValue as a Status. `where()` names the value in the error
+// ("instances[3][1] (row 3, column 1, feature 'radius')"); it is called on
+// the error path only, so a valid batch builds no message per value.
+template <typename Where>
+Status ReadFeature(const nlohmann::json& v, const Where& where, float* out) {
+  std::string problem;
+  if (ReadFeatureValue(v, out, &problem)) return Status::OK();
+  return Status::InvalidArgument(where() + " is " + problem);
+}
 
 // A feature's name in messages: "row R, column C, feature 'NAME'".
 std::string FeaturePlace(const LoadedVersion& v, size_t row, size_t col);

@@ -21,19 +21,24 @@ std::string Marker(std::string_view m) {
   return out + "\"";
 }
 
-// Copies `text` replacing the dialect's bare tokens outside strings, and
-// checks the nesting depth on the way.
+// Checks the nesting depth of `text` and, with `tf_dialect`, replaces the
+// dialect's bare tokens outside strings: *out gets the rewritten text, and
+// stays empty when nothing was replaced (the text is parsed as it came).
 bool Rewrite(std::string_view text, bool tf_dialect, std::string* out, std::string* error) {
   out->clear();
-  out->reserve(text.size() + 16);
+  size_t copied = 0;  // text[0, copied) is in *out
+  const auto replace = [&](size_t at, size_t length, std::string_view marker) {
+    out->append(text.substr(copied, at - copied));
+    *out += Marker(marker);
+    copied = at + length;
+  };
   int depth = 0;
   bool in_string = false;
   for (size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
     if (in_string) {
-      out->push_back(c);
-      if (c == '\\' && i + 1 < text.size()) {
-        out->push_back(text[++i]);
+      if (c == '\\') {
+        ++i;
       } else if (c == '"') {
         in_string = false;
       }
@@ -51,23 +56,18 @@ bool Rewrite(std::string_view text, bool tf_dialect, std::string* out, std::stri
     } else if (tf_dialect) {
       const std::string_view rest = text.substr(i);
       if (rest.starts_with("NaN")) {
-        *out += Marker(kNan);
+        replace(i, 3, kNan);
         i += 2;
-        continue;
-      }
-      if (rest.starts_with("Infinity")) {
-        *out += Marker(kInf);
+      } else if (rest.starts_with("Infinity")) {
+        replace(i, 8, kInf);
         i += 7;
-        continue;
-      }
-      if (rest.starts_with("-Infinity")) {
-        *out += Marker(kNegInf);
+      } else if (rest.starts_with("-Infinity")) {
+        replace(i, 9, kNegInf);
         i += 8;
-        continue;
       }
     }
-    out->push_back(c);
   }
+  if (copied > 0) out->append(text.substr(copied));
   return true;
 }
 
@@ -78,7 +78,8 @@ bool ParseRequestJson(std::string_view text, bool tf_dialect, nlohmann::json* ou
   std::string rewritten;
   if (!Rewrite(text, tf_dialect, &rewritten, error)) return false;
   try {
-    *out = nlohmann::json::parse(rewritten);
+    const std::string_view input = rewritten.empty() ? text : std::string_view(rewritten);
+    *out = nlohmann::json::parse(input.begin(), input.end());
   } catch (const nlohmann::json::parse_error& e) {
     *error = std::string("malformed JSON: ") + e.what();
     return false;

@@ -12,9 +12,8 @@ bool IsPublicServePath(const std::string& path) {
   return path == "/v2/health/live" || path == "/v2/health/ready";
 }
 
-api::RequestGate MakeServeGate(registry::TokenStore* tokens, Clock* clock,
-                               ServeAccessOptions options) {
-  return [tokens, clock, options](api::HttpRequest* req, api::HttpResponse* deny) {
+api::RequestGate MakeServeGate(TokenCache* tokens, ServeAccessOptions options) {
+  return [tokens, options](api::HttpRequest* req, api::HttpResponse* deny) {
     if (IsPublicServePath(req->path) || options.anonymous_predict) return true;
     const std::string header = req->Header("authorization");
     std::optional<std::string_view> token;
@@ -27,7 +26,7 @@ api::RequestGate MakeServeGate(registry::TokenStore* tokens, Clock* clock,
       return false;
     }
     registry::TokenRecord rec;
-    Status s = tokens->Authenticate(*token, clock->WallMillis(), &rec);
+    Status s = tokens->Authenticate(*token, &rec);
     if (!s.ok()) {
       if (!s.IsPermissionDenied()) spdlog::warn("token check failed: {}", s.message());
       *deny = api::Unauthorized("the bearer token is unknown, revoked or malformed",

@@ -2,7 +2,8 @@
 // docs/security.md): the OIP health endpoints are open (probes carry no
 // token); everything else needs the API's bearer token of a role listed in
 // serving.predict_roles, checked with a read-only token store (nothing is
-// written), unless anonymous_predict is set, which the config allows only
+// written) through a TokenCache (a revocation takes effect within
+// kTokenCacheTtl), unless anonymous_predict is set, which the config allows only
 // on a loopback listener.
 // Thread-safety: the gate may be called from any thread.
 #pragma once
@@ -11,8 +12,7 @@
 #include <vector>
 
 #include "api/http_server.h"
-#include "mlops/common/clock.h"
-#include "mlops/registry/token_store.h"
+#include "serving/server/token_cache.h"
 
 namespace mlops::serving {
 
@@ -21,9 +21,8 @@ struct ServeAccessOptions {
   std::vector<std::string> predict_roles;
 };
 
-// REQUIRES: tokens and clock outlive the gate.
-api::RequestGate MakeServeGate(registry::TokenStore* tokens, Clock* clock,
-                               ServeAccessOptions options);
+// REQUIRES: tokens outlives the gate.
+api::RequestGate MakeServeGate(TokenCache* tokens, ServeAccessOptions options);
 
 // Whether `path` is open to anyone (the health endpoints).
 bool IsPublicServePath(const std::string& path);

@@ -111,9 +111,9 @@ Status ServeApp::Start() {
                                                 &ho.tls_pem));
   }
   http_ = std::make_unique<api::HttpServer>(&router_, ho);
-  http_->SetGate(MakeServeGate(tokens_.get(), &clock_,
-                               {options_.serving.anonymous_predict,
-                                options_.serving.predict_roles}));
+  token_cache_ = std::make_unique<TokenCache>(tokens_.get(), &clock_);
+  http_->SetGate(MakeServeGate(token_cache_.get(), {options_.serving.anonymous_predict,
+                                                    options_.serving.predict_roles}));
   http_->SetResponseFilter(&ToProtocolError);
   http_->SetObserver([this](const std::string&, const std::string& route, int status,
                             double seconds) {

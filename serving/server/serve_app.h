@@ -20,6 +20,7 @@
 #include "serving/server/model_watcher.h"
 #include "serving/server/predictor.h"
 #include "serving/server/serve_metrics.h"
+#include "serving/server/token_cache.h"
 #include "serving/shared/serving_config.h"
 
 namespace mlops::serving {
@@ -56,6 +57,7 @@ class ServeApp {
   SystemClock clock_;
   std::unique_ptr<registry::ModelRegistry> registry_;
   std::unique_ptr<registry::TokenStore> tokens_;
+  std::unique_ptr<TokenCache> token_cache_;
   std::unique_ptr<CanarySource> registry_canaries_;
   std::unique_ptr<ModelWatcher> watcher_;
   std::unique_ptr<PredictionLog> prediction_log_;

@@ -68,10 +68,11 @@ Status ReadInstances(const json& instances, const LoadedVersion& v, int64_t max_
                                      std::to_string(in->cols) + " features");
     }
     for (size_t c = 0; c < in->cols; ++c) {
-      MLOPS_RETURN_IF_ERROR(ReadFeature((*row)[c],
-                                        "instances[" + std::to_string(r) + "][" +
-                                            std::to_string(c) + "] (" + FeaturePlace(v, r, c) + ")",
-                                        &in->x[r * in->cols + c]));
+      const auto where = [&] {
+        return "instances[" + std::to_string(r) + "][" + std::to_string(c) + "] (" +
+               FeaturePlace(v, r, c) + ")";
+      };
+      MLOPS_RETURN_IF_ERROR(ReadFeature((*row)[c], where, &in->x[r * in->cols + c]));
     }
   }
   return Status::OK();

@@ -32,6 +32,13 @@ TEST(RequestJson, TfDialectTokensBecomeNonFiniteNumbers) {
   EXPECT_EQ(j["s"], "NaN Infinity");  // inside a string nothing changes
   EXPECT_FALSE(ReadNumber(j["s"], &v, &error));
   EXPECT_NE(error.find("a string"), std::string::npos);
+  // An escaped quote does not end a string; the text around a token is kept.
+  ASSERT_TRUE(ParseRequestJson(R"({"s": "x\"NaN", "a": [1, NaN], "b": [2, 3]})", true, &j, &error))
+      << error;
+  EXPECT_EQ(j["s"], "x\"NaN");
+  ASSERT_TRUE(ReadNumber(j["a"][1], &v, &error));
+  EXPECT_TRUE(std::isnan(v));
+  EXPECT_EQ(j["b"], json::array({2, 3}));
 }
 
 TEST(RequestJson, StrictJsonRefusesTheDialectAndDeepNesting) {

@@ -378,6 +378,27 @@ TEST_F(ServingE2E, BothProtocolsAnswerAsTheEvaluatorAndBadRequestsGetTheProtocol
   EXPECT_EQ(r.status, 403) << r.body;
   auto api = daemon_->CtlWithToken(token_, {"models", "list"});
   EXPECT_NE(api.exit_code, 0) << api.out;
+  // A token revoked in mlopsd is refused here within the token cache's 1 s
+  // (docs/security.md); the deadline is generous for a loaded machine.
+  const std::string revoked = Token("serve-revoked", "predictor");
+  r = Call("POST", "/v1/models/bc-float:predict", Rows(1).dump(), revoked);
+  EXPECT_EQ(r.status, 200) << r.body;
+  auto listed = daemon_->Ctl({"--json", "tokens", "list"});
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  int64_t revoked_id = 0;
+  const json listed_tokens = json::parse(listed.out)["tokens"];
+  for (const auto& t : listed_tokens) {
+    if (t["name"] == "serve-revoked") revoked_id = t["id"];
+  }
+  ASSERT_GT(revoked_id, 0) << listed.out;
+  ASSERT_EQ(daemon_->Ctl({"tokens", "revoke", std::to_string(revoked_id)}).exit_code, 0);
+  const auto revoke_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  do {
+    r = Call("POST", "/v1/models/bc-float:predict", Rows(1).dump(), revoked);
+    if (r.status == 401) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  } while (std::chrono::steady_clock::now() < revoke_deadline);
+  EXPECT_EQ(r.status, 401) << r.body;
 
   // Metrics pass promtool; stats.json and the address file are there.
   r = Call("GET", "/metrics");
