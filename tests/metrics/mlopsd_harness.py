@@ -225,3 +225,11 @@ def run_json(daemon, run_id):
     status, _, body = http(f"{daemon.url}/api/v1/runs/{run_id}")
     check(status == 200, f"GET runs/{run_id}: {status}")
     return json.loads(body)
+
+
+def systemd_verify(analyze, unit_text, tmp, name):
+    """`systemd-analyze verify` of unit_text written to tmp/name."""
+    path = os.path.join(tmp, name)
+    with open(path, "w") as f:
+        f.write(unit_text)
+    return subprocess.run([analyze, "verify", path], capture_output=True, text=True)

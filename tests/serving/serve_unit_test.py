@@ -10,17 +10,10 @@ import shutil
 import subprocess
 import tempfile
 
-from mlopsd_harness import binary, check, tool
+from mlopsd_harness import binary, check, systemd_verify, tool
 
 SOURCE = os.environ["MLOPS_SOURCE_DIR"]
 WARNING = re.compile(r"unknown (key|section|lvalue)|ignoring|invalid|failed to parse", re.I)
-
-
-def verify(analyze, text, tmp, name="mlops-serve.service"):
-    path = os.path.join(tmp, name)
-    with open(path, "w") as f:
-        f.write(text)
-    return subprocess.run([analyze, "verify", path], capture_output=True, text=True)
 
 
 def main():
@@ -31,10 +24,10 @@ def main():
     tmp = tempfile.mkdtemp(prefix="mlops-serve-unit-")
     try:
         built = text.replace("ExecStart=/usr/bin/mlops-serve ", f"ExecStart={serve} ")
-        r = verify(analyze, built, tmp)
+        r = systemd_verify(analyze, built, tmp, "mlops-serve.service")
         check(r.returncode == 0 and not WARNING.search(r.stdout + r.stderr),
               f"systemd-analyze verify: rc {r.returncode}\n{r.stdout}{r.stderr}")
-        r = verify(analyze, built.replace("Type=simple", "Type=simpel"), tmp, "bad.service")
+        r = systemd_verify(analyze, built.replace("Type=simple", "Type=simpel"), tmp, "bad.service")
         check(WARNING.search(r.stdout + r.stderr), f"a bad Type= went unnoticed: {r.stderr}")
         r = subprocess.run([analyze, "security", "--offline=yes", "--threshold=30",
                             os.path.join(tmp, "mlops-serve.service")], capture_output=True, text=True)

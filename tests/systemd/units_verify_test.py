@@ -10,7 +10,7 @@ import shutil
 import subprocess
 import tempfile
 
-from mlopsd_harness import binary, check, tool
+from mlopsd_harness import binary, check, systemd_verify, tool
 
 SOURCE = os.environ["MLOPS_SOURCE_DIR"]
 # What systemd prints for a setting it drops (it still exits 0).
@@ -31,13 +31,6 @@ def seconds(text):
     return n * {"ms": 0.001, "s": 1, "min": 60, "m": 60, "h": 3600}[unit]
 
 
-def verify(analyze, unit_text, tmp, name="mlopsd.service"):
-    path = os.path.join(tmp, name)
-    with open(path, "w") as f:
-        f.write(unit_text)
-    return subprocess.run([analyze, "verify", path], capture_output=True, text=True)
-
-
 def main():
     analyze = tool("systemd-analyze")
     mlopsd = binary("MLOPSD_BIN")
@@ -47,16 +40,17 @@ def main():
     tmp = tempfile.mkdtemp(prefix="mlopsd-unit-")
     try:
         built = text.replace("ExecStart=/usr/bin/mlopsd ", f"ExecStart={mlopsd} ")
-        r = verify(analyze, built, tmp)
+        r = systemd_verify(analyze, built, tmp, "mlopsd.service")
         check(r.returncode == 0, f"systemd-analyze verify: rc {r.returncode}\n{r.stdout}{r.stderr}")
         check(not WARNING.search(r.stdout + r.stderr),
               f"systemd-analyze verify warned:\n{r.stdout}{r.stderr}")
 
         # The checks catch what they should: a bad value (systemd only warns,
         # rc 0, so the warning is what fails) and a missing binary (rc 1).
-        r = verify(analyze, built.replace("Type=notify", "Type=notifyy"), tmp, "bad.service")
+        r = systemd_verify(analyze, built.replace("Type=notify", "Type=notifyy"), tmp, "bad.service")
         check(WARNING.search(r.stdout + r.stderr), f"a bad Type= went unnoticed: {r.stderr}")
-        r = verify(analyze, text.replace("ExecStart=/usr/bin/mlopsd ", "ExecStart=/nonexistent/mlopsd "), tmp)
+        missing = text.replace("ExecStart=/usr/bin/mlopsd ", "ExecStart=/nonexistent/mlopsd ")
+        r = systemd_verify(analyze, missing, tmp, "mlopsd.service")
         check(r.returncode != 0, "a missing ExecStart binary was not refused")
 
         # Offline security review: exposure at most 3.0 of 10 ("OK").
