@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Serving benchmark (issue 18), in one run on this machine:
+# Serving benchmark (docs/serving.md, "Benchmarks"), in one run on this machine:
 #  1. batch-1 throughput and latency of mlops-serve with wrk, Open Inference
 #     Protocol v2 and TF-Serving forms, each against a bare CivetWeb server
 #     (bench/serve_bare.c) answering mlops-serve's own answer, byte for byte;

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The main job (SPEC §2): starts mlopsd with embedded defaults and a local
+# The main job (README): starts mlopsd with embedded defaults and a local
 # state folder, creates a Git repository holding the breast-cancer-mlp
 # pipeline, commits and pushes it; the daemon, triggered by that commit,
 # tunes, trains, evaluates (gates) and quantizes an MLP on Debian's real

@@ -1,4 +1,4 @@
-// ModelService: the model registry's rules (SPEC §6, issue 5 point 3).
+// ModelService: the model registry's rules (docs/models.md).
 //
 // - Registration: when a run of a pipeline with a `model:` section succeeds,
 //   a new version is recorded: the model artifact (the digest the named

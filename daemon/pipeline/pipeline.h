@@ -1,4 +1,4 @@
-// Pipeline: the parsed, validated form of a pipeline YAML file (SPEC §3).
+// Pipeline: the parsed, validated form of a pipeline YAML file (docs/pipeline-format.md).
 // Plain data; produced by ParsePipeline (pipeline_parser.h).
 #pragma once
 

@@ -39,7 +39,7 @@ struct DaemonConfig {
   std::chrono::milliseconds data_scan_interval{std::chrono::seconds(10)};
   retention::RetentionConfig retention;   // what of the state folder is kept
 
-  // Security (SPEC §6-7).
+  // Security (docs/security.md, docs/signing.md).
   bool public_metrics = false;            // serve /metrics without a token
   std::string tls_cert;                   // PEM files; both set: the API speaks only HTTPS
   std::string tls_key;

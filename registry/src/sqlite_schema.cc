@@ -189,7 +189,7 @@ CREATE INDEX webhook_deliveries_by_time ON webhook_deliveries (received_ms);
 ALTER TABLE runs ADD COLUMN fingerprint TEXT NOT NULL DEFAULT '';
 ALTER TABLE runs ADD COLUMN results_run_id INTEGER REFERENCES runs (id);
 )sql"},
-    // 4: the model registry (SPEC §6): trusted keys, recorded signatures,
+    // 4: the model registry (docs/models.md): trusted keys, recorded signatures,
     // models and their versions (at most one in production per model, by a
     // partial unique index), aliases, approvals, the ids of promotion
     // requests already handled (replays are refused) and the audit log,

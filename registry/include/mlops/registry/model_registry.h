@@ -1,6 +1,6 @@
 // ModelRegistry: models, their versions and stages, aliases, approvals, the
 // trusted signing keys, recorded signatures and the append-only audit log
-// (SPEC §6), in registry.db.
+// (docs/models.md), in registry.db.
 //
 // The store enforces the facts that must hold at every instant: a version
 // number is unique per model and increases; at most one version per model is

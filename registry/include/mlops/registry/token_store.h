@@ -1,4 +1,4 @@
-// TokenStore: the API's bearer tokens (SPEC §7). A token is "mlt_" and 64
+// TokenStore: the API's bearer tokens (docs/security.md). A token is "mlt_" and 64
 // hex digits (32 bytes from OpenSSL's RAND_bytes); only its SHA-256 is
 // stored, so a copy of registry.db grants nothing. The clear token exists
 // once, in the answer to Create.
