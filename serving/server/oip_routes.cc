@@ -3,6 +3,7 @@
 #include "mlops/common/build_info.h"
 #include "serving/server/protocol_common.h"
 #include "serving/server/request_json.h"
+#include "serving/server/request_stream.h"
 
 namespace mlops::serving {
 namespace {
@@ -161,11 +162,20 @@ class OipRoutes {
   HttpResponse Infer(const HttpRequest& req, bool versioned) {
     RequestScope scope(metrics_, kProtocol);
     const std::string& name = req.path_params.at("name");
+    // The common body is streamed; the JSON tree reads the rest and every
+    // refusal. Both see the same id, so both route the request alike.
+    OipStreamedRequest streamed;
+    const bool streamed_ok = StreamOipInfer(req.body, &streamed);
     json body;
     std::string error;
-    const bool parsed = ParseRequestJson(req.body, /*tf_dialect=*/false, &body, &error);
-    const std::string id = parsed && body.is_object() && body.contains("id") && body["id"].is_string()
-                               ? body["id"].get<std::string>() : "";
+    bool parsed = false;
+    std::string id;
+    if (streamed_ok) {
+      id = streamed.id.value_or("");
+    } else {
+      parsed = ParseRequestJson(req.body, /*tf_dialect=*/false, &body, &error);
+      id = IdOf(parsed, body);
+    }
     Resolved r;
     if (HttpResponse bad; !Find(req, versioned, &r, &bad, RoutingKey(req, id))) {
       return scope.Done(bad, r.model ? name : "", 0, false);
@@ -174,36 +184,23 @@ class OipRoutes {
     auto fail = [&](const mlops::Status& s) {
       return scope.Done(ErrorAnswer(s), name, answered, true);
     };
-    if (!parsed) return fail(mlops::Status::InvalidArgument(error));
-    if (!body.is_object()) return fail(mlops::Status::InvalidArgument("the body must be a JSON object"));
-    for (const auto& [key, value] : body.items()) {
-      if (key != "id" && key != "parameters" && key != "inputs" && key != "outputs") {
-        return fail(mlops::Status::InvalidArgument(
-            "unknown key '" + key + "'; an inference request has id, parameters, inputs, outputs"));
-      }
-    }
-    if (body.contains("id") && !body["id"].is_string()) {
-      return fail(mlops::Status::InvalidArgument("'id' must be a string"));
-    }
-    if (body.contains("parameters") && !body["parameters"].is_object()) {
-      return fail(mlops::Status::InvalidArgument("'parameters' must be a JSON object"));
-    }
-    if (!body.contains("inputs") || !body["inputs"].is_array() || body["inputs"].size() != 1) {
-      return fail(mlops::Status::InvalidArgument(
-          std::string("'inputs' must be a list of one tensor, '") + kFeaturesInput + "'"));
-    }
-    std::vector<std::string> wanted;
-    if (mlops::Status s = RequestedOutputs(body, *r.version, &wanted); !s.ok()) return fail(s);
     auto in = std::make_shared<PredictInput>();
-    if (mlops::Status s = ReadInput(body["inputs"][0], *r.version, max_rows_, in.get()); !s.ok()) {
-      return fail(s);
+    std::vector<std::string> wanted;
+    bool has_id = streamed.id.has_value();
+    if (streamed_ok && streamed.TakeInput(r.version->mlp->inputs(), max_rows_, in.get())) {
+      wanted = OutputNames(*r.version);
+    } else {
+      if (streamed_ok) parsed = ParseRequestJson(req.body, /*tf_dialect=*/false, &body, &error);
+      if (!parsed) return fail(mlops::Status::InvalidArgument(error));
+      if (mlops::Status s = ReadBody(body, *r.version, in.get(), &wanted); !s.ok()) return fail(s);
+      has_id = body.contains("id");
     }
     std::vector<double> out;
     if (mlops::Status s = predictor_->Run(r, in, kProtocol, id, &out); !s.ok()) return fail(s);
     json answer = {{"model_name", name},
                    {"model_version", std::to_string(answered)},
                    {"outputs", Outputs(*r.version, in->rows, out, wanted)}};
-    if (body.contains("id")) answer["id"] = id;
+    if (has_id) answer["id"] = id;
     return scope.Done(JsonAnswer(200, answer), name, answered, true);
   }
 
@@ -221,6 +218,38 @@ class OipRoutes {
     mlops::Status s = predictor_->Resolve(req.path_params.at("name"), version, key, r);
     if (!s.ok()) *bad = ErrorAnswer(s);
     return s.ok();
+  }
+
+  // The id of a parsed body, "" when it has none (or not a string: refused
+  // later, after the model is found).
+  static std::string IdOf(bool parsed, const json& body) {
+    return parsed && body.is_object() && body.contains("id") && body["id"].is_string()
+               ? body["id"].get<std::string>() : "";
+  }
+
+  // An infer body read as a JSON tree: every refusal of the protocol, and
+  // the forms the streaming reader leaves to it (request_stream.h).
+  mlops::Status ReadBody(const json& body, const LoadedVersion& v, PredictInput* in,
+                         std::vector<std::string>* wanted) const {
+    if (!body.is_object()) return mlops::Status::InvalidArgument("the body must be a JSON object");
+    for (const auto& [key, value] : body.items()) {
+      if (key != "id" && key != "parameters" && key != "inputs" && key != "outputs") {
+        return mlops::Status::InvalidArgument(
+            "unknown key '" + key + "'; an inference request has id, parameters, inputs, outputs");
+      }
+    }
+    if (body.contains("id") && !body["id"].is_string()) {
+      return mlops::Status::InvalidArgument("'id' must be a string");
+    }
+    if (body.contains("parameters") && !body["parameters"].is_object()) {
+      return mlops::Status::InvalidArgument("'parameters' must be a JSON object");
+    }
+    if (!body.contains("inputs") || !body["inputs"].is_array() || body["inputs"].size() != 1) {
+      return mlops::Status::InvalidArgument(
+          std::string("'inputs' must be a list of one tensor, '") + kFeaturesInput + "'");
+    }
+    MLOPS_RETURN_IF_ERROR(RequestedOutputs(body, v, wanted));
+    return ReadInput(body["inputs"][0], v, max_rows_, in);
   }
 
   static std::vector<std::string> OutputNames(const LoadedVersion& v) {

@@ -2,6 +2,7 @@
 
 #include "serving/server/protocol_common.h"
 #include "serving/server/request_json.h"
+#include "serving/server/request_stream.h"
 
 namespace mlops::serving {
 namespace {
@@ -106,6 +107,38 @@ Status ReadInputs(const json& inputs, const LoadedVersion& v, int64_t max_rows, 
   return Status::InvalidArgument(m);
 }
 
+// A predict body read as a JSON tree: every refusal of the protocol, and
+// the forms the streaming reader leaves to it (request_stream.h).
+Status ReadBody(const std::string& text, const LoadedVersion& v, int64_t max_rows,
+                PredictInput* in, bool* row_format) {
+  json body;
+  std::string error;
+  if (!ParseRequestJson(text, /*tf_dialect=*/true, &body, &error)) {
+    return Status::InvalidArgument(error);
+  }
+  if (!body.is_object()) return Status::InvalidArgument("the body must be a JSON object");
+  for (const auto& [key, value] : body.items()) {
+    if (key != "signature_name" && key != "instances" && key != "inputs") {
+      return Status::InvalidArgument(
+          "unknown key '" + key + "'; a predict request has signature_name and instances or inputs");
+    }
+  }
+  if (body.contains("signature_name")) {
+    const json& sig = body["signature_name"];
+    if (!sig.is_string() || (sig != kSignature && sig != "")) {
+      return Status::InvalidArgument(std::string("signature_name must be '") + kSignature +
+                                     "', the model's only signature");
+    }
+  }
+  *row_format = body.contains("instances");
+  if (*row_format == body.contains("inputs")) {
+    return Status::InvalidArgument(
+        "a predict request has exactly one of 'instances' (row format) and 'inputs' (columnar)");
+  }
+  return *row_format ? ReadInstances(body["instances"], v, max_rows, in)
+                     : ReadInputs(body["inputs"], v, max_rows, in);
+}
+
 class TfRoutes {
  public:
   TfRoutes(Predictor* p, ServeMetrics* m, const ServingConfig& c)
@@ -193,34 +226,14 @@ class TfRoutes {
     auto fail = [&](const mlops::Status& s) {
       return scope.Done(ErrorAnswer(s), name, answered, true);
     };
-    json body;
-    std::string error;
-    if (!ParseRequestJson(req.body, /*tf_dialect=*/true, &body, &error)) {
-      return fail(mlops::Status::InvalidArgument(error));
-    }
-    if (!body.is_object()) return fail(mlops::Status::InvalidArgument("the body must be a JSON object"));
-    for (const auto& [key, value] : body.items()) {
-      if (key != "signature_name" && key != "instances" && key != "inputs") {
-        return fail(mlops::Status::InvalidArgument(
-            "unknown key '" + key + "'; a predict request has signature_name and instances or inputs"));
-      }
-    }
-    if (body.contains("signature_name")) {
-      const json& sig = body["signature_name"];
-      if (!sig.is_string() || (sig != kSignature && sig != "")) {
-        return fail(mlops::Status::InvalidArgument(
-            std::string("signature_name must be '") + kSignature + "', the model's only signature"));
-      }
-    }
-    const bool rows = body.contains("instances");
-    if (rows == body.contains("inputs")) {
-      return fail(mlops::Status::InvalidArgument(
-          "a predict request has exactly one of 'instances' (row format) and 'inputs' (columnar)"));
-    }
     auto in = std::make_shared<PredictInput>();
-    mlops::Status read = rows ? ReadInstances(body["instances"], *r.version, max_rows_, in.get())
-                              : ReadInputs(body["inputs"], *r.version, max_rows_, in.get());
-    if (!read.ok()) return fail(read);
+    bool rows = false;
+    if (!StreamTfsPredict(req.body, r.version->mlp->inputs(), max_rows_, in.get(), &rows)) {
+      *in = PredictInput{};
+      if (mlops::Status s = ReadBody(req.body, *r.version, max_rows_, in.get(), &rows); !s.ok()) {
+        return fail(s);
+      }
+    }
     std::vector<double> out;
     if (mlops::Status s = predictor_->Run(r, in, kProtocol, "", &out); !s.ok()) return fail(s);
     return scope.Done(JsonAnswer(200, Answer(*r.version, in->rows, out, rows)), name, answered, true);
