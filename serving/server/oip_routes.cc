@@ -1,6 +1,7 @@
 #include "serving/server/oip_routes.h"
 
 #include "mlops/common/build_info.h"
+#include "serving/server/json_text.h"
 #include "serving/server/protocol_common.h"
 #include "serving/server/request_json.h"
 #include "serving/server/request_stream.h"
@@ -197,11 +198,9 @@ class OipRoutes {
     }
     std::vector<double> out;
     if (mlops::Status s = predictor_->Run(r, in, kProtocol, id, &out); !s.ok()) return fail(s);
-    json answer = {{"model_name", name},
-                   {"model_version", std::to_string(answered)},
-                   {"outputs", Outputs(*r.version, in->rows, out, wanted)}};
-    if (has_id) answer["id"] = id;
-    return scope.Done(JsonAnswer(200, answer), name, answered, true);
+    return scope.Done(HttpResponse::Json(200, Answer(*r.version, name, has_id ? &id : nullptr,
+                                                     in->rows, out, wanted)),
+                      name, answered, true);
   }
 
  private:
@@ -281,27 +280,30 @@ class OipRoutes {
     return mlops::Status::OK();
   }
 
-  static json Outputs(const LoadedVersion& v, size_t rows, const std::vector<double>& out,
-                      const std::vector<std::string>& wanted) {
-    json list = json::array();
+  // The answer, written as text (json_text.h): keys in the order a json
+  // object prints them.
+  static std::string Answer(const LoadedVersion& v, const std::string& name, const std::string* id,
+                            size_t rows, const std::vector<double>& out,
+                            const std::vector<std::string>& wanted) {
+    JsonText text;
+    text.Raw("{");
+    if (id) text.Raw("\"id\":").String(*id).Raw(",");
+    text.Raw("\"model_name\":").String(name).Raw(",\"model_version\":\"").Integer(v.version);
+    text.Raw("\",\"outputs\":[");
     const int64_t n = static_cast<int64_t>(rows);
-    for (const std::string& name : wanted) {
-      if (name == "value") {
-        json t = Tensor("value", "FP64", {n});
-        t["data"] = out;
-        list.push_back(t);
-      } else if (name == "probabilities") {
-        const int64_t k = static_cast<int64_t>(v.mlp->outputs());
-        json t = Tensor("probabilities", "FP64", {n, k});
-        t["data"] = out;
-        list.push_back(t);
-      } else {
-        json t = Tensor("class", "BYTES", {n});
-        t["data"] = ClassesOf(v, rows, out);
-        list.push_back(t);
+    for (size_t i = 0; i < wanted.size(); ++i) {
+      text.Raw(i ? ",{\"data\":" : "{\"data\":");
+      if (wanted[i] == "class") {
+        text.Strings(ClassesOf(v, rows, out)).Raw(",\"datatype\":\"BYTES\",\"name\":\"class\"");
+        text.Raw(",\"shape\":[").Integer(n).Raw("]}");
+        continue;
       }
+      text.Numbers(out.data(), out.size()).Raw(",\"datatype\":\"FP64\",\"name\":");
+      text.String(wanted[i]).Raw(",\"shape\":[").Integer(n);
+      if (wanted[i] == "probabilities") text.Raw(",").Integer(static_cast<int64_t>(v.mlp->outputs()));
+      text.Raw("]}");
     }
-    return list;
+    return text.Raw("]}").Take();
   }
 
   Predictor* predictor_;

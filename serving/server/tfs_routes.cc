@@ -1,5 +1,6 @@
 #include "serving/server/tfs_routes.h"
 
+#include "serving/server/json_text.h"
 #include "serving/server/protocol_common.h"
 #include "serving/server/request_json.h"
 #include "serving/server/request_stream.h"
@@ -236,7 +237,8 @@ class TfRoutes {
     }
     std::vector<double> out;
     if (mlops::Status s = predictor_->Run(r, in, kProtocol, "", &out); !s.ok()) return fail(s);
-    return scope.Done(JsonAnswer(200, Answer(*r.version, in->rows, out, rows)), name, answered, true);
+    return scope.Done(HttpResponse::Json(200, Answer(*r.version, in->rows, out, rows)), name,
+                      answered, true);
   }
 
  private:
@@ -253,23 +255,26 @@ class TfRoutes {
     return it == set->models.end() ? 0 : it->second.production;
   }
 
-  static json Answer(const LoadedVersion& v, size_t rows, const std::vector<double>& out,
-                     bool row_format) {
-    if (!v.schema->classification) {
-      json values(out);
-      return row_format ? json{{"predictions", values}} : json{{"outputs", values}};
-    }
+  // The predictions, written as text (json_text.h): keys in the order a
+  // json object prints them.
+  static std::string Answer(const LoadedVersion& v, size_t rows, const std::vector<double>& out,
+                            bool row_format) {
+    JsonText text;
+    text.Raw(row_format ? "{\"predictions\":" : "{\"outputs\":");
+    if (!v.schema->classification) return text.Numbers(out.data(), out.size()).Raw("}").Take();
     const size_t k = v.mlp->outputs();
-    json classes = ClassesOf(v, rows, out), probabilities = json::array();
-    for (size_t r = 0; r < rows; ++r) {
-      probabilities.push_back(std::vector<double>(out.begin() + r * k, out.begin() + (r + 1) * k));
+    const std::vector<std::string> classes = ClassesOf(v, rows, out);
+    if (!row_format) {
+      text.Raw("{\"class\":").Strings(classes).Raw(",\"probabilities\":[");
+      for (size_t r = 0; r < rows; ++r) text.Raw(r ? "," : "").Numbers(&out[r * k], k);
+      return text.Raw("]}}").Take();
     }
-    if (!row_format) return {{"outputs", {{"class", classes}, {"probabilities", probabilities}}}};
-    json predictions = json::array();
+    text.Raw("[");
     for (size_t r = 0; r < rows; ++r) {
-      predictions.push_back({{"class", classes[r]}, {"probabilities", probabilities[r]}});
+      text.Raw(r ? ",{\"class\":" : "{\"class\":").String(classes[r]).Raw(",\"probabilities\":");
+      text.Numbers(&out[r * k], k).Raw("}");
     }
-    return {{"predictions", predictions}};
+    return text.Raw("]}").Take();
   }
 
   Predictor* predictor_;
