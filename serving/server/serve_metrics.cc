@@ -2,6 +2,8 @@
 
 #include <prometheus/text_serializer.h>
 
+#include <mutex>
+
 namespace mlops::serving {
 namespace {
 
@@ -46,15 +48,30 @@ ServeMetrics::Counters* ServeMetrics::For(const std::string& model, int64_t vers
   return c.get();
 }
 
+const ServeMetrics::Series& ServeMetrics::SeriesFor(const std::string& model, int64_t version,
+                                                    const char* protocol, int code) {
+  const std::tuple<std::string_view, int64_t, std::string_view, int> key{model, version, protocol,
+                                                                        code};
+  {
+    std::shared_lock<std::shared_mutex> lock(series_mu_);
+    if (auto it = series_.find(key); it != series_.end()) return it->second;
+  }
+  const std::string v = VersionLabel(version);
+  Series series{&requests_.Add({{"model", model}, {"version", v}, {"protocol", protocol},
+                                {"code", std::to_string(code)}}),
+                &latency_.Add({{"model", model}, {"version", v}}, Seconds()),
+                version == 0 ? nullptr : For(model, version)};
+  std::unique_lock<std::shared_mutex> lock(series_mu_);
+  return series_.try_emplace({model, version, protocol, code}, series).first->second;
+}
+
 void ServeMetrics::Request(const std::string& model, int64_t version, const char* protocol,
                            int code, double seconds) {
-  const std::string v = VersionLabel(version);
-  requests_.Add({{"model", model}, {"version", v}, {"protocol", protocol},
-                 {"code", std::to_string(code)}})
-      .Increment();
-  latency_.Add({{"model", model}, {"version", v}}, Seconds()).Observe(seconds);
-  if (version == 0) return;
-  Counters* c = For(model, version);
+  const Series& series = SeriesFor(model, version, protocol, code);
+  series.requests->Increment();
+  series.latency->Observe(seconds);
+  Counters* c = series.counters;
+  if (c == nullptr) return;
   c->requests.fetch_add(1, std::memory_order_relaxed);
   if (code >= 500) c->errors.fetch_add(1, std::memory_order_relaxed);
   if (code >= 400 && code < 500) c->client_errors.fetch_add(1, std::memory_order_relaxed);

@@ -10,6 +10,9 @@
 //   mlops_serve_shadow_disagreements_total{model,version}
 // A request that names no served model is counted with model and version
 // empty, so clients cannot grow the label sets.
+// A request's series (its labels' counter and histogram, and the version's
+// counters) are looked up once per (model, version, protocol, code) and
+// kept: families never drop a series, so the pointers stay valid.
 // Thread-safety: every method may be called from any thread.
 #pragma once
 
@@ -23,6 +26,9 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
+#include <string_view>
+#include <tuple>
 #include <string>
 
 #include "serving/server/model_set.h"
@@ -53,6 +59,15 @@ class ServeMetrics {
   };
   Counters* For(const std::string& model, int64_t version);
 
+  // What one (model, version, protocol, code) counts into.
+  struct Series {
+    prometheus::Counter* requests;
+    prometheus::Histogram* latency;
+    Counters* counters;  // null for version 0
+  };
+  const Series& SeriesFor(const std::string& model, int64_t version, const char* protocol,
+                          int code);
+
   prometheus::Registry registry_;
   prometheus::Family<prometheus::Counter>& requests_;
   prometheus::Family<prometheus::Histogram>& latency_;
@@ -62,6 +77,9 @@ class ServeMetrics {
 
   std::mutex mu_;  // guards counters_' map, not the counters
   std::map<std::pair<std::string, int64_t>, std::unique_ptr<Counters>> counters_;
+
+  std::shared_mutex series_mu_;  // guards series_' map; entries never change
+  std::map<std::tuple<std::string, int64_t, std::string, int>, Series, std::less<>> series_;
 };
 
 }  // namespace mlops::serving
