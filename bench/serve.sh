@@ -15,6 +15,8 @@
 # state folder read-only, authenticates a `predictor` token and logs
 # predictions with its default settings.
 #   bench/serve.sh [BUILD_DIR] [SECONDS]      (default: build, 10)
+# MLOPS_BENCH_SERVE=PATH runs that mlops-serve binary instead of the build's
+# (a baseline kept aside, measured in the same conditions).
 # Needs wrk, curl and python3-torch (scripts/install-deps.sh) and a full
 # build (scripts/build.sh). Figures: bench/RESULTS.md.
 set -euo pipefail
@@ -87,7 +89,7 @@ TOKEN=$(curl -sf -H "Authorization: Bearer $(cat "$MLCTL_TOKEN_FILE")" -d '{"nam
 AUTH="Authorization: Bearer $TOKEN"
 
 # -- mlops-serve with one model: idle RSS. ---------------------------------
-"$BUILD/bin/mlops-serve" --state-dir "$STATE" --listen 127.0.0.1:0 >"$WORK/serve.log" 2>&1 &
+"${MLOPS_BENCH_SERVE:-$BUILD/bin/mlops-serve}" --state-dir "$STATE" --listen 127.0.0.1:0 >"$WORK/serve.log" 2>&1 &
 SERVE_PID=$!
 PIDS+=("$SERVE_PID")
 for ((t = 0; t < 600; t++)); do [[ -s $STATE/mlops-serve.addr ]] && break; sleep 0.05; done
@@ -177,7 +179,7 @@ bare() {  # answer-file: starts the bare server on a free port, prints its port
 }
 
 echo "machine: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(uname -r); load at start: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "build: $(git rev-parse --short HEAD)$(git diff --quiet HEAD || echo ' (uncommitted changes)'); wrk -t1 -c$CONNS -d${SECS}s; mlops-serve with its default settings"
+echo "build: $(git rev-parse --short HEAD)$(git diff --quiet HEAD || echo ' (uncommitted changes)')${MLOPS_BENCH_SERVE:+ (mlops-serve: $MLOPS_BENCH_SERVE)}; wrk -t1 -c$CONNS -d${SECS}s; mlops-serve with its default settings"
 echo "idle RSS of mlops-serve, one model (bench-bc) loaded: $((IDLE_RSS / 1024)).$(( (IDLE_RSS % 1024) * 10 / 1024 )) MiB (VmRSS), peak $((IDLE_HWM / 1024)) MiB (VmHWM)"
 
 echo "== batch 1, bench-bc (breast cancer, 30 features)"
