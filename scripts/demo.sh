@@ -50,9 +50,12 @@ DAEMON=$!
 # mlopsd leaves the mlops-serve it supervises running when it stops
 # (docs/serving.md, "Running it"): the demo ends both.
 stop_all() {
-  kill -TERM $DAEMON 2>/dev/null; wait $DAEMON 2>/dev/null || true
-  [ -s "$DEMO/state/serving/mlops-serve.pid" ] && kill -TERM "$(cut -d' ' -f1 "$DEMO/state/serving/mlops-serve.pid")" 2>/dev/null
-  true
+  # Under set -e a failing command would end this function early: each may fail.
+  kill -TERM $DAEMON 2>/dev/null || true
+  wait $DAEMON 2>/dev/null || true
+  if [ -s "$DEMO/state/serving/mlops-serve.pid" ]; then
+    kill -TERM "$(cut -d' ' -f1 "$DEMO/state/serving/mlops-serve.pid")" 2>/dev/null || true
+  fi
 }
 trap stop_all EXIT
 for _ in $(seq 1 200); do [ -s "$DEMO/state/mlopsd.addr" ] && break; sleep 0.05; done
