@@ -9,6 +9,7 @@ installs every one of them.
 """
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -233,3 +234,14 @@ def systemd_verify(analyze, unit_text, tmp, name):
     with open(path, "w") as f:
         f.write(unit_text)
     return subprocess.run([analyze, "verify", path], capture_output=True, text=True)
+
+
+def systemd_exposure(analyze, tmp, name):
+    """The offline `systemd-analyze security` exposure (0-10) of tmp/name;
+    check()s that the tool answered and printed it."""
+    r = subprocess.run([analyze, "security", "--offline=yes", "--threshold=30",
+                        os.path.join(tmp, name)], capture_output=True, text=True)
+    m = re.search(r"Overall exposure level for %s: ([\d.]+)" % re.escape(name), r.stdout + r.stderr)
+    check(r.returncode == 0 and m is not None,
+          f"systemd-analyze security: rc {r.returncode}\n{r.stdout[-1500:]}{r.stderr}")
+    return float(m.group(1))

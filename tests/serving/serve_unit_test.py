@@ -10,7 +10,7 @@ import shutil
 import subprocess
 import tempfile
 
-from mlopsd_harness import binary, check, systemd_verify, tool
+from mlopsd_harness import binary, check, systemd_exposure, systemd_verify, tool
 
 SOURCE = os.environ["MLOPS_SOURCE_DIR"]
 WARNING = re.compile(r"unknown (key|section|lvalue)|ignoring|invalid|failed to parse", re.I)
@@ -29,12 +29,7 @@ def main():
               f"systemd-analyze verify: rc {r.returncode}\n{r.stdout}{r.stderr}")
         r = systemd_verify(analyze, built.replace("Type=simple", "Type=simpel"), tmp, "bad.service")
         check(WARNING.search(r.stdout + r.stderr), f"a bad Type= went unnoticed: {r.stderr}")
-        r = subprocess.run([analyze, "security", "--offline=yes", "--threshold=30",
-                            os.path.join(tmp, "mlops-serve.service")], capture_output=True, text=True)
-        m = re.search(r"Overall exposure level for mlops-serve.service: ([\d.]+)", r.stdout + r.stderr)
-        check(r.returncode == 0 and m is not None,
-              f"systemd-analyze security: rc {r.returncode}\n{r.stdout[-1500:]}{r.stderr}")
-        exposure = float(m.group(1))
+        exposure = systemd_exposure(analyze, tmp, "mlops-serve.service")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

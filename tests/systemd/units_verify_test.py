@@ -10,7 +10,7 @@ import shutil
 import subprocess
 import tempfile
 
-from mlopsd_harness import binary, check, systemd_verify, tool
+from mlopsd_harness import binary, check, systemd_exposure, systemd_verify, tool
 
 SOURCE = os.environ["MLOPS_SOURCE_DIR"]
 # What systemd prints for a setting it drops (it still exits 0).
@@ -54,12 +54,7 @@ def main():
         check(r.returncode != 0, "a missing ExecStart binary was not refused")
 
         # Offline security review: exposure at most 3.0 of 10 ("OK").
-        r = subprocess.run([analyze, "security", "--offline=yes", "--threshold=30",
-                            os.path.join(tmp, "mlopsd.service")], capture_output=True, text=True)
-        m = re.search(r"Overall exposure level for mlopsd.service: ([\d.]+)", r.stdout + r.stderr)
-        check(r.returncode == 0 and m is not None,
-              f"systemd-analyze security: rc {r.returncode}\n{r.stdout[-1500:]}{r.stderr}")
-        exposure = float(m.group(1))
+        exposure = systemd_exposure(analyze, tmp, "mlopsd.service")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
